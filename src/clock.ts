@@ -1,0 +1,90 @@
+/**
+ * The time source of surefetch. Every wait goes through `sleep`, so a test can inject a clock
+ * that records waits instead of taking them, and every wait is abortable.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /**
+   * Resolves after `ms` milliseconds; rejects with `signal.reason` as soon as `signal` aborts.
+   * A wait of 0 or less resolves on the next tick.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A signal that aborts with a `TimeoutError` `DOMException` after `ms` milliseconds. */
+  timeoutSignal(ms: number): AbortSignal;
+}
+
+/**
+ * The real clock: `Date.now()`, `setTimeout` (unref'd, so a pending wait never keeps a
+ * process alive on its own) and `AbortSignal.timeout`.
+ *
+ * @example
+ * ```ts
+ * await systemClock.sleep(250, AbortSignal.timeout(1000));
+ * ```
+ */
+export const systemClock: Clock = Object.freeze({
+  now: (): number => Date.now(),
+  sleep: (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
+      timer.unref?.();
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  timeoutSignal: (ms: number): AbortSignal => AbortSignal.timeout(Math.max(0, ms)),
+});
+
+/** A clock that takes no real time: each `sleep` is recorded, advances `now()` and resolves. */
+export interface ManualClock extends Clock {
+  /** Every sleep requested so far, in milliseconds, in order. */
+  readonly sleeps: readonly number[];
+  /** Moves `now()` forward without sleeping. */
+  advance(ms: number): void;
+}
+
+/**
+ * Creates a {@link ManualClock} for tests and simulations: sleeps resolve at once (still
+ * honouring an aborted signal) and move the clock forward by the amount asked for.
+ * `timeoutSignal` uses real time, so per-attempt timeouts still fire against a real server.
+ *
+ * @param start - the initial `now()`, in ms since the epoch. @default Date.now()
+ * @example
+ * ```ts
+ * const clock = createManualClock();
+ * await clock.sleep(2000);
+ * clock.sleeps; // [2000]
+ * ```
+ */
+export function createManualClock(start: number = Date.now()): ManualClock {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    advance(ms: number): void {
+      now += ms;
+    },
+    async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+      if (signal?.aborted) throw signal.reason;
+      sleeps.push(ms);
+      now += Math.max(0, ms);
+      await Promise.resolve();
+      if (signal?.aborted) throw signal.reason;
+    },
+    timeoutSignal: (ms: number): AbortSignal => AbortSignal.timeout(Math.max(0, ms)),
+  };
+}

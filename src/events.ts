@@ -1,0 +1,77 @@
+import type { SentState, Verdict } from './types.js';
+
+/** Fields every event carries. Names follow OpenTelemetry's HTTP conventions where one exists. */
+export interface EventBase {
+  /** The operation name, e.g. `"POST /v1/orders/create"`. */
+  readonly operation: string;
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** `http.request.method`. */
+  readonly method: string;
+  /** `url.full` with credentials and secret-looking query parameters redacted. */
+  readonly url: string;
+  /** The attempt number (1-based). */
+  readonly attempt: number;
+  /** `clock.now()` when the event was emitted. */
+  readonly time: number;
+}
+
+/** An attempt is about to be sent. */
+export interface AttemptEvent extends EventBase {
+  readonly type: 'attempt';
+}
+
+/** An attempt ended (answered, failed or timed out). */
+export interface AttemptEndEvent extends EventBase {
+  readonly type: 'attempt-end';
+  readonly verdict: Verdict;
+  readonly sent: SentState;
+  /** `http.response.status_code`, when the server answered. */
+  readonly status?: number;
+  /** The library's or the server's error code, when the attempt failed. */
+  readonly errorCode?: string;
+  readonly durationMs: number;
+}
+
+/** A backoff before the next attempt (transient failure). */
+export interface RetryEvent extends EventBase {
+  readonly type: 'retry';
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+/** A server-directed wait before the next attempt (429, 503 with Retry-After, ...). */
+export interface WaitEvent extends EventBase {
+  readonly type: 'wait';
+  readonly delayMs: number;
+  /** Epoch ms at which the server said to come back. */
+  readonly retryAt: number;
+  /** The header the wait was read from, or `"fallback"`. */
+  readonly source: string;
+}
+
+/** The call gave up: the error it rejects with. */
+export interface GiveUpEvent extends EventBase {
+  readonly type: 'give-up';
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+/** An earlier attempt was found to have landed; its resource is the call's result. */
+export interface RecoveredEvent extends EventBase {
+  readonly type: 'recovered';
+  /** How it was found, e.g. `"lookup"`, `"duplicate"`, `"stored"`. */
+  readonly via: string;
+}
+
+/** Any structured event surefetch emits. Secrets are never included. */
+export type SurefetchEvent =
+  | AttemptEvent
+  | AttemptEndEvent
+  | RetryEvent
+  | WaitEvent
+  | GiveUpEvent
+  | RecoveredEvent;
+
+/** Receives events. It must not throw; an exception it throws is swallowed. */
+export type EventListener = (event: SurefetchEvent) => void;

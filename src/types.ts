@@ -1,0 +1,146 @@
+import type { Clock } from './clock.js';
+import type { SurefetchEvent } from './events.js';
+
+/**
+ * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
+ * undici's, a browser's, or another library's wrapped fetch.
+ */
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The outcome class of one attempt.
+ *
+ * - `success`: a 2xx answer.
+ * - `terminal`: retrying cannot help (400, 401, 403, 404, 409, 422, a caller abort).
+ * - `wait`: the server said "not processed, come back at T" (429, 503 with Retry-After,
+ *   a GitHub-style 403 with remaining 0). Safe to re-send for any method after the wait.
+ * - `transient`: may succeed if tried again (408, 500, 502, 503, 504, network errors,
+ *   per-attempt timeouts), if the request is safe to re-send.
+ */
+export type Verdict = 'success' | 'terminal' | 'wait' | 'transient';
+
+/**
+ * Whether the server may have applied the request.
+ *
+ * - `not-sent`: the request never reached the server (connection refused, DNS failure,
+ *   connect timeout). Re-sending is always safe.
+ * - `ambiguous`: the server may have applied it (a reset or timeout after the request was
+ *   written, 500/502/504). A non-idempotent request must not be re-sent blind.
+ * - `delivered`: the server answered with a definitive outcome (2xx, 4xx, a 429 that says
+ *   "not processed").
+ */
+export type SentState = 'not-sent' | 'ambiguous' | 'delivered';
+
+/** The request of one call, with its body buffered when it can be replayed. */
+export interface RequestSpec {
+  /** Absolute URL. */
+  readonly url: string;
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Request headers. Treat as read-only: derive a new `Headers` to change them. */
+  readonly headers: Headers;
+  /**
+   * The body: bytes that can be sent any number of times, a one-shot stream, or `null`.
+   */
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
+  /** `false` when the body is a one-shot stream that cannot be sent a second time. */
+  readonly replayable: boolean;
+}
+
+/** What one earlier attempt of the same call ended in, as seen by the retry layer. */
+export interface AttemptOutcome {
+  /** The attempt number (1-based). */
+  readonly attempt: number;
+  /** Its verdict. */
+  readonly verdict: Verdict;
+  /** Its sent state. */
+  readonly sent: SentState;
+  /** The HTTP status, when the server answered. */
+  readonly status?: number;
+  /** The error the attempt ended in (an {@link HttpError}, a network or timeout error). */
+  readonly error?: unknown;
+}
+
+/**
+ * What a resend guard decided before a non-idempotent request is sent again after an
+ * ambiguous attempt: send it again (the earlier attempt did not land, or a key protects it),
+ * or use a recovered response (the earlier attempt did land).
+ */
+export type ResendDecision = { readonly action: 'resend' } | { readonly action: 'recovered'; readonly response: Response };
+
+/**
+ * Decides whether a non-idempotent request may be sent again after an ambiguous attempt.
+ * Written into the context by the idempotency layer; read by `retry`. It must fail closed:
+ * throw when it cannot decide.
+ */
+export type ResendGuard = (ctx: CallContext, previous: AttemptOutcome) => Promise<ResendDecision>;
+
+/**
+ * The immutable per-call context that flows through the middleware chain. A middleware
+ * passes a *derived* copy down (`next({ ...ctx, field })`); each field has one writer.
+ */
+export interface CallContext {
+  /** The request. Written by `createFetch`; an idempotency layer may add headers. */
+  readonly request: RequestSpec;
+  /** A name for the operation, e.g. `"POST /v1/orders/create"` or a user-given name. */
+  readonly operation: string;
+  /** The caller's signal (and the call deadline). Aborting it stops every wait and send. */
+  readonly signal: AbortSignal;
+  /** Absolute deadline for the whole call on `clock.now()`'s scale, if any. */
+  readonly deadline: number | undefined;
+  /** Attempt number, 1-based. Written by `retry`. */
+  readonly attempt: number;
+  /** The outcome of the previous attempt of this call, if any. Written by `retry`. */
+  readonly previous: AttemptOutcome | undefined;
+  /** A client request id for this logical call; stable across attempts. */
+  readonly clientRequestId: string;
+  /** The idempotency scope the caller gave (a job id plus step name, an order number). */
+  readonly idempotencyScope: string | undefined;
+  /** Whether the request is safe to send more than once (method, route rule or idempotency key). */
+  readonly idempotent: boolean;
+  /** Route rule that matched this request, if any. */
+  readonly route: RouteRule | undefined;
+  /** Guard consulted before a non-idempotent re-send after an ambiguous attempt. */
+  readonly resendGuard: ResendGuard | undefined;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Random number source in [0, 1). */
+  readonly random: () => number;
+  /** Emits a structured event (secrets already redacted by the emitter). */
+  readonly emit: (event: SurefetchEvent) => void;
+}
+
+/** Calls the rest of the chain with a (possibly derived) context. */
+export type Next = (ctx: CallContext) => Promise<Response>;
+
+/**
+ * A middleware: receives the context and the rest of the chain, and may call `next` any number
+ * of times (retry does). The first middleware given to `createFetch` is the outermost.
+ */
+export type Middleware = (ctx: CallContext, next: Next) => Promise<Response>;
+
+/**
+ * A per-route rule: which requests it matches, and how their outcomes are treated.
+ *
+ * @example
+ * ```ts
+ * const cancelIsSafe: RouteRule = { method: 'POST', path: '/v1/orders/cancel', idempotent: true };
+ * ```
+ */
+export interface RouteRule {
+  /** HTTP method to match, or `*` for any. @default '*' */
+  readonly method?: string;
+  /**
+   * Path pattern: literal segments, `:name` for one segment, a trailing `*` for the rest.
+   * Matched against the URL's pathname.
+   */
+  readonly path: string;
+  /** Host to match (e.g. `api.example.com`); any host when absent. */
+  readonly host?: string;
+  /** Overrides whether the request is safe to send more than once. */
+  readonly idempotent?: boolean;
+  /** Overrides the verdict for given statuses, e.g. `{ 409: 'transient' }`. */
+  readonly statusVerdicts?: Readonly<Record<number, Verdict>>;
+  /** Operation name to report in events and errors. */
+  readonly operation?: string;
+}
