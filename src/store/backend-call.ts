@@ -1,0 +1,110 @@
+import type { Clock } from '../clock.js';
+import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+
+/** How a store reaches its backend: what to name in errors, and how long to wait. */
+export interface BackendContext {
+  readonly backend: string;
+  /** The backend URL with its password redacted, if any. */
+  readonly target: string | undefined;
+  /** Strings that must never appear in an error (the URL's password, decoded and raw). */
+  readonly secrets: readonly string[];
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+}
+
+/**
+ * Replaces the password of a URL with `***` (and the whole URL when it cannot be parsed, since
+ * it may still hold one).
+ *
+ * @example
+ * ```ts
+ * redactUrl('redis://:hunter2@cache:6379'); // 'redis://:***@cache:6379'
+ * ```
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/**
+ * The secrets of a URL (its password, raw and decoded) to scrub from error messages.
+ *
+ * @example
+ * ```ts
+ * urlSecrets('postgres://u:p%40ss@db/x'); // ['p%40ss', 'p@ss']
+ * ```
+ */
+export function urlSecrets(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    if (password === '') return [];
+    return [...new Set([password, decodeURIComponent(password)])];
+  } catch {
+    return [];
+  }
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    // AggregateError (e.g. ECONNREFUSED on both ::1 and 127.0.0.1) has an empty message.
+    if (error.message === '' && error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message || error.name;
+  }
+  return String(error);
+}
+
+/**
+ * Wraps a backend failure as a {@link StoreUnavailableError}, with credentials scrubbed from
+ * the message and from the cause.
+ *
+ * @example
+ * ```ts
+ * throw unavailable(ctx, 'claim', error);
+ * ```
+ */
+export function unavailable(ctx: BackendContext, operation: StoreOperation, error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const reason = scrub(describe(error), ctx.secrets);
+  const leaks = ctx.secrets.some((s) => describe(error).includes(s) || (error instanceof Error && (error.stack ?? '').includes(s)));
+  const cause = leaks ? new Error(reason) : error;
+  return new StoreUnavailableError({ backend: ctx.backend, operation, target: ctx.target, reason }, { cause });
+}
+
+/**
+ * Runs one backend operation bounded by `ctx.timeoutMs`; any failure, the timeout included,
+ * rejects with a {@link StoreUnavailableError}. The timeout runs on `clock.timeoutSignal`,
+ * which uses real time even on a manual clock, so a dead backend never hangs a test either.
+ *
+ * @example
+ * ```ts
+ * const reply = await callBackend(ctx, 'claim', () => client.set(key, value, { condition: 'NX' }));
+ * ```
+ */
+export async function callBackend<T>(ctx: BackendContext, operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+  const signal = ctx.clock.timeoutSignal(ctx.timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    onAbort = (): void => reject(new Error(`no answer within ${String(ctx.timeoutMs)} ms (operationTimeoutMs)`));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([run(), timedOut]);
+  } catch (error) {
+    throw unavailable(ctx, operation, error);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,98 @@
+import { Keyv } from 'keyv';
+import { systemClock, type Clock } from '../clock.js';
+import { BoundedMap } from './bounded-map.js';
+import type { RequestRecord } from './record.js';
+import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';
+import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore } from './request-store.js';
+import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * The most records kept. When full, expired records go first, then the least recently used,
+   * pending ones included: keep it well above the number of calls in flight.
+   * @default 10000
+   */
+  readonly maxEntries?: number;
+  /**
+   * keyv namespace of the records.
+   * @default 'surefetch'
+   */
+  readonly namespace?: string;
+  /**
+   * Judges record expiry.
+   * @default systemClock
+   */
+  readonly clock?: Clock;
+}
+
+const defaults = Object.freeze({ maxEntries: 10_000 });
+
+/**
+ * An in-process {@link RequestStore}: records live in a bounded `Map` behind a keyv instance.
+ * `claim` and `update` are atomic because nothing awaits between their check and their write.
+ * It survives retries, not a process restart: use `redisStore` or `postgresStore` for job
+ * workers whose re-runs may land in another process.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore({ maxEntries: 1000 });
+ * const { claimed } = await store.claim(record, 60_000);
+ * ```
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore {
+  const { maxEntries = defaults.maxEntries, namespace = storeDefaults.namespace, clock = systemClock } = options;
+  const map = new BoundedMap(maxEntries, clock);
+  const keyv = new Keyv({ store: map, namespace, throwOnErrors: true });
+  let closed = false;
+
+  function assertOpen(operation: StoreOperation): void {
+    if (closed) throw new StoreUnavailableError({ backend: 'memory', operation, reason: 'the store is closed' });
+  }
+
+  function decodeNow(raw: unknown): RequestRecord | undefined {
+    const data: unknown = raw === undefined ? undefined : keyv.deserialize?.(raw as string);
+    if (data instanceof Promise) throw new TypeError('surefetch: memoryStore needs a synchronous keyv deserializer');
+    // Expiry is the map's call (it already hid expired entries), so no clock check here.
+    return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
+  }
+
+  return {
+    backend: 'memory',
+    keyv,
+    async claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult> {
+      assertOpen('claim');
+      assertTtl(ttlMs);
+      const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
+      const key = keyvKey(keyv, record.scope);
+      // From here to the return, no await: the check and the write are one step.
+      const existing = decodeNow(map.live(key));
+      if (existing !== undefined) return { claimed: false, existing };
+      map.set(key, raw, ttlMs);
+      return { claimed: true };
+    },
+    async get(scope: string): Promise<RequestRecord | undefined> {
+      assertOpen('get');
+      return checkDecoded(await keyv.getRaw(scope), clock.now())?.record;
+    },
+    async update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean> {
+      assertOpen('update');
+      assertTtl(ttlMs);
+      assertVersionAdvances(next, expectedVersion);
+      const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
+      const key = keyvKey(keyv, next.scope);
+      const current = decodeNow(map.live(key));
+      if (current?.version !== expectedVersion) return false;
+      map.set(key, raw, ttlMs);
+      return true;
+    },
+    async delete(scope: string): Promise<void> {
+      assertOpen('delete');
+      await keyv.delete(scope);
+    },
+    async close(): Promise<void> {
+      closed = true;
+      map.clear();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Keyv } from 'keyv';
+import { assertStorableRecord, isRequestRecord, type RequestRecord } from './record.js';
+
+/** A record as decoded from a backend, with its keyv expiry (epoch ms), if any. */
+export interface DecodedRecord {
+  readonly record: RequestRecord;
+  readonly expires: number | undefined;
+}
+
+/**
+ * Throws a `TypeError` when a keyv instance cannot share records with the raw writes of a store:
+ * without string (de)serializers, or with compression (raw writes would bypass it).
+ *
+ * @example
+ * ```ts
+ * assertCompatibleKeyv(new Keyv({ store: new KeyvRedis(url) }));
+ * ```
+ */
+export function assertCompatibleKeyv(keyv: Keyv): void {
+  if (typeof keyv.serialize !== 'function' || typeof keyv.deserialize !== 'function') {
+    throw new TypeError('surefetch: the keyv instance needs its serialize/deserialize functions (the default JSON ones work)');
+  }
+  if (keyv.compression !== undefined) {
+    throw new TypeError('surefetch: a keyv instance with compression cannot be used as a request store');
+  }
+}
+
+/**
+ * The key keyv itself uses for a scope (its namespace prefix, when `useKeyPrefix` is on), so that
+ * raw writes and `keyv.get(scope)` meet on the same key. Adapters may prefix it again (Redis).
+ *
+ * @example
+ * ```ts
+ * keyvKey(new Keyv({ namespace: 'surefetch' }), 'job-1'); // 'surefetch:job-1'
+ * ```
+ */
+export function keyvKey(keyv: Keyv, scope: string): string {
+  return keyv._getKeyPrefix(scope);
+}
+
+/**
+ * Serializes a record the way `keyv.set` would (`{ value, expires }` through keyv's serializer),
+ * after checking that it is storable. Adds nothing to the record.
+ *
+ * @example
+ * ```ts
+ * const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
+ * ```
+ */
+export async function encodeRecord(keyv: Keyv, record: RequestRecord, expires: number): Promise<string> {
+  assertStorableRecord(record);
+  const serialize = keyv.serialize;
+  if (!serialize) throw new TypeError('surefetch: the keyv instance has no serializer');
+  const raw: unknown = await serialize({ value: record, expires });
+  if (typeof raw !== 'string') throw new TypeError('surefetch: the keyv serializer must produce a string');
+  return raw;
+}
+
+/**
+ * Decodes a stored value; `undefined` when absent or past `expires` on `now`. Throws a `TypeError`
+ * when the value is not a surefetch record (a foreign value in the namespace).
+ *
+ * @example
+ * ```ts
+ * const decoded = await decodeRecord(keyv, await client.get(key), clock.now());
+ * ```
+ */
+export async function decodeRecord(keyv: Keyv, raw: unknown, now: number): Promise<DecodedRecord | undefined> {
+  if (raw === undefined || raw === null) return undefined;
+  const deserialize = keyv.deserialize;
+  if (!deserialize || typeof raw !== 'string') throw new TypeError('surefetch: cannot decode a stored record');
+  const data = await deserialize<unknown>(raw);
+  return checkDecoded(data, now);
+}
+
+/**
+ * Checks what a keyv deserializer (or `keyv.getRaw`) produced: `undefined` when absent or expired,
+ * the record otherwise; a `TypeError` for a foreign value.
+ *
+ * @example
+ * ```ts
+ * const decoded = checkDecoded(await keyv.getRaw(scope), clock.now());
+ * ```
+ */
+export function checkDecoded(data: unknown, now: number): DecodedRecord | undefined {
+  if (data === undefined || data === null) return undefined;
+  const { value, expires } = data as { value?: unknown; expires?: unknown };
+  if (!isRequestRecord(value)) throw new TypeError('surefetch: the stored value is not a surefetch request record');
+  const expiresAt = typeof expires === 'number' ? expires : undefined;
+  if (expiresAt !== undefined && expiresAt <= now) return undefined;
+  return { record: value, expires: expiresAt };
+}

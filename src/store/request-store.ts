@@ -1,0 +1,98 @@
+import type { Keyv } from 'keyv';
+import type { Clock } from '../clock.js';
+import type { RequestRecord } from './record.js';
+
+/** The answer of {@link RequestStore.claim}: either this caller created the record, or one already existed. */
+export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly existing: RequestRecord };
+
+/**
+ * Durable storage of {@link RequestRecord}s, keyed by scope. Every backend keeps its records in
+ * a keyv instance (`store.keyv.get(scope)` reads the same record) and performs the atomic steps
+ * (`claim`, `update`) on the backend's own client. A record past its TTL counts as absent
+ * everywhere, including in `claim`.
+ *
+ * Every method that cannot reach the backend within `operationTimeoutMs` rejects with a
+ * `StoreUnavailableError`; none of them ever hangs. An operation that timed out may still
+ * complete on the backend later (a write already on the wire cannot be recalled).
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore();
+ * const first = await store.claim(record, 86_400_000);
+ * if (!first.claimed) console.log('earlier run found:', first.existing.state);
+ * ```
+ */
+export interface RequestStore {
+  /** Atomically creates the record if no live record exists for its scope. */
+  claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult>;
+  /** The live record of a scope, or `undefined`. */
+  get(scope: string): Promise<RequestRecord | undefined>;
+  /**
+   * Compare-and-set: writes `next` (and a fresh TTL) only if the stored record still has version
+   * `expectedVersion`. `next.version` must be greater than `expectedVersion`. Resolves `false`
+   * when the record changed, expired or was deleted meanwhile.
+   */
+  update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean>;
+  /** Removes the record of a scope, if any. */
+  delete(scope: string): Promise<void>;
+  /** Releases what the store created (connections, pools). Later calls reject. */
+  close(): Promise<void>;
+}
+
+/** A {@link RequestStore} that exposes the keyv instance holding its records. */
+export interface KeyvRequestStore extends RequestStore {
+  /** Backend name, as in errors: `memory`, `redis`, `postgres`. */
+  readonly backend: string;
+  /** The keyv instance the records live in; `keyv.get(scope)` reads a record. */
+  readonly keyv: Keyv;
+}
+
+/** Options every backend shares. */
+export interface StoreBaseOptions {
+  /**
+   * Upper bound of each store operation, connecting included. Past it the operation rejects
+   * with a `StoreUnavailableError`.
+   * @default 2000
+   */
+  readonly operationTimeoutMs?: number;
+  /**
+   * Time source: judges record expiry where the store does it itself (memory, SQL) and times
+   * operations out. keyv's own reads judge expiry on `Date.now()`, so inject a clock only in tests.
+   * @default systemClock
+   */
+  readonly clock?: Clock;
+}
+
+/** Defaults of {@link StoreBaseOptions}. */
+export const storeDefaults = Object.freeze({ operationTimeoutMs: 2000, namespace: 'surefetch' });
+
+/**
+ * Throws a `RangeError` unless `ttlMs` is a positive safe integer (Redis `PX` needs one).
+ *
+ * @example
+ * ```ts
+ * assertTtl(86_400_000);
+ * ```
+ */
+export function assertTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) {
+    throw new RangeError(`surefetch: ttlMs must be a positive integer of milliseconds, got ${String(ttlMs)}`);
+  }
+}
+
+/**
+ * Throws a `RangeError` unless a compare-and-set moves the version forward, which is what
+ * keeps two writers from both succeeding against the same old version.
+ *
+ * @example
+ * ```ts
+ * assertVersionAdvances(next, 3); // next.version must be 4 or more
+ * ```
+ */
+export function assertVersionAdvances(next: RequestRecord, expectedVersion: number): void {
+  if (!Number.isSafeInteger(expectedVersion) || next.version <= expectedVersion) {
+    throw new RangeError(
+      `surefetch: update needs next.version (${String(next.version)}) greater than expectedVersion (${String(expectedVersion)})`,
+    );
+  }
+}
