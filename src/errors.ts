@@ -1,3 +1,6 @@
+import type { FieldDetail } from './error-body.js';
+import type { SentState, Verdict } from './types.js';
+
 /**
  * The base class of every error surefetch decides. `code` is stable and machine-readable;
  * `message` is for people. No error ever carries an Authorization header or an API key.
@@ -37,4 +40,279 @@ export class SurefetchError extends Error {
  */
 export function isSurefetchError(value: unknown): value is SurefetchError {
   return value instanceof SurefetchError;
+}
+
+/** What a person should do about an {@link HttpError}: a coarse category of the status. */
+export type HttpErrorKind =
+  | 'validation'
+  | 'auth'
+  | 'not-found'
+  | 'conflict'
+  | 'rate-limited'
+  | 'client'
+  | 'server';
+
+/** The fields of an {@link HttpError}. */
+export interface HttpErrorInit {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details: readonly FieldDetail[];
+  readonly verdict: Verdict;
+  readonly sent: SentState;
+  readonly attempts: number;
+  readonly body: string;
+  readonly bodyTruncated: boolean;
+  readonly operation: string;
+  readonly method: string;
+  readonly url: string;
+  readonly clientRequestId: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly retryAt?: number;
+}
+
+/**
+ * A non-2xx answer, normalized whichever error style the API uses (a `{ success, error }`
+ * envelope, DRF's `{ detail }`, `{ message, errors[] }`, RFC 9457 problem+json, plain text,
+ * an HTML page, an empty or malformed body).
+ *
+ * `code` is the server's own code (`VALIDATION_ERROR`, `DUPLICATE`) when it gives one,
+ * otherwise one derived from the status (`UNAUTHORIZED`, `INTERNAL_SERVER_ERROR`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sureFetch(`${base}/v1/orders/create`, { method: 'POST', body });
+ * } catch (error) {
+ *   if (error instanceof HttpError && error.kind === 'validation') {
+ *     for (const { field, message } of error.details) console.log(field, message);
+ *   }
+ * }
+ * ```
+ */
+export class HttpError extends SurefetchError {
+  /** HTTP status. */
+  readonly status: number;
+  /** Per-field problems `[{ field, message }]`, empty when the server gave none. */
+  readonly details: readonly FieldDetail[];
+  /** The verdict of the last attempt. */
+  readonly verdict: Verdict;
+  /** The sent state of the last attempt. */
+  readonly sent: SentState;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** The raw body, capped in size (see `bodyTruncated`), with known secrets redacted. */
+  readonly body: string;
+  /** Whether `body` was cut at the size cap. */
+  readonly bodyTruncated: boolean;
+  /** The operation name. */
+  readonly operation: string;
+  /** The request method. */
+  readonly method: string;
+  /** The request URL, with credentials redacted. */
+  readonly url: string;
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** Response headers, with secrets redacted. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the server said to come back (epoch ms), for a wait verdict. */
+  readonly retryAt: number | undefined;
+
+  /** @param init - the normalized fields */
+  constructor(init: HttpErrorInit, options?: ErrorOptions) {
+    super(init.code, `${init.message} (HTTP ${init.status}, ${init.method} ${init.url})`, options);
+    this.status = init.status;
+    this.details = init.details;
+    this.verdict = init.verdict;
+    this.sent = init.sent;
+    this.attempts = init.attempts;
+    this.body = init.body;
+    this.bodyTruncated = init.bodyTruncated;
+    this.operation = init.operation;
+    this.method = init.method;
+    this.url = init.url;
+    this.clientRequestId = init.clientRequestId;
+    this.headers = init.headers;
+    this.retryAt = init.retryAt;
+  }
+
+  /** The server's message alone, without the status and URL. */
+  get serverMessage(): string {
+    return this.message.replace(/ \(HTTP \d{3}, [^)]*\)$/, '');
+  }
+
+  /** A coarse category for deciding what to do. */
+  get kind(): HttpErrorKind {
+    return kindOfStatus(this.status, this.verdict);
+  }
+}
+
+/**
+ * A 401 or 403 that is not a rate-limit wait: the credential is missing, wrong, expired or
+ * lacks a scope. Never retried.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AuthError) alertOnCall('check the API key of', error.url);
+ * ```
+ */
+export class AuthError extends HttpError {}
+
+function kindOfStatus(status: number, verdict: Verdict): HttpErrorKind {
+  if (verdict === 'wait' || status === 429) return 'rate-limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404 || status === 410) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 400 || status === 422) return 'validation';
+  return status >= 500 ? 'server' : 'client';
+}
+
+/**
+ * A non-idempotent request (a create) failed in a way that leaves it unknown whether the server
+ * applied it, and nothing protects a re-send (no idempotency key, no existence check). It was
+ * not re-sent. Use `clientRequestId` to reconcile.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AmbiguousOutcomeError) await queueReconciliation(error.clientRequestId);
+ * ```
+ */
+export class AmbiguousOutcomeError extends SurefetchError {
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** How many attempts were sent. */
+  readonly attempts: number;
+  /** The operation name. */
+  readonly operation: string;
+  /** HTTP status of the last attempt, when the server answered. */
+  readonly status: number | undefined;
+
+  /** @param init - what is known about the call; `cause` is the last attempt's error */
+  constructor(
+    init: { clientRequestId: string; attempts: number; operation: string; status?: number; reason: string },
+    options?: ErrorOptions,
+  ) {
+    super(
+      'AMBIGUOUS_OUTCOME',
+      `${init.operation} may or may not have been applied (${init.reason}); it was not re-sent because nothing protects a re-send. Client request id: ${init.clientRequestId}`,
+      options,
+    );
+    this.clientRequestId = init.clientRequestId;
+    this.attempts = init.attempts;
+    this.operation = init.operation;
+    this.status = init.status;
+  }
+}
+
+/**
+ * The server asked to come back later than the call may wait (`maxWaitMs`, the call's deadline or
+ * a job's budget). Nothing was slept: hand `retryAt` to your queue to reschedule the job.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RetryLaterError) await job.moveToDelayed(error.retryAt);
+ * ```
+ */
+export class RetryLaterError extends SurefetchError {
+  /** Epoch ms at which the server said to come back. */
+  readonly retryAt: number;
+  /** How long that is from when the error was raised, in ms. */
+  readonly delayMs: number;
+  /** Why the wait was not taken, e.g. `"exceeds maxWaitMs 30000"`. */
+  readonly reason: string;
+
+  /** @param init - the server's time and why it was not waited for */
+  constructor(init: { retryAt: number; delayMs: number; reason: string; operation: string }, options?: ErrorOptions) {
+    super('RETRY_LATER', `${init.operation}: the server asked to wait ${Math.ceil(init.delayMs)} ms, which ${init.reason}; retry at ${new Date(init.retryAt).toISOString()}`, options);
+    this.retryAt = init.retryAt;
+    this.delayMs = init.delayMs;
+    this.reason = init.reason;
+  }
+}
+
+/**
+ * The request failed below HTTP: connection refused, DNS failure, reset, socket closed.
+ * `sent` says whether the server may have seen it; `causeCode` is the system code (`ECONNREFUSED`).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof NetworkError && error.sent === 'not-sent') console.log('safe to re-send');
+ * ```
+ */
+export class NetworkError extends SurefetchError {
+  /** Whether the server may have seen the request. */
+  readonly sent: SentState;
+  /** The system or undici error code found in the cause chain, if any. */
+  readonly causeCode: string | undefined;
+  /** How many attempts were made (set when the call gives up). */
+  readonly attempts: number;
+
+  /** @param init - what failed */
+  constructor(init: { sent: SentState; causeCode?: string; message: string; attempts?: number }, options?: ErrorOptions) {
+    super('NETWORK_ERROR', init.message, options);
+    this.sent = init.sent;
+    this.causeCode = init.causeCode;
+    this.attempts = init.attempts ?? 1;
+  }
+}
+
+/**
+ * One attempt took longer than its per-attempt timeout. The request was written, so the
+ * outcome is ambiguous.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof AttemptTimeoutError) console.log(`gave up after ${error.timeoutMs} ms`);
+ * ```
+ */
+export class AttemptTimeoutError extends SurefetchError {
+  /** The per-attempt timeout that fired. */
+  readonly timeoutMs: number;
+  /** Always `ambiguous`: the request may have been applied. */
+  readonly sent: SentState = 'ambiguous';
+  /** How many attempts were made (set when the call gives up). */
+  readonly attempts: number;
+
+  /** @param init - the timeout and attempt count */
+  constructor(init: { timeoutMs: number; operation: string; attempts?: number }, options?: ErrorOptions) {
+    super('ATTEMPT_TIMEOUT', `${init.operation}: no answer within ${init.timeoutMs} ms`, options);
+    this.timeoutMs = init.timeoutMs;
+    this.attempts = init.attempts ?? 1;
+  }
+}
+
+/**
+ * The call's deadline passed before it could succeed.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof DeadlineExceededError) console.log(error.cause);
+ * ```
+ */
+export class DeadlineExceededError extends SurefetchError {
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  /** @param init - the attempt count; `cause` is the last attempt's error, if any */
+  constructor(init: { operation: string; attempts: number }, options?: ErrorOptions) {
+    super('DEADLINE_EXCEEDED', `${init.operation}: the call's deadline passed after ${init.attempts} attempt(s)`, options);
+    this.attempts = init.attempts;
+  }
+}
+
+/**
+ * The request body is a one-shot stream, so the request could not be sent again after a
+ * failure that would otherwise have been retried. Pass a string, bytes or a `Blob` to make it
+ * replayable.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof BodyNotReplayableError) console.log(error.cause); // the first failure
+ * ```
+ */
+export class BodyNotReplayableError extends SurefetchError {
+  /** @param operation - the operation name; `cause` is the failure that would have been retried */
+  constructor(operation: string, options?: ErrorOptions) {
+    super('BODY_NOT_REPLAYABLE', `${operation}: not retried because its body is a one-shot stream`, options);
+  }
 }

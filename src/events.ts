@@ -1,4 +1,5 @@
-import type { SentState, Verdict } from './types.js';
+import { redactUrl } from './redact.js';
+import type { CallContext, SentState, Verdict } from './types.js';
 
 /** Fields every event carries. Names follow OpenTelemetry's HTTP conventions where one exists. */
 export interface EventBase {
@@ -75,3 +76,22 @@ export type SurefetchEvent =
 
 /** Receives events. It must not throw; an exception it throws is swallowed. */
 export type EventListener = (event: SurefetchEvent) => void;
+
+/**
+ * The fields every event carries, taken from a call's context.
+ *
+ * @example
+ * ```ts
+ * ctx.emit({ ...eventBase(ctx), type: 'retry', delayMs: 300, reason: 'HTTP 503' });
+ * ```
+ */
+export function eventBase(ctx: CallContext): EventBase {
+  return {
+    operation: ctx.operation,
+    clientRequestId: ctx.clientRequestId,
+    method: ctx.request.method,
+    url: redactUrl(ctx.request.url),
+    attempt: ctx.attempt,
+    time: ctx.clock.now(),
+  };
+}

@@ -1,4 +1,20 @@
+/**
+ * surefetch: composable fetch middlewares that make calls to third-party HTTP APIs land
+ * exactly once, as fast as the API allows, and fail with errors a person can act on.
+ *
+ * @packageDocumentation
+ */
 export * from './types.js';
 export * from './clock.js';
 export * from './events.js';
 export * from './errors.js';
+export * from './create-fetch.js';
+export * from './retry.js';
+export * from './classify.js';
+export { isIdempotentMethod, matchRoute } from './routes.js';
+export { causeCodeOf, sentStateOfCode, toNetworkError } from './transport-error.js';
+export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSource } from './server-wait.js';
+export { backoffDelayMs } from './backoff.js';
+export { parseRateLimitState, isRateLimitExhausted, type RateLimitState } from './rate-limit-headers.js';
+export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat } from './error-body.js';
+export { redactHeaders, redactText, redactUrl } from './redact.js';

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { SurefetchEvent } from './events.js';
+import type { HttpError } from './errors.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
@@ -45,6 +46,8 @@ export interface RequestSpec {
   readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
   /** `false` when the body is a one-shot stream that cannot be sent a second time. */
   readonly replayable: boolean;
+  /** Other `fetch` options passed through unchanged (`redirect`, `credentials`, undici's `dispatcher`, ...). */
+  readonly options: Readonly<RequestInit>;
 }
 
 /** What one earlier attempt of the same call ended in, as seen by the retry layer. */
@@ -100,6 +103,10 @@ export interface CallContext {
   readonly idempotent: boolean;
   /** Route rule that matched this request, if any. */
   readonly route: RouteRule | undefined;
+  /** Per-attempt timeout for the send, in ms; `undefined` for none. Written by `createFetch`. */
+  readonly attemptTimeoutMs: number | undefined;
+  /** Whether a final non-2xx answer rejects with an {@link HttpError} (else it is returned). */
+  readonly throwHttpErrors: boolean;
   /** Guard consulted before a non-idempotent re-send after an ambiguous attempt. */
   readonly resendGuard: ResendGuard | undefined;
   /** Time source. */

@@ -1,0 +1,25 @@
+/** Runs every example in this folder; exits non-zero if one fails. */
+import { main as basic } from './basic.js';
+import { main as jobWorker } from './job-worker.js';
+import { main as withKy } from './with-ky.js';
+import { main as withOfetch } from './with-ofetch.js';
+
+const examples: Array<[string, () => Promise<void>]> = [
+  ['basic', basic],
+  ['with-ofetch', withOfetch],
+  ['with-ky', withKy],
+  ['job-worker', jobWorker],
+];
+
+let failed = 0;
+for (const [name, run] of examples) {
+  console.log(`\n--- example: ${name}`);
+  try {
+    await run();
+  } catch (error) {
+    failed += 1;
+    console.error(`example ${name} failed:`, error);
+  }
+}
+console.log(`\nexamples: ${examples.length - failed} ran, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;

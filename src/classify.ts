@@ -1,0 +1,71 @@
+import { AttemptTimeoutError, NetworkError, RetryLaterError, SurefetchError } from './errors.js';
+import { isRateLimitExhausted } from './rate-limit-headers.js';
+import { parseServerWait } from './server-wait.js';
+import { isPermanentTransportCode } from './transport-error.js';
+import type { RouteRule, SentState, Verdict } from './types.js';
+
+/** The verdict and sent state of one attempt, and a short reason for logs. */
+export interface Classification {
+  readonly verdict: Verdict;
+  readonly sent: SentState;
+  readonly reason: string;
+}
+
+// 5xx answers that say "this will never work", not "try again".
+const permanentServerStatuses = new Set([501, 505, 506, 508, 510, 511]);
+
+/**
+ * Classifies an HTTP answer. 429, a 503 that says when to come back and a 403/429 with the
+ * rate-limit budget at 0 are waits; 408, 425 and most 5xx are transient (500, 502, 503 and 504
+ * leave the outcome ambiguous); other 4xx are terminal. A route rule may override the verdict
+ * of a status.
+ *
+ * @example
+ * ```ts
+ * classifyResponse(500, new Headers(), undefined, Date.now()); // { verdict: 'transient', sent: 'ambiguous', ... }
+ * ```
+ */
+export function classifyResponse(status: number, headers: Headers, route: RouteRule | undefined, now: number): Classification {
+  const override = route?.statusVerdicts?.[status];
+  const base = defaultResponseClass(status, headers, now);
+  if (override === undefined) return base;
+  return { verdict: override, sent: base.sent, reason: `route rule: ${status} is ${override}` };
+}
+
+function defaultResponseClass(status: number, headers: Headers, now: number): Classification {
+  if (status < 400) return { verdict: 'success', sent: 'delivered', reason: `HTTP ${status}` };
+  if (status === 429) return { verdict: 'wait', sent: 'delivered', reason: 'HTTP 429: rate limited' };
+  if (status === 403 && isRateLimitExhausted(status, headers)) {
+    return { verdict: 'wait', sent: 'delivered', reason: 'HTTP 403 with the rate-limit budget at 0' };
+  }
+  if (status === 503 && parseServerWait(headers, { now }) !== undefined) {
+    return { verdict: 'wait', sent: 'delivered', reason: 'HTTP 503 with a time to come back' };
+  }
+  if (status === 408 || status === 425) return { verdict: 'transient', sent: 'delivered', reason: `HTTP ${status}: not processed` };
+  if (status >= 500 && !permanentServerStatuses.has(status)) {
+    return { verdict: 'transient', sent: 'ambiguous', reason: `HTTP ${status}: may have been applied` };
+  }
+  return { verdict: 'terminal', sent: 'delivered', reason: `HTTP ${status}` };
+}
+
+/**
+ * Classifies what an attempt threw. A caller abort is terminal; a per-attempt timeout is
+ * transient and ambiguous; a transport failure is transient with the sent state of its cause
+ * code (terminal for certificate failures); anything else (a programming error, a decision of
+ * another layer such as {@link RetryLaterError}) is terminal.
+ *
+ * @example
+ * ```ts
+ * classifyError(error, signal); // { verdict: 'transient', sent: 'not-sent', reason: 'ECONNREFUSED' }
+ * ```
+ */
+export function classifyError(error: unknown, callerSignal: AbortSignal): Classification {
+  if (callerSignal.aborted) return { verdict: 'terminal', sent: 'ambiguous', reason: 'aborted by the caller' };
+  if (error instanceof AttemptTimeoutError) return { verdict: 'transient', sent: 'ambiguous', reason: error.message };
+  if (error instanceof NetworkError) {
+    const verdict: Verdict = isPermanentTransportCode(error.causeCode) ? 'terminal' : 'transient';
+    return { verdict, sent: error.sent, reason: error.causeCode ?? error.message };
+  }
+  const reason = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'unknown error';
+  return { verdict: 'terminal', sent: 'ambiguous', reason };
+}

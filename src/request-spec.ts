@@ -1,0 +1,108 @@
+import type { RequestSpec } from './types.js';
+
+/** Options for {@link buildRequestSpec}. */
+export interface RequestSpecOptions {
+  /**
+   * Bodies up to this size are buffered once so every attempt can send them again; a larger
+   * streamed body is sent once and never retried.
+   * @default 10485760 (10 MiB)
+   */
+  readonly maxReplayBytes?: number;
+}
+
+// RequestInit fields that shape how the request is sent but not what it is.
+const passThroughKeys = [
+  'cache',
+  'credentials',
+  'integrity',
+  'keepalive',
+  'mode',
+  'redirect',
+  'referrer',
+  'referrerPolicy',
+  'priority',
+  'dispatcher',
+] as const;
+
+/**
+ * Normalizes `fetch` arguments into a {@link RequestSpec}. A body given as a string, bytes,
+ * `Blob`, `FormData` or `URLSearchParams`, or inside a `Request`, is buffered (it is already in
+ * memory, or was tee'd by the caller) up to `maxReplayBytes`; a `ReadableStream` or async
+ * iterable given as `init.body` is a one-shot stream and is never buffered.
+ *
+ * @example
+ * ```ts
+ * const spec = await buildRequestSpec('https://api.test/v1/orders/create', { method: 'POST', body: '{}' });
+ * spec.replayable; // true
+ * ```
+ */
+export async function buildRequestSpec(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  { maxReplayBytes = 10 * 1024 * 1024 }: RequestSpecOptions = {},
+): Promise<RequestSpec> {
+  const oneShot = isStreamBody(init?.body);
+  const request = new Request(input, oneShot ? { ...init, duplex: 'half' } as RequestInit : stripSignal(init));
+  const passThrough: Record<string, unknown> = {};
+  for (const key of passThroughKeys) {
+    const value = (init as Record<string, unknown> | undefined)?.[key];
+    if (value !== undefined) passThrough[key] = value;
+  }
+  const base = { url: request.url, method: request.method.toUpperCase(), headers: new Headers(request.headers), options: passThrough };
+  if (request.body === null) return { ...base, body: null, replayable: true };
+  if (oneShot) return { ...base, body: request.body, replayable: false };
+  const buffered = await bufferUpTo(request.body, maxReplayBytes);
+  return { ...base, body: buffered.body, replayable: buffered.complete };
+}
+
+function stripSignal(init: RequestInit | undefined): RequestInit | undefined {
+  if (init?.signal === undefined) return init;
+  const { signal: _signal, ...rest } = init;
+  return rest;
+}
+
+function isStreamBody(body: unknown): boolean {
+  if (body === null || body === undefined) return false;
+  if (body instanceof ReadableStream) return true;
+  return typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
+async function bufferUpTo(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<{ body: Uint8Array | ReadableStream<Uint8Array>; complete: boolean }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > maxBytes) return { body: resumeStream(chunks, reader), complete: false };
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { body, complete: true };
+}
+
+// Too big to keep: send what was read so far, then the rest of the original stream, once.
+function resumeStream(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller): Promise<void> {
+      const next = head.shift();
+      if (next !== undefined) {
+        controller.enqueue(next);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

@@ -1,0 +1,211 @@
+import pRetry from 'p-retry';
+import { backoffDelayMs } from './backoff.js';
+import { classifyError, classifyResponse, type Classification } from './classify.js';
+import { AmbiguousOutcomeError, BodyNotReplayableError, DeadlineExceededError, RetryLaterError, SurefetchError } from './errors.js';
+import { eventBase } from './events.js';
+import { discardBody, toHttpError } from './http-error.js';
+import { parseServerWait } from './server-wait.js';
+import type { AttemptOutcome, CallContext, Middleware, Next } from './types.js';
+
+/** What a custom `shouldRetry` is told about a failed attempt. */
+export interface RetryDecisionInfo {
+  readonly attempt: number;
+  readonly classification: Classification;
+  readonly status: number | undefined;
+  readonly error: unknown;
+  readonly ctx: CallContext;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Most attempts per call, the first included. @default 4 */
+  readonly maxAttempts?: number;
+  /** Base of the exponential backoff (full jitter). @default 300 */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff delay. @default 20000 */
+  readonly maxDelayMs?: number;
+  /**
+   * Longest server-directed wait (Retry-After, RateLimit-Reset, ...) taken in-process. A longer
+   * one rejects at once with a `RetryLaterError` carrying `retryAt`.
+   * @default 60000
+   */
+  readonly maxWaitMs?: number;
+  /** Most server-directed waits per call (they do not use up attempts). @default 5 */
+  readonly maxWaits?: number;
+  /** Wait after a 429 that gives no usable time, doubled on each further one. @default 1000 */
+  readonly fallbackWaitMs?: number;
+  /** Margin added to waits derived from absolute server times (clock skew). @default 1000 */
+  readonly skewMarginMs?: number;
+  /**
+   * Tri-state override: `true` forces a retry, `false` forbids it, `undefined` uses the
+   * defaults. A forced retry still never re-sends a non-idempotent request blind.
+   */
+  readonly shouldRetry?: (info: RetryDecisionInfo) => boolean | undefined;
+}
+
+// What one failed attempt left behind, carried through p-retry as the thrown error.
+class AttemptFailure extends Error {
+  readonly outcome: AttemptOutcome & { readonly classification: Classification };
+  readonly ctx: CallContext;
+  readonly response: Response | undefined;
+
+  constructor(outcome: AttemptOutcome & { readonly classification: Classification }, ctx: CallContext, response: Response | undefined) {
+    super(outcome.classification.reason);
+    this.outcome = outcome;
+    this.ctx = ctx;
+    this.response = response;
+  }
+}
+
+/**
+ * Retries transient failures with exponential backoff and full jitter, honours server-directed
+ * waits (bounded by `maxWaitMs` and the call's deadline, always abortable), and never re-sends
+ * a non-idempotent request after an ambiguous attempt unless the context's `resendGuard`
+ * (written by the idempotency layer) allows it. Built on p-retry; waits go through the clock.
+ *
+ * @example
+ * ```ts
+ * const sureFetch = createFetch({ middleware: [retry({ maxAttempts: 5, maxWaitMs: 30_000 })] });
+ * ```
+ */
+export function retry(options: RetryOptions = {}): Middleware {
+  const {
+    maxAttempts = 4,
+    baseDelayMs = 300,
+    maxDelayMs = 20_000,
+    maxWaitMs = 60_000,
+    maxWaits = 5,
+    fallbackWaitMs = 1000,
+    skewMarginMs = 1000,
+    shouldRetry: userShouldRetry,
+  } = options;
+
+  return async function retryMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+    let previous: AttemptOutcome | undefined;
+    let waits = 0;
+
+    const attemptOnce = async (attempt: number): Promise<Response> => {
+      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous });
+      const recovered = await consultGuard(actx, previous);
+      if (recovered !== undefined) return recovered;
+      actx.emit({ ...eventBase(actx), type: 'attempt' });
+      const started = actx.clock.now();
+      let response: Response;
+      try {
+        response = await next(actx);
+      } catch (error) {
+        const classification = classifyError(error, ctx.signal);
+        previous = { attempt, verdict: classification.verdict, sent: classification.sent, error };
+        emitEnd(actx, classification, started, undefined, error);
+        throw new AttemptFailure({ ...previous, classification }, actx, undefined);
+      }
+      const classification = classifyResponse(response.status, response.headers, ctx.route, actx.clock.now());
+      emitEnd(actx, classification, started, response.status, undefined);
+      if (classification.verdict === 'success') return response;
+      previous = { attempt, verdict: classification.verdict, sent: classification.sent, status: response.status };
+      throw new AttemptFailure({ ...previous, classification }, actx, response);
+    };
+
+    const decide = async (failure: AttemptFailure): Promise<boolean> => {
+      const { classification } = failure.outcome;
+      const override = userShouldRetry?.({
+        attempt: failure.outcome.attempt,
+        classification,
+        status: failure.outcome.status,
+        error: failure.outcome.error,
+        ctx: failure.ctx,
+      });
+      if (override === false) return false;
+      if (override !== true && (classification.verdict === 'terminal' || classification.verdict === 'success')) return false;
+      if (!ctx.request.replayable) throw new BodyNotReplayableError(ctx.operation, { cause: await finalError(failure) });
+      if (classification.sent === 'ambiguous' && !ctx.idempotent && ctx.resendGuard === undefined) {
+        throw new AmbiguousOutcomeError(
+          { clientRequestId: ctx.clientRequestId, attempts: failure.outcome.attempt, operation: ctx.operation, reason: classification.reason, ...(failure.outcome.status === undefined ? {} : { status: failure.outcome.status }) },
+          { cause: await finalError(failure) },
+        );
+      }
+      if (classification.verdict === 'wait') {
+        waits += 1;
+        if (waits > maxWaits) return false;
+        await serverWait(failure);
+        return true;
+      }
+      const delayMs = backoffDelayMs(failure.outcome.attempt, { baseMs: baseDelayMs, maxMs: maxDelayMs, random: ctx.random });
+      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline) {
+        throw new DeadlineExceededError({ operation: ctx.operation, attempts: failure.outcome.attempt }, { cause: await finalError(failure) });
+      }
+      if (failure.response !== undefined) await discardBody(failure.response);
+      failure.ctx.emit({ ...eventBase(failure.ctx), type: 'retry', delayMs, reason: classification.reason });
+      await ctx.clock.sleep(delayMs, ctx.signal);
+      return true;
+    };
+
+    const serverWait = async (failure: AttemptFailure): Promise<void> => {
+      const now = ctx.clock.now();
+      const parsed = failure.response === undefined ? undefined : parseServerWait(failure.response.headers, { now, skewMarginMs });
+      const delayMs = parsed?.delayMs ?? Math.min(maxDelayMs, fallbackWaitMs * 2 ** (waits - 1));
+      const retryAt = now + delayMs;
+      const tooLong = delayMs > maxWaitMs ? `exceeds maxWaitMs ${maxWaitMs}` : ctx.deadline !== undefined && retryAt >= ctx.deadline ? 'passes the call deadline' : undefined;
+      if (tooLong !== undefined) {
+        throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation }, { cause: await finalError(failure, retryAt) });
+      }
+      if (failure.response !== undefined) await discardBody(failure.response);
+      failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? 'fallback' });
+      await ctx.clock.sleep(delayMs, ctx.signal);
+    };
+
+    const finalError = async (failure: AttemptFailure, retryAt?: number): Promise<unknown> => {
+      if (failure.response === undefined) return failure.outcome.error;
+      const { verdict, sent } = failure.outcome;
+      return toHttpError(failure.response, failure.ctx, { attempts: failure.outcome.attempt, verdict, sent, ...(retryAt === undefined ? {} : { retryAt }) });
+    };
+
+    try {
+      return await pRetry(attemptOnce, {
+        retries: Math.max(0, maxAttempts - 1),
+        minTimeout: 0,
+        signal: ctx.signal,
+        shouldConsumeRetry: ({ error }) => !(error instanceof AttemptFailure && error.outcome.classification.verdict === 'wait'),
+        shouldRetry: ({ error }) => (error instanceof AttemptFailure ? decide(error) : false),
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (!(error instanceof AttemptFailure)) throw giveUp(ctx, error);
+      if (error.response !== undefined && !ctx.throwHttpErrors) return error.response;
+      throw giveUp(ctx, await finalError(error));
+    }
+  };
+}
+
+async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefined): Promise<Response | undefined> {
+  if (previous === undefined || previous.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
+  let decision;
+  try {
+    decision = await ctx.resendGuard(ctx, previous);
+  } catch (error) {
+    throw new AttemptFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
+  }
+  if (decision.action === 'resend') return undefined;
+  ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'resend-guard' });
+  return decision.response;
+}
+
+function emitEnd(ctx: CallContext, classification: Classification, started: number, status: number | undefined, error: unknown): void {
+  const errorCode = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : undefined;
+  ctx.emit({
+    ...eventBase(ctx),
+    type: 'attempt-end',
+    verdict: classification.verdict,
+    sent: classification.sent,
+    durationMs: ctx.clock.now() - started,
+    ...(status === undefined ? {} : { status }),
+    ...(errorCode === undefined ? {} : { errorCode }),
+  });
+}
+
+function giveUp(ctx: CallContext, error: unknown): unknown {
+  const errorCode = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.emit({ ...eventBase(ctx), type: 'give-up', errorCode, message });
+  return error;
+}

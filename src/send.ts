@@ -1,0 +1,50 @@
+import { AttemptTimeoutError } from './errors.js';
+import { toNetworkError } from './transport-error.js';
+import type { CallContext, FetchFunction, Next } from './types.js';
+
+/**
+ * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
+ * the per-attempt timeout (and the call's deadline), and turns what the fetch threw into a
+ * typed error: the caller's abort reason as is, an {@link AttemptTimeoutError}, or a
+ * `NetworkError` whose sent state comes from the cause code.
+ *
+ * @example
+ * ```ts
+ * const terminal = sendWith(globalThis.fetch);
+ * ```
+ */
+export function sendWith(fetchFunction: FetchFunction): Next {
+  return async function send(ctx: CallContext): Promise<Response> {
+    ctx.signal.throwIfAborted();
+    const limitMs = attemptLimitMs(ctx);
+    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs);
+    const signal = timeout === undefined ? ctx.signal : AbortSignal.any([ctx.signal, timeout]);
+    const { request } = ctx;
+    const init: RequestInit & { duplex?: 'half' } = {
+      ...request.options,
+      method: request.method,
+      headers: request.headers,
+      signal,
+    };
+    if (request.body !== null) {
+      init.body = request.body as NonNullable<RequestInit['body']>;
+      if (request.body instanceof ReadableStream) init.duplex = 'half';
+    }
+    try {
+      return await fetchFunction(request.url, init);
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (timeout?.aborted === true && limitMs !== undefined) {
+        throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
+      }
+      throw toNetworkError(error, ctx.attempt) ?? error;
+    }
+  };
+}
+
+function attemptLimitMs(ctx: CallContext): number | undefined {
+  const untilDeadline = ctx.deadline === undefined ? undefined : Math.max(0, ctx.deadline - ctx.clock.now());
+  if (ctx.attemptTimeoutMs === undefined) return untilDeadline;
+  if (untilDeadline === undefined) return ctx.attemptTimeoutMs;
+  return Math.min(ctx.attemptTimeoutMs, untilDeadline);
+}
