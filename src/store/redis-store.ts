@@ -1,0 +1,217 @@
+import KeyvRedis, { createClient } from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { systemClock } from '../clock.js';
+import { callBackend, redactUrl, urlSecrets, type BackendContext } from './backend-call.js';
+import type { RequestRecord } from './record.js';
+import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
+import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions } from './request-store.js';
+import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+
+/**
+ * Options of {@link redisStore}: a Redis URL (the store creates and owns its client), or a keyv
+ * instance on `@keyv/redis` that you own, created with `throwOnErrors: true` (keyv and adapter)
+ * so that a failure can never read as "no record".
+ */
+export type RedisStoreOptions = StoreBaseOptions &
+  (
+    | {
+        /** E.g. `redis://:password@cache:6379/0`. */
+        readonly url: string;
+        /** keyv namespace of the records. @default 'surefetch' */
+        readonly namespace?: string;
+      }
+    | {
+        /** A keyv instance whose store is a `@keyv/redis` adapter; `close()` leaves it open. */
+        readonly keyv: Keyv;
+      }
+  );
+
+/** The parts of the node-redis v5 client the store uses. */
+interface RedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady?: boolean;
+  connect(): Promise<unknown>;
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
+  get(key: string): Promise<string | null>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  close(): Promise<unknown>;
+  destroy(): unknown;
+}
+
+/** The parts of `@keyv/redis`'s adapter the store uses. */
+interface RedisAdapterLike {
+  readonly client: RedisClientLike;
+  readonly namespace?: string;
+  readonly throwOnErrors: boolean;
+  readonly opts?: { readonly url?: string };
+  createKeyPrefix(key: string, namespace?: string): string;
+  getClient(): Promise<RedisClientLike>;
+}
+
+// Compare-and-set on the record's version; -1 flags a value that is not a keyv-JSON record.
+const casScript = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, doc = pcall(cjson.decode, current)
+if not ok or type(doc) ~= 'table' or type(doc.value) ~= 'table' then return -1 end
+if doc.value.version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/** Reconnect backoff of an owned client: 100 ms doubling to 2 s, forever (commands fail fast meanwhile). */
+const reconnectDelay = (retries: number): number => Math.min(100 * 2 ** retries, 2000);
+
+function isRedisAdapter(value: unknown): value is RedisAdapterLike {
+  const v = value as Partial<RedisAdapterLike> | undefined;
+  return typeof v?.createKeyPrefix === 'function' && typeof v.getClient === 'function' && typeof v.client === 'object';
+}
+
+/**
+ * A {@link RequestStore} on Redis through keyv and `@keyv/redis`, shared by every worker that
+ * uses the same Redis and namespace. `claim` is `SET key value NX PX ttl` and `update` a Lua
+ * compare-and-set on the record's version, both on the adapter's node-redis client and on the
+ * exact key keyv uses (`namespace::namespace:scope` with keyv's defaults), so `keyv.get(scope)`
+ * reads the records. Redis expires records itself (`PX`).
+ *
+ * An owned client (from `url`) never queues commands while disconnected: while Redis is down
+ * every operation rejects at once with a `StoreUnavailableError`, and the client reconnects in
+ * the background. A client you pass in is bounded by `operationTimeoutMs` only.
+ *
+ * @example
+ * ```ts
+ * const store = redisStore({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+ * const result = await store.claim(record, 7 * 86_400_000);
+ * await store.close();
+ * ```
+ * @example
+ * ```ts
+ * import { createKeyv } from '@keyv/redis';
+ * const store = redisStore({ keyv: createKeyv(url, { namespace: 'idem', throwOnErrors: true }) });
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
+  const { operationTimeoutMs = storeDefaults.operationTimeoutMs, clock = systemClock } = options;
+  const owned = 'url' in options;
+  const keyv = owned ? ownedKeyv(options.url, options.namespace ?? storeDefaults.namespace, operationTimeoutMs) : checkedKeyv(options.keyv);
+  const adapter = keyv.store as RedisAdapterLike;
+  const url = owned ? options.url : adapter.opts?.url;
+  const ctx: BackendContext = {
+    backend: 'redis',
+    target: url === undefined ? undefined : redactUrl(url),
+    secrets: url === undefined ? [] : urlSecrets(url),
+    timeoutMs: operationTimeoutMs,
+    clock,
+  };
+  const ready = owned ? readiness(adapter.client) : (): Promise<RedisClientLike> => adapter.getClient();
+  let closed = false;
+
+  function call<T>(operation: StoreOperation, run: (client: RedisClientLike) => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new StoreUnavailableError({ backend: 'redis', operation, target: ctx.target, reason: 'the store is closed' }));
+    return callBackend(ctx, operation, async () => run(await ready()));
+  }
+  const redisKey = (scope: string): string => adapter.createKeyPrefix(keyvKey(keyv, scope), adapter.namespace);
+
+  return {
+    backend: 'redis',
+    keyv,
+    async claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult> {
+      assertTtl(ttlMs);
+      const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
+      const key = redisKey(record.scope);
+      // The holder may expire or be deleted between SET NX and GET; then the scope is free again.
+      for (let round = 0; round < 3; round += 1) {
+        const reply = await call('claim', (c) => c.set(key, raw, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+        if (reply === 'OK') return { claimed: true };
+        const decoded = await decodeRecord(keyv, await call('claim', (c) => c.get(key)), Number.NEGATIVE_INFINITY);
+        if (decoded) return { claimed: false, existing: decoded.record };
+      }
+      throw new StoreUnavailableError({ backend: 'redis', operation: 'claim', target: ctx.target, reason: 'the competing record kept vanishing' });
+    },
+    async get(scope: string): Promise<RequestRecord | undefined> {
+      const data = await call('get', () => keyv.getRaw(scope));
+      return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
+    },
+    async update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean> {
+      assertTtl(ttlMs);
+      assertVersionAdvances(next, expectedVersion);
+      const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
+      const key = redisKey(next.scope);
+      const reply = await call('update', (c) => c.eval(casScript, { keys: [key], arguments: [String(expectedVersion), raw, String(ttlMs)] }));
+      if (reply === -1) throw new TypeError('surefetch: the stored value is not a surefetch request record');
+      return reply === 1;
+    },
+    async delete(scope: string): Promise<void> {
+      await call('delete', () => keyv.delete(scope));
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      if (!owned || !adapter.client.isOpen) return;
+      if (adapter.client.isReady !== true) {
+        adapter.client.destroy();
+        return;
+      }
+      await callBackend(ctx, 'close', () => adapter.client.close()).catch(() => adapter.client.destroy());
+    },
+  };
+}
+
+function ownedKeyv(url: string, namespace: string, timeoutMs: number): Keyv {
+  const client = createClient({
+    url,
+    // A command sent while disconnected fails at once instead of waiting for a reconnect.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: reconnectDelay },
+  });
+  const adapter = new KeyvRedis(client, { throwOnErrors: true, throwOnConnectError: true, connectionTimeout: timeoutMs });
+  return new Keyv({ store: adapter, namespace, throwOnErrors: true });
+}
+
+function checkedKeyv(keyv: Keyv): Keyv {
+  assertCompatibleKeyv(keyv);
+  const adapter: unknown = keyv.store;
+  if (!isRedisAdapter(adapter)) throw new TypeError('surefetch: redisStore({ keyv }) needs a keyv instance whose store is a @keyv/redis adapter');
+  if (!keyv.throwOnErrors || !adapter.throwOnErrors) {
+    throw new TypeError(
+      'surefetch: redisStore({ keyv }) needs throwOnErrors on keyv and on its @keyv/redis adapter, or a failed read would look like "no record" ' +
+        "(createKeyv(url, { throwOnErrors: true }) sets both)",
+    );
+  }
+  return keyv;
+}
+
+/**
+ * Waits for an owned client to be ready: connects it on first use, shares one wait among
+ * concurrent callers, and fails at once while a reconnect after an error is under way.
+ */
+function readiness(client: RedisClientLike): () => Promise<RedisClientLike> {
+  let lastError: unknown;
+  let waiter: { promise: Promise<RedisClientLike>; resolve: (c: RedisClientLike) => void; reject: (e: unknown) => void } | undefined;
+  client.on('ready', () => {
+    lastError = undefined;
+    waiter?.resolve(client);
+    waiter = undefined;
+  });
+  client.on('error', (error: unknown) => {
+    lastError = error;
+    waiter?.reject(error);
+    waiter = undefined;
+  });
+  return async () => {
+    if (client.isReady === true) return client;
+    if (client.isOpen && lastError !== undefined) throw lastError;
+    if (!waiter) {
+      let resolve!: (c: RedisClientLike) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<RedisClientLike>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      waiter = { promise, resolve, reject };
+    }
+    // Connection failures arrive as 'error' events (the client keeps retrying), not as a rejection.
+    if (!client.isOpen) client.connect().catch(() => undefined);
+    return waiter.promise;
+  };
+}

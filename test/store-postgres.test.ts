@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import KeyvPostgres from '@keyv/postgres';
+import { Keyv } from 'keyv';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createManualClock, systemClock } from '../src/clock.js';
+import { postgresStore } from '../src/store/postgres-store.js';
+import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
+import { postgresForTests } from './support/services.js';
+import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+
+const day = 86_400_000;
+const postgres = await postgresForTests();
+if (postgres.skipReason) console.warn(`PostgreSQL store tests skipped: ${postgres.skipReason}`);
+const url = postgres.url ?? '';
+const table = `sf_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+/** The same database with a password in the URL (trust auth ignores it), to prove it never leaks. */
+const urlWithPassword = url === '' ? '' : (() => {
+  const u = new URL(url);
+  u.password = 's3cret-pw';
+  return u.toString();
+})();
+
+type Query = (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+const rawQuery = (store: { keyv: Keyv }): Query => (store.keyv.store as { query: Query }).query;
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.skipIf(!postgres.url)('postgresStore', () => {
+  afterAll(async () => {
+    const store = postgresStore({ url, table });
+    await rawQuery(store)(`DROP TABLE IF EXISTS ${table}`);
+    await rawQuery(store)(`DROP TABLE IF EXISTS ${table}_lazy`);
+    await store.close();
+  });
+
+  describeStoreContract('postgres', { open: (namespace) => postgresStore({ url, table, namespace }), separateInstancesShare: true });
+
+  it('stores keyv rows (namespace:scope → JSON) that carry no credential from the URL', async () => {
+    const namespace = uniqueNamespace();
+    const store = postgresStore({ url: urlWithPassword, table, namespace });
+    try {
+      const record = makeRecord('job-1:create');
+      await store.claim(record, day);
+      const rows = await rawQuery(store)(`SELECT key, value FROM ${table} WHERE key LIKE $1`, [`${namespace}:%`]);
+      expect(rows.map((r) => r.key)).toEqual([`${namespace}:job-1:create`]);
+      expect(String(rows[0]?.value)).not.toContain('s3cret-pw');
+      expect(JSON.parse(String(rows[0]?.value))).toMatchObject({ value: { owner: record.owner } });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('counts a row past its expiry as absent in claim, though nothing has deleted it yet', async () => {
+    const clock = createManualClock(Date.now());
+    const namespace = uniqueNamespace();
+    const store = postgresStore({ url, table, namespace, clock });
+    try {
+      await store.claim(makeRecord('job-2:create', { owner: 'dead' }), 60_000);
+      clock.advance(59_999);
+      expect(await store.claim(makeRecord('job-2:create', { owner: 'early' }), 60_000)).toMatchObject({ claimed: false, existing: { owner: 'dead' } });
+      clock.advance(1);
+      const rows = await rawQuery(store)(`SELECT key FROM ${table} WHERE key = $1`, [`${namespace}:job-2:create`]);
+      expect(rows).toHaveLength(1); // lazy expiry: the expired row is still there
+      expect(await store.update(makeRecord('job-2:create', { version: 2 }), 1, 60_000)).toBe(false);
+      expect(await store.claim(makeRecord('job-2:create', { owner: 'next' }), 60_000)).toEqual({ claimed: true });
+      expect((await store.get('job-2:create'))?.owner).toBe('next');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates its table when the database lost it after start-up', async () => {
+    const store = postgresStore({ url, table: `${table}_lazy`, namespace: uniqueNamespace() });
+    try {
+      expect(await store.get('warm-up')).toBeUndefined();
+      await rawQuery(store)(`DROP TABLE ${table}_lazy`);
+      expect(await store.claim(makeRecord('job-3:create'), day)).toEqual({ claimed: true });
+      expect(await store.get('job-3:create')).toBeDefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('gives each store its own pool: closing one leaves another on the same URL working', async () => {
+    const namespace = uniqueNamespace();
+    const first = postgresStore({ url, table, namespace });
+    const second = postgresStore({ url, table, namespace });
+    try {
+      await first.claim(makeRecord('job-4:create'), day);
+      const pidsOfFirst = new Set(
+        (await Promise.all(Array.from({ length: 4 }, () => rawQuery(first)('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')))).map((rows) => rows[0]?.pid),
+      );
+      const pidOfSecond = (await rawQuery(second)('SELECT pg_backend_pid() AS pid'))[0]?.pid;
+      expect(pidsOfFirst.has(pidOfSecond)).toBe(false);
+      await first.close();
+      // A server backend outlives its closed socket by a moment.
+      let alive: unknown[] = [];
+      for (let i = 0; i < 40; i += 1) {
+        alive = await rawQuery(second)('SELECT pid FROM pg_stat_activity WHERE pid = ANY($1)', [[...pidsOfFirst]]);
+        if (alive.length === 0) break;
+        await systemClock.sleep(50);
+      }
+      expect(alive).toEqual([]);
+      expect(await second.get('job-4:create')).toBeDefined();
+      expect(await second.claim(makeRecord('job-4:other'), day)).toEqual({ claimed: true });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("works on a caller's keyv and leaves it open on close", async () => {
+    const namespace = uniqueNamespace();
+    const keyv = new Keyv({ store: new KeyvPostgres({ uri: url, table }), namespace, throwOnErrors: true });
+    const store = postgresStore({ keyv });
+    const record = makeRecord('job-5:create');
+    expect(await store.claim(record, day)).toEqual({ claimed: true });
+    expect(await store.update({ ...record, version: 2, state: 'succeeded' }, 1, day)).toBe(true);
+    await store.close();
+    expect(await keyv.get('job-5:create')).toMatchObject({ state: 'succeeded', version: 2 });
+    await keyv.disconnect();
+  });
+
+  it("refuses a caller's keyv that would swallow errors, and unsafe table names", () => {
+    expect(() => postgresStore({ keyv: new Keyv({ store: new KeyvPostgres({ uri: url, table }) }) })).toThrow(/throwOnErrors/);
+    expect(() => postgresStore({ keyv: new Keyv({ throwOnErrors: true }) })).toThrow(/@keyv\/postgres/);
+    expect(() => postgresStore({ url, table: 'requests; DROP TABLE x' })).toThrow(TypeError);
+  });
+
+  it('refuses a scope too long for the key column before querying', async () => {
+    const store = postgresStore({ url, table, namespace: uniqueNamespace() });
+    try {
+      await expect(store.claim(makeRecord('x'.repeat(300)), day)).rejects.toThrow(RangeError);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects quickly with STORE_UNAVAILABLE, and without the password, when nothing listens', async () => {
+    const port = await closedPort();
+    const store = postgresStore({ url: `postgresql://postgres:s3cret-pw@127.0.0.1:${port}/test`, table });
+    try {
+      for (const [operation, run] of [
+        ['claim', () => store.claim(makeRecord('x'), day)],
+        ['get', () => store.get('x')],
+        ['update', () => store.update(makeRecord('x', { version: 2 }), 1, day)],
+        ['delete', () => store.delete('x')],
+      ] as const) {
+        const started = Date.now();
+        const error: unknown = await run().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', backend: 'postgres', operation, target: `postgresql://postgres:***@127.0.0.1:${port}/test` });
+        const e = error as StoreUnavailableError;
+        expect(`${e.message} ${String(e.stack)} ${String(e.cause)}`).not.toContain('s3cret-pw');
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,183 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/clock.js';
+import { redisStore } from '../src/store/redis-store.js';
+import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
+import { redisForTests } from './support/services.js';
+import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+
+const day = 86_400_000;
+const redis = await redisForTests();
+if (redis.skipReason) console.warn(`Redis store tests skipped: ${redis.skipReason}`);
+const url = redis.url ?? '';
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function expectUnavailableQuickly(operation: Promise<unknown>, name: string): Promise<StoreUnavailableError> {
+  const started = Date.now();
+  const error: unknown = await operation.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(Date.now() - started).toBeLessThan(3000);
+  expect(error).toBeInstanceOf(StoreUnavailableError);
+  expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', backend: 'redis', operation: name });
+  return error as StoreUnavailableError;
+}
+
+describe.skipIf(!redis.url)('redisStore', () => {
+  describeStoreContract('redis', { open: (namespace) => redisStore({ url, namespace }), separateInstancesShare: true });
+
+  const raw = createClient({ url });
+  beforeAll(async () => {
+    if (redis.url) await raw.connect();
+  });
+  afterAll(async () => {
+    if (raw.isOpen) await raw.close();
+  });
+
+  it("writes on keyv's own key (namespace::namespace:scope) with the TTL as PX", async () => {
+    const namespace = uniqueNamespace();
+    const store = redisStore({ url, namespace });
+    try {
+      const record = makeRecord('job-1:create');
+      await store.claim(record, 60_000);
+      const stored = await raw.get(`${namespace}::${namespace}:job-1:create`);
+      expect(JSON.parse(stored ?? 'null')).toMatchObject({ value: { scope: 'job-1:create', owner: record.owner } });
+      const pttl = await raw.pTTL(`${namespace}::${namespace}:job-1:create`);
+      expect(pttl).toBeGreaterThan(55_000);
+      expect(pttl).toBeLessThanOrEqual(60_000);
+      expect(await raw.keys(`${namespace}*`)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('shares records with an independent plain keyv on the same namespace', async () => {
+    const namespace = uniqueNamespace();
+    const store = redisStore({ url, namespace });
+    const plain = new Keyv({ store: new KeyvRedis(url), namespace });
+    try {
+      const record = makeRecord('job-2:create');
+      await store.claim(record, 60_000);
+      expect(await plain.get('job-2:create')).toEqual(record);
+      await plain.delete('job-2:create');
+      expect(await store.get('job-2:create')).toBeUndefined();
+    } finally {
+      await store.close();
+      await plain.disconnect();
+    }
+  });
+
+  it("works on a caller's keyv from createKeyv (key namespace::scope) and leaves it open on close", async () => {
+    const namespace = uniqueNamespace();
+    const keyv = createKeyv(url, { namespace, throwOnErrors: true });
+    const store = redisStore({ keyv });
+    try {
+      const record = makeRecord('job-3:create');
+      expect(await store.claim(record, 60_000)).toEqual({ claimed: true });
+      expect(JSON.parse((await raw.get(`${namespace}::job-3:create`)) ?? 'null')).toMatchObject({ value: { owner: record.owner } });
+      expect(await store.update({ ...record, version: 2, state: 'failed' }, 1, 60_000)).toBe(true);
+      await store.close();
+      expect(await keyv.get('job-3:create')).toMatchObject({ state: 'failed', version: 2 });
+    } finally {
+      await keyv.disconnect();
+    }
+  });
+
+  it("refuses a caller's keyv that would swallow errors", () => {
+    const keyv = new Keyv({ store: new KeyvRedis(url), namespace: 'x' });
+    expect(() => redisStore({ keyv })).toThrow(/throwOnErrors/);
+    expect(() => redisStore({ keyv: new Keyv() })).toThrow(/@keyv\/redis/);
+  });
+
+  it('rejects quickly with STORE_UNAVAILABLE, and without the password, when nothing listens', async () => {
+    const port = await closedPort();
+    const store = redisStore({ url: `redis://:hunter2@127.0.0.1:${port}` });
+    try {
+      const error = await expectUnavailableQuickly(store.claim(makeRecord('x'), day), 'claim');
+      expect(error.target).toBe(`redis://:***@127.0.0.1:${port}`);
+      expect(`${error.message} ${String(error.stack)} ${String(error.cause)}`).not.toContain('hunter2');
+      await expectUnavailableQuickly(store.get('x'), 'get');
+      await expectUnavailableQuickly(store.update(makeRecord('x', { version: 2 }), 1, day), 'update');
+      await expectUnavailableQuickly(store.delete('x'), 'delete');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects within operationTimeoutMs when the server accepts but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const store = redisStore({ url: `redis://127.0.0.1:${port}`, operationTimeoutMs: 300 });
+    try {
+      const error = await expectUnavailableQuickly(store.claim(makeRecord('x'), day), 'claim');
+      expect(error.message).toMatch(/300 ms/);
+      await expectUnavailableQuickly(store.get('x'), 'get');
+    } finally {
+      await store.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  const binary = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+  it.skipIf(!binary)('fails fast while its Redis is down and recovers when it comes back', async () => {
+    const port = await closedPort();
+    const dir = mkdtempSync(join(tmpdir(), 'surefetch-store-redis-'));
+    const start = async (): Promise<ChildProcess> => {
+      const child = spawn(binary ?? '', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+      for (let i = 0; i < 50; i += 1) {
+        const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+        probe.on('error', () => undefined);
+        const up = await probe.connect().then(
+          () => true,
+          () => false,
+        );
+        if (up) {
+          probe.destroy();
+          return child;
+        }
+        await systemClock.sleep(100);
+      }
+      throw new Error('private redis-server did not start');
+    };
+    let server = await start();
+    const store = redisStore({ url: `redis://127.0.0.1:${port}` });
+    try {
+      expect(await store.claim(makeRecord('before'), day)).toEqual({ claimed: true });
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server.once('exit', resolve));
+      await expectUnavailableQuickly(store.claim(makeRecord('during'), day), 'claim');
+      await expectUnavailableQuickly(store.get('before'), 'get');
+      server = await start();
+      let recovered = false;
+      for (let i = 0; i < 40 && !recovered; i += 1) {
+        recovered = await store.claim(makeRecord('after'), day).then(
+          (r) => r.claimed,
+          () => false,
+        );
+        if (!recovered) await systemClock.sleep(100);
+      }
+      expect(recovered).toBe(true);
+    } finally {
+      await store.close();
+      server.kill('SIGKILL');
+    }
+  });
+});
