@@ -1,0 +1,7 @@
+export { rateLimit, type RateLimitOptions, type RateLimitMiddleware } from './middleware.js';
+export { RateLimiterUnavailableError } from './errors.js';
+export { applyRedis7Shim, connectRedis, type RedisOption, type RedisLink } from './bottleneck-redis.js';
+export { apiKeyOf, credentialOf, createLimiterRegistry, type ApiLimiter, type LimiterRegistry, type LimiterRegistryOptions } from './limiter.js';
+export { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
+export { createRedisBudgetStore, type RedisBudgetStoreOptions } from './budget-redis.js';
+export { acquireStep, settleStep, emptyBudget, type BudgetState, type AcquireResult, type SettleInput, type SettleResult } from './budget.js';

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import Bottleneck from 'bottleneck';
+import type { RequestSpec } from '../types.js';
+import { createRedisBudgetStore } from './budget-redis.js';
+import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
+import { RateLimiterUnavailableError } from './errors.js';
+import { applyRedis7Shim, connectRedis, type RedisLink, type RedisOption } from './bottleneck-redis.js';
+
+/** Options of {@link createLimiterRegistry}. */
+export interface LimiterRegistryOptions {
+  /** Most requests in flight per API (across every worker with `redis`); `null` for no cap. @default null */
+  readonly maxConcurrent?: number | null;
+  /** Least time between two request starts per API, in ms. @default 0 */
+  readonly minTimeMs?: number;
+  /** A Bottleneck to gate every request through, for every API, instead of one per API. */
+  readonly limiter?: Bottleneck;
+  /** Share the budget, the pause and bottleneck's limits with every worker using this Redis. */
+  readonly redis?: RedisOption;
+  /** Prefix of every limiter id and Redis key. @default 'surefetch:rl' */
+  readonly id?: string;
+  /** Names the API a request belongs to. @default host + a hash of the request's credential */
+  readonly key?: (request: RequestSpec) => string;
+  /** Reads the credential of a request. @default see {@link credentialOf} */
+  readonly credential?: (request: RequestSpec) => string | undefined;
+  /** Idle time after which a shared budget is forgotten in Redis. @default 600000 */
+  readonly ttlMs?: number;
+}
+
+/** The limiter of one API: bottleneck for concurrency and spacing, the budget for the rate. */
+export interface ApiLimiter {
+  /** `<prefix>:<host>:<credential hash>`: safe to log, used as bottleneck id and Redis key. */
+  readonly id: string;
+  /** Gates every send. */
+  readonly bottleneck: Bottleneck;
+  /** The shared budget and pause. */
+  readonly store: BudgetStore;
+}
+
+/** One {@link ApiLimiter} per API, created on first use. */
+export interface LimiterRegistry {
+  /** The limiter of the API `request` goes to; waits for Redis, not for bottleneck's `ready()`. */
+  limiterFor(request: RequestSpec): Promise<ApiLimiter>;
+  /** Disconnects every clustered limiter and the Redis connections this registry opened. */
+  close(): Promise<void>;
+}
+
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'private-token', 'x-access-token', 'proxy-authorization'];
+const CREDENTIAL_PARAMS = ['api_key', 'apikey', 'api-key', 'key', 'access_token', 'token'];
+
+/**
+ * The credential a request carries: its `Authorization` header, else a common API-key header
+ * (`X-API-Key`, `Api-Key`, `X-Auth-Token`, `Private-Token`, ...), else an API-key query
+ * parameter (`api_key`, `key`, `access_token`, ...), else URL user info.
+ *
+ * @example
+ * ```ts
+ * credentialOf(request); // 'Bearer sk_live_…' — hash it before using it as a name
+ * ```
+ */
+export function credentialOf(request: RequestSpec): string | undefined {
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null && value !== '') return value;
+  }
+  const url = new URL(request.url);
+  for (const name of CREDENTIAL_PARAMS) {
+    const value = url.searchParams.get(name);
+    if (value !== null && value !== '') return value;
+  }
+  return url.username === '' ? undefined : `${url.username}:${url.password}`;
+}
+
+/**
+ * Names the API of a request: its host (with port) and the first 16 hex digits of the SHA-256
+ * of its credential, so that two keys on one host get two budgets and no key ever appears in a
+ * name, a log or Redis.
+ *
+ * @example
+ * ```ts
+ * apiKeyOf(request); // 'api.example.com:9f86d081884c7d65'
+ * ```
+ */
+export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
+  const secret = credential(request);
+  const hash = secret === undefined ? 'anonymous' : createHash('sha256').update(secret).digest('hex').slice(0, 16);
+  return `${new URL(request.url).host}:${hash}`;
+}
+
+/**
+ * Creates the registry of per-API limiters of one `rateLimit` middleware.
+ *
+ * @example
+ * ```ts
+ * const registry = createLimiterRegistry({ redis: { url: 'redis://127.0.0.1:6379' } });
+ * const { id, bottleneck, store } = await registry.limiterFor(ctx.request);
+ * ```
+ */
+export function createLimiterRegistry(options: LimiterRegistryOptions = {}): LimiterRegistry {
+  const { maxConcurrent = null, minTimeMs = 0, limiter: userLimiter, redis, id: prefix = 'surefetch:rl', ttlMs = 600_000 } = options;
+  const keyOf = options.key ?? ((request: RequestSpec) => apiKeyOf(request, options.credential));
+  const limiters = new Map<string, Promise<ApiLimiter>>();
+  const owned: Bottleneck[] = [];
+  let link: Promise<RedisLink> | undefined;
+  let closed = false;
+  if (userLimiter !== undefined) applyRedis7Shim(userLimiter);
+
+  const create = async (id: string): Promise<ApiLimiter> => {
+    if (redis === undefined) {
+      const bottleneck = userLimiter ?? own(new Bottleneck({ maxConcurrent, minTime: minTimeMs }));
+      return { id, bottleneck, store: createMemoryBudgetStore() };
+    }
+    link ??= connectRedis(redis).catch((error: unknown) => {
+      link = undefined;
+      throw new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
+    });
+    const { client, connection } = await link;
+    const bottleneck =
+      userLimiter ??
+      own(new Bottleneck({ id, maxConcurrent, minTime: minTimeMs, datastore: 'ioredis', connection, clearDatastore: false, timeout: ttlMs }));
+    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget`, ttlMs }), id) };
+  };
+
+  const own = (bottleneck: Bottleneck): Bottleneck => {
+    // Errors of the heartbeat surface again on the next schedule(); do not crash on them here.
+    bottleneck.on('error', () => undefined);
+    owned.push(bottleneck);
+    return bottleneck;
+  };
+
+  return {
+    limiterFor(request: RequestSpec): Promise<ApiLimiter> {
+      if (closed) return Promise.reject(new Error('this rateLimit middleware was closed'));
+      const id = `${prefix}:${keyOf(request)}`;
+      let limiter = limiters.get(id);
+      if (limiter === undefined) {
+        limiter = create(id);
+        limiters.set(id, limiter);
+        limiter.catch(() => limiters.delete(id));
+      }
+      return limiter;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.allSettled(limiters.values());
+      if (redis !== undefined) await Promise.allSettled(owned.map((bottleneck) => bottleneck.disconnect()));
+      limiters.clear();
+      const opened = await link?.catch(() => undefined);
+      await opened?.close();
+    },
+  };
+}
+
+// A Redis failure of the budget is reported as the limiter being unavailable (nothing sent).
+function unavailableOnError(store: BudgetStore, limiterId: string): BudgetStore {
+  const wrap =
+    <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      operation(...args).catch((error: unknown) => {
+        throw new RateLimiterUnavailableError({ limiterId, reason: 'its Redis command failed' }, { cause: error });
+      });
+  return {
+    acquire: wrap(store.acquire.bind(store)),
+    settle: wrap(store.settle.bind(store)),
+    pausedUntil: wrap(store.pausedUntil.bind(store)),
+    snapshot: wrap(store.snapshot.bind(store)),
+  };
+}
