@@ -1,0 +1,64 @@
+import { SurefetchError } from './errors.js';
+
+/** Why the idempotency layer refused a call. */
+export type IdempotencyErrorCode =
+  /** The scope was already used for a different request (method, URL or body differ). */
+  | 'IDEMPOTENCY_CONFLICT'
+  /** Another worker holds a live claim on the scope; come back at `retryAt`. */
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  /** An earlier run of the scope ended in a terminal failure; `store.delete(scope)` to try again. */
+  | 'PREVIOUSLY_FAILED'
+  /** An earlier run succeeded but its response was too large to store for replay. */
+  | 'REPLAY_UNAVAILABLE'
+  /** Another worker took the claim over (this call outlived its lease); nothing more was sent. */
+  | 'LEASE_LOST';
+
+/** The fields of an {@link IdempotencyError}. */
+export interface IdempotencyErrorInit {
+  readonly code: IdempotencyErrorCode;
+  readonly scope: string;
+  readonly clientRequestId: string;
+  readonly operation: string;
+  readonly message: string;
+  /** When to come back (epoch ms), for `IDEMPOTENCY_IN_PROGRESS`. */
+  readonly retryAt?: number;
+  /** The stored failure, for `PREVIOUSLY_FAILED`. */
+  readonly previous?: { readonly code: string; readonly message: string; readonly status?: number };
+}
+
+/**
+ * The idempotency layer refused a call because of what the request record of its scope says.
+ * Nothing was sent for this call.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sureFetch(url, { method: 'POST', body, surefetch: { idempotencyScope: `${job.id}:create-order` } });
+ * } catch (error) {
+ *   if (error instanceof IdempotencyError && error.retryAt !== undefined) await job.moveToDelayed(error.retryAt);
+ * }
+ * ```
+ */
+export class IdempotencyError extends SurefetchError {
+  declare readonly code: IdempotencyErrorCode;
+  /** The scope the call was made under. */
+  readonly scope: string;
+  /** The client request id stored for the scope. */
+  readonly clientRequestId: string;
+  /** The operation name. */
+  readonly operation: string;
+  /** When to come back (epoch ms), for `IDEMPOTENCY_IN_PROGRESS`. */
+  readonly retryAt: number | undefined;
+  /** The stored failure, for `PREVIOUSLY_FAILED`. */
+  readonly previous: IdempotencyErrorInit['previous'];
+
+  /** @param init - code, scope, ids and what the record said */
+  constructor(init: IdempotencyErrorInit, options?: ErrorOptions) {
+    super(init.code, `${init.operation} (scope "${init.scope}"): ${init.message}. Client request id: ${init.clientRequestId}`, options);
+    this.scope = init.scope;
+    this.clientRequestId = init.clientRequestId;
+    this.operation = init.operation;
+    this.retryAt = init.retryAt;
+    this.previous = init.previous;
+  }
+}

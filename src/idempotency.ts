@@ -1,0 +1,222 @@
+import { classifyResponse } from './classify.js';
+import { AmbiguousOutcomeError, HttpError } from './errors.js';
+import { eventBase } from './events.js';
+import { IdempotencyError } from './idempotency-error.js';
+import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
+import { memoryStore } from './store/memory-store.js';
+import type { RequestRecord } from './store/record.js';
+import type { RequestStore } from './store/request-store.js';
+import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision, ResendGuard, SentState } from './types.js';
+
+/**
+ * Decides whether an earlier attempt landed, before a non-idempotent request is sent again:
+ * `recovered` with the existing resource as the response, or `resend`. It must fail closed
+ * (throw) when it cannot decide. `record` is the scope's request record (its `firstSentAt`
+ * bounds "created after our first send"), `undefined` for a call without a scope.
+ */
+export type ExistenceCheck = (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined) => Promise<ResendDecision>;
+
+/** Options of {@link idempotency}. */
+export interface IdempotencyOptions {
+  /** Where request records live; use `redisStore`/`postgresStore` when re-runs may land in another process. @default memoryStore() */
+  readonly store?: RequestStore;
+  /** How long a record is kept: re-runs later than this are new calls. @default 86400000 (24 h) */
+  readonly ttlMs?: number;
+  /**
+   * How long a pending claim is honoured before another worker may take it over (its worker is
+   * presumed dead). Covers the call's deadline when it has one; keep it above your longest call.
+   * @default 300000 (5 min)
+   */
+  readonly leaseMs?: number;
+  /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
+  readonly keyHeader?: string;
+  /** Looks for the resource of an ambiguous attempt before any re-send. @default undefined (fail closed) */
+  readonly existenceCheck?: ExistenceCheck;
+  /** How long a call waits for another worker holding its scope before `IDEMPOTENCY_IN_PROGRESS`. @default 0 */
+  readonly waitForOwnerMs?: number;
+  /** Poll interval while waiting for another worker. @default 250 */
+  readonly pollMs?: number;
+  /** Largest response body stored for replay; a larger success is stored without it. @default 1048576 */
+  readonly maxStoredBodyBytes?: number;
+}
+
+const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 300_000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
+
+/**
+ * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
+ * request record, claimed atomically in `store` **before the first send**, so that a re-run of
+ * the scope (a job retried after a crash) reuses the client request id, replays a stored
+ * success without touching the network, and runs the existence check before sending anything
+ * when an earlier run may have landed. Writes the `resendGuard` that `retry` consults before
+ * re-sending after an ambiguous attempt: an idempotency key (`keyHeader`) or the existence check
+ * allows it; with neither the call fails closed with an `AmbiguousOutcomeError`.
+ *
+ * @example
+ * ```ts
+ * const sureFetch = createFetch({
+ *   middleware: [idempotency({ store: redisStore({ url }), existenceCheck: orderLookup }), retry()],
+ * });
+ * await sureFetch(`${api}/v1/orders/create`, { method: 'POST', body, surefetch: { idempotencyScope: `${job.id}:order` } });
+ * ```
+ */
+export function idempotency(options: IdempotencyOptions = {}): Middleware {
+  const {
+    store = memoryStore(),
+    ttlMs = defaults.ttlMs,
+    leaseMs = defaults.leaseMs,
+    keyHeader,
+    existenceCheck,
+    waitForOwnerMs = defaults.waitForOwnerMs,
+    pollMs = defaults.pollMs,
+    maxStoredBodyBytes = defaults.maxStoredBodyBytes,
+  } = options;
+  const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
+
+  const decide = async (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined): Promise<ResendDecision> => {
+    if (keyHeader !== undefined) return { action: 'resend' };
+    if (existenceCheck !== undefined) return existenceCheck(ctx, previous, record);
+    throw new AmbiguousOutcomeError({
+      clientRequestId: ctx.clientRequestId,
+      attempts: previous.attempt,
+      operation: ctx.operation,
+      reason: 'an earlier run may have sent it and no idempotency key or existence check is configured',
+    });
+  };
+  const leaseFor = (ctx: CallContext): number => Math.max(ctx.clock.now() + leaseMs, ctx.deadline ?? 0);
+  const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
+    new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
+
+  /** Down-stream context: the record's client request id, the key header, and the guard. */
+  function derive(ctx: CallContext, clientRequestId: string, guard: ResendGuard | undefined): CallContext {
+    let { request } = ctx;
+    if (keyHeader !== undefined && !request.headers.has(keyHeader)) {
+      const headers = new Headers(request.headers);
+      headers.set(keyHeader, clientRequestId);
+      request = { ...request, headers };
+    }
+    return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard });
+  }
+
+  async function claimScope(ctx: CallContext, next: Next, scope: string): Promise<Response> {
+    const fingerprint = await fingerprintRequest(ctx.request);
+    const owner = crypto.randomUUID();
+    for (let round = 0; round < 10; round += 1) {
+      const now = ctx.clock.now();
+      const fresh: RequestRecord = {
+        scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: ctx.operation, fingerprint,
+        attempts: 0, owner, leaseUntil: leaseFor(ctx), version: 1, createdAt: now, updatedAt: now,
+      };
+      const claim = await store.claim(fresh, ttlMs);
+      if (claim.claimed) return sendRecorded(ctx, next, fresh, false);
+      const existing = claim.existing;
+      if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
+      if (existing.state === 'succeeded') {
+        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was too large to store');
+        ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
+        return replayResponse(existing.response);
+      }
+      if (existing.state === 'failed') {
+        throw refuse(ctx, existing, 'PREVIOUSLY_FAILED', `an earlier run failed: ${existing.error?.message ?? 'unknown error'}`, { previous: existing.error });
+      }
+      if (existing.leaseUntil > now) {
+        await waitForOwner(ctx, existing);
+        continue;
+      }
+      const taken: RequestRecord = { ...existing, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
+      if (!(await store.update(taken, existing.version, ttlMs))) continue;
+      const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
+      return sendRecorded(ctx, next, taken, mayHaveLanded);
+    }
+    throw new IdempotencyError({ code: 'IDEMPOTENCY_IN_PROGRESS', scope, clientRequestId: ctx.clientRequestId, operation: ctx.operation, message: 'the scope is contended by other workers' });
+  }
+
+  /** Polls until the holder's record settles or its lease passes; throws when the wait would be too long. */
+  async function waitForOwner(ctx: CallContext, held: RequestRecord): Promise<void> {
+    const giveUpAt = Math.min(ctx.clock.now() + waitForOwnerMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
+    let current: RequestRecord | undefined = held;
+    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now()) {
+      const remaining = giveUpAt - ctx.clock.now();
+      if (remaining <= 0) {
+        throw refuse(ctx, current, 'IDEMPOTENCY_IN_PROGRESS', 'another worker is running this call', { retryAt: current.leaseUntil });
+      }
+      await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
+      current = await store.get(held.scope);
+    }
+  }
+
+  async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
+    let record = claimed;
+    let everAmbiguous = mayHaveLanded;
+    const write = async (changes: Partial<RequestRecord>): Promise<void> => {
+      const updated: RequestRecord = { ...record, ...changes, version: record.version + 1, updatedAt: ctx.clock.now() };
+      if (!(await store.update(updated, record.version, ttlMs))) throw refuse(ctx, record, 'LEASE_LOST', 'another worker took the call over');
+      record = updated;
+    };
+    // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
+    const settle = (changes: Partial<RequestRecord>): Promise<void> => write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined);
+    const markSending = (c: CallContext): Promise<void> =>
+      write({ attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
+
+    const guard: ResendGuard = async (gctx, previous) => {
+      everAmbiguous = true;
+      const decision = await decide(gctx, previous, record);
+      if (decision.action === 'resend') await markSending(gctx);
+      return decision;
+    };
+    const down = derive(ctx, record.clientRequestId, guard);
+    let response: Response;
+    try {
+      if (mayHaveLanded) {
+        const decision = await decide(down, { attempt: record.attempts, verdict: 'transient', sent: 'ambiguous' }, record);
+        if (decision.action === 'recovered') {
+          down.emit({ ...eventBase(down), type: 'recovered', via: 'lookup' });
+          response = decision.response;
+        } else {
+          await markSending(down);
+          response = await next(down);
+        }
+      } else {
+        await markSending(down);
+        response = await next(down);
+      }
+    } catch (error) {
+      const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
+      await settle(
+        terminal
+          ? { state: 'failed', lastSent: 'delivered', error: { code: error.code, message: error.serverMessage, status: error.status } }
+          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error) },
+      );
+      throw error;
+    }
+    if (response.ok) {
+      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes).catch(() => undefined);
+      await settle({ state: 'succeeded', lastSent: 'delivered', ...(snapshot === undefined ? {} : { response: snapshot }) });
+      return response;
+    }
+    const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());
+    await settle(
+      verdict === 'terminal' && !everAmbiguous
+        ? { state: 'failed', lastSent: 'delivered', error: { code: `HTTP_${response.status}`, message: `HTTP ${response.status}`, status: response.status } }
+        : { lastSent: everAmbiguous ? 'ambiguous' : sent },
+    );
+    return response;
+  }
+
+  return async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+    if (ctx.idempotent) return next(ctx);
+    if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') {
+      return next(derive(ctx, ctx.clientRequestId, (gctx, previous) => decide(gctx, previous, undefined)));
+    }
+    return claimScope(ctx, next, ctx.idempotencyScope);
+  };
+}
+
+/** The sent state an error reports (on itself or a cause); `ambiguous` when it says nothing. */
+function sentStateOf(error: unknown): SentState {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof AmbiguousOutcomeError) return 'ambiguous';
+    const sent = (e as { sent?: unknown }).sent;
+    if (sent === 'not-sent' || sent === 'delivered' || sent === 'ambiguous') return sent;
+  }
+  return 'ambiguous';
+}

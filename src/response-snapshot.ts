@@ -1,0 +1,93 @@
+import { isSecretHeaderName } from './redact.js';
+import type { StoredResponse } from './store/record.js';
+import type { RequestSpec } from './types.js';
+
+// The stored body is already decoded by fetch, and framing is redone on replay.
+const unstoredHeaders = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+const textType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml)|application\/(?:javascript|x-www-form-urlencoded))/i;
+
+/**
+ * A storable copy of a response: status, headers without credentials (`set-cookie`, tokens)
+ * or framing, and the body as text when it is text, else base64. `undefined` when the body
+ * is larger than `maxBodyBytes` (nothing is read past it) or is an event stream. Reads
+ * `response` (pass a clone).
+ *
+ * @example
+ * ```ts
+ * const snapshot = await snapshotResponse(response.clone(), 1_048_576);
+ * ```
+ */
+export async function snapshotResponse(response: Response, maxBodyBytes: number): Promise<StoredResponse | undefined> {
+  // A stream of events may never end: it is not waited for, and cannot be replayed anyway.
+  if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return undefined;
+  const bytes = await readUpTo(response, maxBodyBytes);
+  if (bytes === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of response.headers) {
+    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = value;
+  }
+  const text = textType.test(response.headers.get('content-type') ?? '') ? utf8(bytes) : undefined;
+  return text === undefined
+    ? { status: response.status, headers, body: Buffer.from(bytes).toString('base64'), bodyEncoding: 'base64' }
+    : { status: response.status, headers, body: text, bodyEncoding: 'utf8' };
+}
+
+/**
+ * A fresh `Response` from a stored snapshot, for a call whose scope already succeeded.
+ *
+ * @example
+ * ```ts
+ * return replayResponse(record.response);
+ * ```
+ */
+export function replayResponse(stored: StoredResponse): Response {
+  const body = stored.bodyEncoding === 'base64' ? Buffer.from(stored.body, 'base64') : stored.body;
+  return new Response(nullBodyStatuses.has(stored.status) ? null : body, { status: stored.status, headers: stored.headers });
+}
+
+/**
+ * A hash of what identifies a request (method, URL, body bytes), to tell a scope reused for a
+ * different request from a re-run of the same one. A one-shot stream body is not read.
+ *
+ * @example
+ * ```ts
+ * await fingerprintRequest(ctx.request); // 'sha256:9f86d0…'
+ * ```
+ */
+export async function fingerprintRequest(request: RequestSpec): Promise<string> {
+  const head = new TextEncoder().encode(`${request.method} ${request.url}\n`);
+  const body = request.body instanceof Uint8Array ? request.body : new TextEncoder().encode(request.body === null ? '' : '<stream>');
+  const data = new Uint8Array(head.length + body.length);
+  data.set(head);
+  data.set(body, head.length);
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return `sha256:${Buffer.from(digest).toString('hex')}`;
+}
+
+async function readUpTo(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      // Not awaited: cancelling one branch of a clone settles only once the other branch is done too.
+      reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
