@@ -316,3 +316,29 @@ export class BodyNotReplayableError extends SurefetchError {
     super('BODY_NOT_REPLAYABLE', `${operation}: not retried because its body is a one-shot stream`, options);
   }
 }
+
+/**
+ * The circuit breaker of this API is open: recent attempts failed in a row, so this attempt was
+ * not sent. `retryAt` is when the breaker lets a probe through; `retry` waits until then
+ * (bounded by `maxWaitMs` and the deadline) instead of sending.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CircuitOpenError) console.log('API down; next probe at', new Date(error.retryAt));
+ * ```
+ */
+export class CircuitOpenError extends SurefetchError {
+  /** When the breaker lets the next probe through (epoch ms). */
+  readonly retryAt: number;
+  /** Always `not-sent`. */
+  readonly sent: SentState = 'not-sent';
+  /** The API the breaker guards (host and a hash of the credential). */
+  readonly api: string;
+
+  /** @param init - the breaker's API and next probe time */
+  constructor(init: { api: string; retryAt: number; operation: string }, options?: ErrorOptions) {
+    super('CIRCUIT_OPEN', `${init.operation}: not sent, the circuit for ${init.api} is open until ${new Date(init.retryAt).toISOString()}`, options);
+    this.retryAt = init.retryAt;
+    this.api = init.api;
+  }
+}

@@ -65,8 +65,17 @@ export interface RecoveredEvent extends EventBase {
   readonly via: string;
 }
 
+/** A circuit breaker changed state. */
+export interface CircuitEvent extends EventBase {
+  readonly type: 'circuit';
+  readonly state: 'open' | 'half-open' | 'closed';
+  /** The API the breaker guards (host and a hash of the credential). */
+  readonly api: string;
+}
+
 /** Any structured event surefetch emits. Secrets are never included. */
 export type SurefetchEvent =
+  | CircuitEvent
   | AttemptEvent
   | AttemptEndEvent
   | RetryEvent

@@ -10,6 +10,8 @@ export * from './events.js';
 export * from './errors.js';
 export * from './create-fetch.js';
 export * from './retry.js';
+export * from './retry-budget.js';
+export * from './circuit-breaker.js';
 export * from './classify.js';
 export { isIdempotentMethod, matchRoute } from './routes.js';
 export { causeCodeOf, sentStateOfCode, toNetworkError } from './transport-error.js';

@@ -1,9 +1,11 @@
 import pRetry from 'p-retry';
 import { backoffDelayMs } from './backoff.js';
 import { classifyError, classifyResponse, type Classification } from './classify.js';
-import { AmbiguousOutcomeError, BodyNotReplayableError, DeadlineExceededError, RetryLaterError, SurefetchError } from './errors.js';
+import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError, SurefetchError } from './errors.js';
 import { eventBase } from './events.js';
 import { discardBody, toHttpError } from './http-error.js';
+import { apiKeyOf } from './rate-limit/limiter.js';
+import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
 import type { AttemptOutcome, CallContext, Middleware, Next } from './types.js';
 
@@ -30,12 +32,18 @@ export interface RetryOptions {
    * @default 60000
    */
   readonly maxWaitMs?: number;
-  /** Most server-directed waits per call (they do not use up attempts). @default 5 */
+  /** Most waits per call, server-directed or for an open circuit (they do not use up attempts). @default 5 */
   readonly maxWaits?: number;
   /** Wait after a 429 that gives no usable time, doubled on each further one. @default 1000 */
   readonly fallbackWaitMs?: number;
   /** Margin added to waits derived from absolute server times (clock skew). @default 1000 */
   readonly skewMarginMs?: number;
+  /**
+   * The retry quota shared by the calls of each API; `false` for none. Server-directed waits do
+   * not draw on it.
+   * @default a quota of this `retry` layer's own (see {@link createRetryBudget})
+   */
+  readonly budget?: RetryBudget | false;
   /**
    * Tri-state override: `true` forces a retry, `false` forbids it, `undefined` uses the
    * defaults. A forced retry still never re-sends a non-idempotent request blind.
@@ -79,10 +87,13 @@ export function retry(options: RetryOptions = {}): Middleware {
     skewMarginMs = 1000,
     shouldRetry: userShouldRetry,
   } = options;
+  const budget = options.budget === false ? undefined : (options.budget ?? createRetryBudget());
 
   return async function retryMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     let previous: AttemptOutcome | undefined;
     let waits = 0;
+    let retryTokens: number | undefined;
+    const api = apiKeyOf(ctx.request);
 
     const attemptOnce = async (attempt: number): Promise<Response> => {
       const actx: CallContext = Object.freeze({ ...ctx, attempt, previous });
@@ -101,7 +112,10 @@ export function retry(options: RetryOptions = {}): Middleware {
       }
       const classification = classifyResponse(response.status, response.headers, ctx.route, actx.clock.now());
       emitEnd(actx, classification, started, response.status, undefined);
-      if (classification.verdict === 'success') return response;
+      if (classification.verdict === 'success') {
+        budget?.deposit(api, retryTokens);
+        return response;
+      }
       previous = { attempt, verdict: classification.verdict, sent: classification.sent, status: response.status };
       throw new AttemptFailure({ ...previous, classification }, actx, response);
     };
@@ -130,6 +144,8 @@ export function retry(options: RetryOptions = {}): Middleware {
         await serverWait(failure);
         return true;
       }
+      retryTokens = budget?.withdraw(api, failure.outcome.error instanceof AttemptTimeoutError);
+      if (budget !== undefined && retryTokens === undefined) return false;
       const delayMs = backoffDelayMs(failure.outcome.attempt, { baseMs: baseDelayMs, maxMs: maxDelayMs, random: ctx.random });
       if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline) {
         throw new DeadlineExceededError({ operation: ctx.operation, attempts: failure.outcome.attempt }, { cause: await finalError(failure) });
@@ -142,15 +158,17 @@ export function retry(options: RetryOptions = {}): Middleware {
 
     const serverWait = async (failure: AttemptFailure): Promise<void> => {
       const now = ctx.clock.now();
+      const { error } = failure.outcome;
       const parsed = failure.response === undefined ? undefined : parseServerWait(failure.response.headers, { now, skewMarginMs });
-      const delayMs = parsed?.delayMs ?? Math.min(maxDelayMs, fallbackWaitMs * 2 ** (waits - 1));
+      const circuitDelayMs = error instanceof CircuitOpenError ? Math.max(0, error.retryAt - now) : undefined;
+      const delayMs = parsed?.delayMs ?? circuitDelayMs ?? Math.min(maxDelayMs, fallbackWaitMs * 2 ** (waits - 1));
       const retryAt = now + delayMs;
       const tooLong = delayMs > maxWaitMs ? `exceeds maxWaitMs ${maxWaitMs}` : ctx.deadline !== undefined && retryAt >= ctx.deadline ? 'passes the call deadline' : undefined;
       if (tooLong !== undefined) {
         throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation }, { cause: await finalError(failure, retryAt) });
       }
       if (failure.response !== undefined) await discardBody(failure.response);
-      failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? 'fallback' });
+      failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? (circuitDelayMs === undefined ? 'fallback' : 'circuit-breaker') });
       await ctx.clock.sleep(delayMs, ctx.signal);
     };
 
