@@ -20,3 +20,7 @@ export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { parseRateLimitState, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions } from './rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './error-body.js';
 export { REDACTED, isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+export { idempotency, type IdempotencyOptions, type ExistenceCheck } from './idempotency.js';
+export { lookupExistence, type LookupOptions, type OriginalCall } from './existence-check.js';
+export { ExistenceCheckError } from './existence-check-error.js';
+export { byRoute, fulfillmentContacts, fulfillmentOrders, warehouseOrders, type ExistenceRecipe, type RecipeOptions } from './recipes.js';

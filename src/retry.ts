@@ -7,7 +7,7 @@ import { discardBody, toHttpError } from './http-error.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
-import type { AttemptOutcome, CallContext, Middleware, Next } from './types.js';
+import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
 export interface RetryDecisionInfo {
@@ -93,12 +93,14 @@ export function retry(options: RetryOptions = {}): Middleware {
     let previous: AttemptOutcome | undefined;
     let waits = 0;
     let retryTokens: number | undefined;
+    let lastAmbiguous: AttemptOutcome | undefined;
     const api = apiKeyOf(ctx.request);
 
     const attemptOnce = async (attempt: number): Promise<Response> => {
       const actx: CallContext = Object.freeze({ ...ctx, attempt, previous });
-      const recovered = await consultGuard(actx, previous);
-      if (recovered !== undefined) return recovered;
+      // Any earlier ambiguous attempt may still land, so every later send is guarded.
+      const decision = await consultGuard(actx, lastAmbiguous);
+      if (decision?.action === 'recovered') return decision.response;
       actx.emit({ ...eventBase(actx), type: 'attempt' });
       const started = actx.clock.now();
       let response: Response;
@@ -107,6 +109,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       } catch (error) {
         const classification = classifyError(error, ctx.signal);
         previous = { attempt, verdict: classification.verdict, sent: classification.sent, error };
+        if (previous.sent === 'ambiguous') lastAmbiguous = previous;
         emitEnd(actx, classification, started, undefined, error);
         throw new AttemptFailure({ ...previous, classification }, actx, undefined);
       }
@@ -116,7 +119,14 @@ export function retry(options: RetryOptions = {}): Middleware {
         budget?.deposit(api, retryTokens);
         return response;
       }
+      const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
+      if (reconciled !== undefined) {
+        await discardBody(response);
+        actx.emit({ ...eventBase(actx), type: 'recovered', via: 'duplicate' });
+        return reconciled;
+      }
       previous = { attempt, verdict: classification.verdict, sent: classification.sent, status: response.status };
+      if (previous.sent === 'ambiguous') lastAmbiguous = previous;
       throw new AttemptFailure({ ...previous, classification }, actx, response);
     };
 
@@ -195,7 +205,7 @@ export function retry(options: RetryOptions = {}): Middleware {
   };
 }
 
-async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefined): Promise<Response | undefined> {
+async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefined): Promise<ResendDecision | undefined> {
   if (previous === undefined || previous.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
   let decision;
   try {
@@ -203,9 +213,8 @@ async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefin
   } catch (error) {
     throw new AttemptFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
   }
-  if (decision.action === 'resend') return undefined;
-  ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'resend-guard' });
-  return decision.response;
+  if (decision.action === 'recovered') ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
+  return decision;
 }
 
 function emitEnd(ctx: CallContext, classification: Classification, started: number, status: number | undefined, error: unknown): void {

@@ -18,7 +18,12 @@ export function sendWith(fetchFunction: FetchFunction): Next {
     ctx.signal.throwIfAborted();
     const limitMs = attemptLimitMs(ctx);
     const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs);
-    const signal = timeout === undefined ? ctx.signal : AbortSignal.any([ctx.signal, timeout]);
+    // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
+    // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
+    const attemptController = new AbortController();
+    const onTimeout = (): void => attemptController.abort(timeout?.reason);
+    timeout?.addEventListener('abort', onTimeout, { once: true });
+    const signal = AbortSignal.any([ctx.signal, attemptController.signal]);
     const { request } = ctx;
     const init: RequestInit & { duplex?: 'half' } = {
       ...request.options,
@@ -34,10 +39,12 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       return await fetchFunction(request.url, init);
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (timeout?.aborted === true && limitMs !== undefined) {
+      if (attemptController.signal.aborted && limitMs !== undefined) {
         throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
       }
       throw toNetworkError(error, ctx.attempt) ?? error;
+    } finally {
+      timeout?.removeEventListener('abort', onTimeout);
     }
   };
 }

@@ -69,7 +69,17 @@ export interface AttemptOutcome {
  * ambiguous attempt: send it again (the earlier attempt did not land, or a key protects it),
  * or use a recovered response (the earlier attempt did land).
  */
-export type ResendDecision = { readonly action: 'resend' } | { readonly action: 'recovered'; readonly response: Response };
+export type ResendDecision =
+  | {
+      readonly action: 'resend';
+      /**
+       * Called with a non-2xx answer to the re-send: may turn it into the call's result, e.g. a
+       * 409 DUPLICATE means the earlier attempt landed, so the existing record is fetched and
+       * returned. Returns `undefined` to keep the answer as it is.
+       */
+      readonly reconcile?: (response: Response, ctx: CallContext) => Promise<Response | undefined>;
+    }
+  | { readonly action: 'recovered'; readonly response: Response };
 
 /**
  * Decides whether a non-idempotent request may be sent again after an ambiguous attempt.

@@ -198,6 +198,13 @@ describe('retry safety', () => {
     expect(clock.sleeps).toEqual([3000]);
   });
 
+  it('lets the caller read a body after the per-attempt timeout has passed', async () => {
+    const sureFetch = createFetch({ middleware: [retry()], attemptTimeoutMs: 100 });
+    const response = await sureFetch(`${fulfillment.url}/v1/orders/list?campaignId=x&email=a@b.c`, { headers: { Authorization: `Bearer ${fulfillment.apiKey}` } });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await response.json()).toEqual([]);
+  });
+
   it('rejects at once with retryAt when the server asks for a wait beyond maxWaitMs', async () => {
     fulfillment.faults.script('GET /v1/orders/list', { kind: 'respond', status: 429, headers: { 'Retry-After': '3600' } });
     const clock = createManualClock();

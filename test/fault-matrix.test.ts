@@ -1,0 +1,131 @@
+/**
+ * The fault matrix of the idempotency layer: each fault against each seed API. Whatever the
+ * fault, every logical create must exist exactly once in the server's own records, and the
+ * caller must get success whenever the resource exists.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byRoute, createFetch, fulfillmentContacts, fulfillmentOrders, idempotency, retry, warehouseOrders, type SurefetchEvent } from '../src/index.js';
+import { memoryStore } from '../src/store/memory-store.js';
+import type { Fault } from './emulator/fault.js';
+import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { startWarehouse, type WarehouseEmulator } from './emulator/warehouse.js';
+
+let fulfillment: FulfillmentEmulator;
+let warehouse: WarehouseEmulator;
+beforeAll(async () => {
+  fulfillment = await startFulfillment({ listLagMs: 150 });
+  warehouse = await startWarehouse({ listLagMs: 150 });
+});
+afterAll(async () => {
+  await fulfillment.close();
+  await warehouse.close();
+});
+
+const faults: Array<[string, Fault[]]> = [
+  ['commit, then 500', [{ kind: 'commit-then-500' }]],
+  ['commit, then reset', [{ kind: 'commit-then-reset' }]],
+  ['commit, then stall past the per-attempt timeout', [{ kind: 'commit-then-stall' }]],
+  ['commit 400 ms after a 500 (after the first look)', [{ kind: 'commit-late', commitDelayMs: 400 }]],
+  ['500 without commit', [{ kind: 'reject-500' }]],
+  ['reset before commit', [{ kind: 'reset-before-commit' }]],
+  ['a proxy 502 HTML page, not committed', [{ kind: 'proxy-502' }]],
+  ['a proxy 502 HTML page after a commit', [{ kind: 'proxy-502', commit: true }]],
+  ['two faults in a row: commit then reset, then a 500', [{ kind: 'commit-then-reset' }, { kind: 'reject-500' }]],
+];
+
+let serial = 0;
+const sureFetchWith = (events: SurefetchEvent[]) =>
+  createFetch({
+    middleware: [idempotency({ store: memoryStore(), existenceCheck: byRoute(fulfillmentOrders(), fulfillmentContacts(), warehouseOrders()) }), retry({ baseDelayMs: 50 })],
+    attemptTimeoutMs: 300,
+    onEvent: (event) => events.push(event),
+  });
+
+describe('fulfillment POST /v1/orders/create (no idempotency key; list by campaign + email)', () => {
+  it.each(faults)('%s: the order exists exactly once and the caller gets it', async (_name, scripted) => {
+    serial += 1;
+    const email = `matrix-${serial}@example.com`;
+    fulfillment.faults.script('POST /v1/orders/create', ...scripted);
+    const events: SurefetchEvent[] = [];
+    const response = await sureFetchWith(events)(`${fulfillment.url}/v1/orders/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'matrix', shipTo: { name: 'M', email, address1: '1 St', city: 'C', zip: '1', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:create-order` },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 450)); // let a late commit land before counting
+    const orders = fulfillment.records.orders.filter((order) => order.shipTo.email === email);
+    expect(orders).toHaveLength(1);
+    expect(response.ok).toBe(true);
+    expect(((await response.json()) as { id: string }).id).toBe(orders[0]?.id);
+  });
+
+  it('recovers a contact create whose answer was lost', async () => {
+    serial += 1;
+    const email = `contact-${serial}@example.com`;
+    fulfillment.faults.script('POST /v1/contacts/create', { kind: 'commit-then-reset' });
+    const events: SurefetchEvent[] = [];
+    const response = await sureFetchWith(events)(`${fulfillment.url}/v1/contacts/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, name: 'Contact' }),
+      surefetch: { idempotencyScope: `job-${serial}:create-contact` },
+    });
+    expect(response.ok).toBe(true);
+    expect(fulfillment.records.contacts.filter((contact) => contact.email === email)).toHaveLength(1);
+    expect(events.some((event) => event.type === 'recovered')).toBe(true);
+  });
+});
+
+describe('warehouse POST /api/v1/orders/ (unique order_number; get by number, 409 DUPLICATE)', () => {
+  it.each(faults)('%s: the order exists exactly once and the caller gets it', async (_name, scripted) => {
+    serial += 1;
+    const orderNumber = `ERP-M${serial}`;
+    warehouse.faults.script('POST /api/v1/orders/', ...scripted);
+    const response = await sureFetchWith([])(`${warehouse.url}/api/v1/orders/`, {
+      method: 'POST',
+      headers: { Authorization: `Api-Key ${warehouse.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ order_number: orderNumber, items: [{ sku_code: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:warehouse-order` },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(warehouse.records.orders.filter((order) => order.order_number === orderNumber)).toHaveLength(1);
+    expect(response.ok).toBe(true);
+    expect(((await response.json()) as { data: { order_number: string } }).data.order_number).toBe(orderNumber);
+  });
+
+  it('turns a 409 DUPLICATE answered to a re-send into the existing order', async () => {
+    serial += 1;
+    const orderNumber = `ERP-D${serial}`;
+    // The first attempt's commit lands only after the lookup found nothing; the re-send then gets 409.
+    warehouse.faults.script('POST /api/v1/orders/', { kind: 'commit-late', commitDelayMs: 150 }, { kind: 'delay', ms: 200 });
+    const events: SurefetchEvent[] = [];
+    const response = await sureFetchWith(events)(`${warehouse.url}/api/v1/orders/`, {
+      method: 'POST',
+      headers: { Authorization: `Api-Key ${warehouse.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ order_number: orderNumber, items: [{ sku_code: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:warehouse-dup` },
+    });
+    expect(response.ok).toBe(true);
+    expect(warehouse.records.orders.filter((order) => order.order_number === orderNumber)).toHaveLength(1);
+    expect(events.some((event) => event.type === 'recovered' && event.via === 'duplicate')).toBe(true);
+  });
+});
+
+describe('failing closed', () => {
+  it('does not re-send when the lookup itself fails, and says which request to reconcile', async () => {
+    serial += 1;
+    const email = `closed-${serial}@example.com`;
+    fulfillment.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' });
+    fulfillment.faults.script('GET /v1/orders/list', { kind: 'respond', status: 400, body: { message: 'list is down' } });
+    const error = await sureFetchWith([])(`${fulfillment.url}/v1/orders/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'matrix', shipTo: { name: 'M', email, address1: '1 St', city: 'C', zip: '1', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:closed`, clientRequestId: `crid-${serial}` },
+    }).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('EXISTENCE_CHECK_FAILED');
+    expect((error as { clientRequestId?: string }).clientRequestId).toBe(`crid-${serial}`);
+    expect(fulfillment.requests.filter((request) => request.path === '/v1/orders/create' && request.body !== undefined && JSON.stringify(request.body).includes(email))).toHaveLength(1);
+  });
+});
