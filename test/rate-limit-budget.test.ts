@@ -56,6 +56,18 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
     expect(await store.acquire(T + 30, LEASE)).toMatchObject({ go: false, until: T + 1000, reason: 'exhausted' });
   });
 
+  it('ignores an answer settled late that reports an older, higher count (another worker was slow)', async () => {
+    const store = await makeStore();
+    const turns = [];
+    for (let i = 0; i < 8; i += 1) turns.push(await go(store, T));
+    await store.settle(T + 5, ok(turns[7]!.epoch, { remaining: 2, resetAt: T + 1000, limit: 10 }));
+    // The answer to the first send, processed when 9 were left, is settled only now.
+    await store.settle(T + 9, ok(turns[0]!.epoch, { remaining: 9, resetAt: T + 1000, limit: 10 }));
+    await go(store, T + 10);
+    await go(store, T + 10);
+    expect(await store.acquire(T + 10, LEASE)).toMatchObject({ go: false, reason: 'exhausted' });
+  });
+
   it('after the reset lets one probe go alone, then opens the new window from its answer', async () => {
     const store = await makeStore();
     const first = await go(store, T);

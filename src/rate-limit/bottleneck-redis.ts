@@ -34,7 +34,9 @@ export async function connectRedis(option: RedisOption): Promise<RedisLink> {
     client,
     connection,
     close: async (): Promise<void> => {
-      await connection.disconnect(true).catch(() => connection.disconnect(false));
+      // QUIT waits for a connection that may never come; a client that is not ready is dropped.
+      const flush = client.status === 'ready';
+      await connection.disconnect(flush).catch(() => connection.disconnect(false));
     },
   };
 }

@@ -86,15 +86,14 @@ rollover()
 local bRem, bReset, bLimit = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 if ARGV[8] == '1' and epoch == st.ep and bReset > now then
   if bLimit > 0 then st.lm = bLimit end
-  local floor = bRem - st.inf
   if st.ra == 0 then
     st.ra = bReset
-    local exact = floor
-    if st.lm > 0 then exact = math.min(bRem, st.lm - st.sn) end
-    st.rm = math.max(0, floor, exact)
+    local estimate = bRem - st.inf
+    if st.lm > 0 then estimate = math.min(bRem, st.lm - st.sn) end
+    st.rm = math.max(0, estimate)
   else
     st.ra = math.min(st.ra, bReset)
-    st.rm = math.max(0, math.min(bRem, math.max(st.rm, floor)))
+    st.rm = math.max(0, math.min(st.rm, bRem))
   end
 end
 if ARGV[12] == '1' then

@@ -139,17 +139,18 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
 
 function learn(s: Mutable<BudgetState>, budget: NonNullable<SettleInput['budget']>): void {
   if (budget.limit !== undefined && budget.limit > 0) s.limit = budget.limit;
-  // The server's count lags ours by the sends still in flight: `remaining - inflight` is a
-  // floor; with a known limit, `limit - sent` is exact when we are the only client; the
-  // server's `remaining` is a ceiling that also accounts for anyone else using the key.
-  const floor = budget.remaining - s.inflight;
   if (s.resetAt === 0) {
     s.resetAt = budget.resetAt;
-    const exact = s.limit > 0 ? Math.min(budget.remaining, s.limit - s.sent) : floor;
-    s.remaining = Math.max(0, floor, exact);
+    // The server's count lags ours by the sends still in flight. With a known limit,
+    // `limit - sent` is exact when we are the only client (the server's `remaining` caps it
+    // when others use the key too); without one, `remaining - inflight` is a safe floor.
+    const estimate = s.limit > 0 ? Math.min(budget.remaining, s.limit - s.sent) : budget.remaining - s.inflight;
+    s.remaining = Math.max(0, estimate);
   } else {
+    // Within a window the budget only shrinks. An answer settled late (another worker's busy
+    // event loop) reports an older, higher count: taking the minimum ignores it.
     s.resetAt = Math.min(s.resetAt, budget.resetAt);
-    s.remaining = Math.max(0, Math.min(budget.remaining, Math.max(s.remaining, floor)));
+    s.remaining = Math.max(0, Math.min(s.remaining, budget.remaining));
   }
 }
 
