@@ -8,7 +8,7 @@ import { ofetch } from 'ofetch';
 import pRetry from 'p-retry';
 
 /** One client under test: sends one logical create and settles. */
-export type CreateClient = (url: string, headers: Record<string, string>, body: string) => Promise<unknown>;
+export type CreateClient = (url: string, headers: Record<string, string>, body: string, scope: string) => Promise<unknown>;
 
 /** Per-attempt timeout every client gets, in ms. */
 export const attemptTimeoutMs = 500;

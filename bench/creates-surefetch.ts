@@ -1,12 +1,15 @@
-/** The surefetch client of the creates benchmark. */
-import { createFetch, retry } from 'surefetch';
+/** The surefetch client of the creates benchmark, configured as a user would for this API. */
+import { byRoute, createFetch, fulfillmentOrders, idempotency, retry } from 'surefetch';
 import { attemptTimeoutMs, type CreateClient } from './creates-peers.js';
 
-/** A create through surefetch, as a user would configure it for this API. */
-export function surefetchCreate(_baseUrl: string): CreateClient {
-  const sureFetch = createFetch({ middleware: [retry()], attemptTimeoutMs });
-  return async (url, headers, body) => {
-    const response = await sureFetch(url, { method: 'POST', headers, body });
+/** A create through surefetch: a request record per logical create, the order recipe, retries. */
+export function surefetchCreate(): CreateClient {
+  const sureFetch = createFetch({
+    middleware: [idempotency({ existenceCheck: byRoute(fulfillmentOrders()) }), retry()],
+    attemptTimeoutMs,
+  });
+  return async (url, headers, body, scope) => {
+    const response = await sureFetch(url, { method: 'POST', headers, body, surefetch: { idempotencyScope: scope } });
     return response.json();
   };
 }

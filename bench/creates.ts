@@ -47,7 +47,7 @@ export async function runCreatesBench(): Promise<Array<Record<string, string | n
   for (const [name, client] of clients) {
     const api = await startFulfillment({ listLagMs: 100, faultMix });
     const headers = { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' };
-    const create = client === 'surefetch' ? surefetchCreate(api.url) : client;
+    const create = client === 'surefetch' ? surefetchCreate() : client;
     let hungCalls = 0;
     const emails = Array.from({ length: creates }, (_, index) => `buyer-${index}@example.com`);
     const { result: outcomes, ms } = await timed(() =>
@@ -58,7 +58,7 @@ export async function runCreatesBench(): Promise<Array<Record<string, string | n
           products: [{ sku: 'SKU-1', quantity: 1 + (index % 3) }],
         });
         try {
-          await withGuard(create(`${api.url}/v1/orders/create`, headers, body));
+          await withGuard(create(`${api.url}/v1/orders/create`, headers, body, `bench-job-${index}:create-order`));
           return true;
         } catch (error) {
           if (error === hung) hungCalls += 1;
@@ -89,8 +89,15 @@ export async function runCreatesBench(): Promise<Array<Record<string, string | n
   return rows;
 }
 
+/** One paragraph saying what the creates benchmark runs. */
+export function describeCreatesBench(): string {
+  return (
+    `${creates} order creates, concurrency ${concurrency}, per-attempt timeout ${peers.attemptTimeoutMs} ms, list lag 100 ms\n` +
+    `fault mix on POST /v1/orders/create: ${JSON.stringify(faultMix.rates)} (seed ${faultMix.seed})\n`
+  );
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`creates: ${creates} order creates, concurrency ${concurrency}, per-attempt timeout ${peers.attemptTimeoutMs} ms, list lag 100 ms`);
-  console.log(`fault mix on POST /v1/orders/create: ${JSON.stringify(faultMix.rates)} (seed ${faultMix.seed})\n`);
+  console.log(describeCreatesBench());
   printTable(await runCreatesBench());
 }

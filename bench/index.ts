@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
+ * one process. Set BENCH_ONLY=creates (or rate-limit, outage) to run one.
+ */
+import { printTable } from './harness.js';
+
+const only = process.env.BENCH_ONLY;
+const benches: Array<[string, () => Promise<void>]> = [
+  [
+    'creates',
+    async () => {
+      const { runCreatesBench, describeCreatesBench } = await import('./creates.js');
+      console.log(describeCreatesBench());
+      printTable(await runCreatesBench());
+    },
+  ],
+];
+
+for (const [name, run] of benches) {
+  if (only !== undefined && only !== name) continue;
+  console.log(`\n=== ${name}`);
+  await run();
+}
