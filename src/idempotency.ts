@@ -2,6 +2,7 @@ import { classifyResponse } from './classify.js';
 import { AmbiguousOutcomeError, HttpError } from './errors.js';
 import { eventBase } from './events.js';
 import { IdempotencyError } from './idempotency-error.js';
+import { createRecordWriter } from './record-writer.js';
 import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
 import { memoryStore } from './store/memory-store.js';
 import type { RequestRecord } from './store/record.js';
@@ -23,9 +24,11 @@ export interface IdempotencyOptions {
   /** How long a record is kept: re-runs later than this are new calls. @default 86400000 (24 h) */
   readonly ttlMs?: number;
   /**
-   * How long a pending claim is honoured before another worker may take it over (its worker is
-   * presumed dead). Covers the call's deadline when it has one; keep it above your longest call.
-   * @default 300000 (5 min)
+   * How long a pending claim is honoured without renewal before another worker may take it over
+   * (its worker is presumed dead). A live call renews it every third of it, however long it runs,
+   * so this only sets how soon a crashed worker's scope can be re-run. Keep it well above the
+   * clock skew between workers.
+   * @default 30000
    */
   readonly leaseMs?: number;
   /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
@@ -40,7 +43,7 @@ export interface IdempotencyOptions {
   readonly maxStoredBodyBytes?: number;
 }
 
-const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 300_000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
+const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
@@ -82,7 +85,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       reason: 'an earlier run may have sent it and no idempotency key or existence check is configured',
     });
   };
-  const leaseFor = (ctx: CallContext): number => Math.max(ctx.clock.now() + leaseMs, ctx.deadline ?? 0);
+  const leaseFor = (ctx: CallContext): number => ctx.clock.now() + leaseMs;
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
 
@@ -145,36 +148,31 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   }
 
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
-    let record = claimed;
+    const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
     let everAmbiguous = mayHaveLanded;
-    const write = async (changes: Partial<RequestRecord>): Promise<void> => {
-      const updated: RequestRecord = { ...record, ...changes, version: record.version + 1, updatedAt: ctx.clock.now() };
-      if (!(await store.update(updated, record.version, ttlMs))) throw refuse(ctx, record, 'LEASE_LOST', 'another worker took the call over');
-      record = updated;
+    const markSending = async (c: CallContext): Promise<void> => {
+      const record = writer.current();
+      const ok = await writer.write({ attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
+      if (!ok) throw refuse(c, record, 'LEASE_LOST', 'another worker took the call over');
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
-    const settle = (changes: Partial<RequestRecord>): Promise<void> => write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined);
-    const markSending = (c: CallContext): Promise<void> =>
-      write({ attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
-
+    const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
+      writer.stop();
+      await writer.write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined);
+    };
     const guard: ResendGuard = async (gctx, previous) => {
       everAmbiguous = true;
-      const decision = await decide(gctx, previous, record);
+      const decision = await decide(gctx, previous, writer.current());
       if (decision.action === 'resend') await markSending(gctx);
       return decision;
     };
-    const down = derive(ctx, record.clientRequestId, guard);
+    const down = derive(ctx, claimed.clientRequestId, guard);
     let response: Response;
     try {
-      if (mayHaveLanded) {
-        const decision = await decide(down, { attempt: record.attempts, verdict: 'transient', sent: 'ambiguous' }, record);
-        if (decision.action === 'recovered') {
-          down.emit({ ...eventBase(down), type: 'recovered', via: 'lookup' });
-          response = decision.response;
-        } else {
-          await markSending(down);
-          response = await next(down);
-        }
+      const decision = mayHaveLanded ? await decide(down, { attempt: claimed.attempts, verdict: 'transient', sent: 'ambiguous' }, claimed) : undefined;
+      if (decision?.action === 'recovered') {
+        down.emit({ ...eventBase(down), type: 'recovered', via: 'lookup' });
+        response = decision.response;
       } else {
         await markSending(down);
         response = await next(down);

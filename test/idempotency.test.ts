@@ -7,6 +7,7 @@ import type { RequestRecord } from '../src/store/record.js';
 import type { KeyvRequestStore } from '../src/store/request-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentOrderLookup } from './support/order-lookup.js';
 
 let api: FulfillmentEmulator;
 beforeAll(async () => {
@@ -46,17 +47,7 @@ function worker(store: KeyvRequestStore, options: Omit<IdempotencyOptions, 'stor
     });
 }
 
-/** Looks the order up by campaign and email, created after the first send (minus a skew margin). */
-const orderLookup: ExistenceCheck = async (ctx, _previous, record) => {
-  const { shipTo, campaignId } = JSON.parse(new TextDecoder().decode(ctx.request.body as Uint8Array)) as ReturnType<typeof order>;
-  const response = await fetch(`${api.url}/v1/orders/list?campaignId=${campaignId}&email=${encodeURIComponent(shipTo.email)}`, {
-    headers: { Authorization: `Bearer ${api.apiKey}` },
-  });
-  if (!response.ok) throw new Error(`lookup failed: HTTP ${response.status}`);
-  const since = (record?.firstSentAt ?? 0) - 60_000;
-  const found = ((await response.json()) as Array<{ createdAt: string }>).find((o) => Date.parse(o.createdAt) >= since);
-  return found === undefined ? { action: 'resend' } : { action: 'recovered', response: Response.json(found, { status: 201 }) };
-};
+const orderLookup: ExistenceCheck = (ctx, previous, record) => fulfillmentOrderLookup(api.url, api.apiKey)(ctx, previous, record);
 
 function deadWorkersRecord(scope: string, fingerprintOf: RequestRecord, changes: Partial<RequestRecord>): RequestRecord {
   return { ...fingerprintOf, scope, owner: 'dead-worker', leaseUntil: Date.now() - 1, version: fingerprintOf.version + 1, ...changes };
@@ -120,6 +111,17 @@ describe('idempotency', () => {
     const responses = await Promise.all(Array.from({ length: 5 }, () => call('race@example.com', 'job-4:create')));
     const ids = await Promise.all(responses.map(async (r) => ((await r.json()) as { id: string }).id));
     expect(new Set(ids).size).toBe(1);
+    expect(creates()).toBe(1);
+  });
+
+  it('keeps the claim of a slow call alive past leaseMs, so a waiting call replays instead of taking over', async () => {
+    const store = memoryStore();
+    api.faults.script('POST /v1/orders/create', { kind: 'delay', ms: 400 });
+    const call = worker(store, { leaseMs: 90, waitForOwnerMs: 5000, pollMs: 20 }, { clock: systemClock });
+    const first = call('slow@example.com', 'job-4b:create');
+    await systemClock.sleep(50);
+    const [a, b] = await Promise.all([first, call('slow@example.com', 'job-4b:create')]);
+    expect(((await a.json()) as { id: string }).id).toBe(((await b.json()) as { id: string }).id);
     expect(creates()).toBe(1);
   });
 

@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFetch, retry, systemClock } from '../src/index.js';
+import { idempotency } from '../src/idempotency.js';
+import { redisStore } from '../src/store/redis-store.js';
+import { mulberry32 } from './emulator/fault.js';
+import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentOrderLookup } from './support/order-lookup.js';
+import { redisForTests } from './support/services.js';
+import { uniqueNamespace } from './support/store-contract.js';
+
+const redis = await redisForTests();
+if (redis.skipReason) console.warn(`Idempotency crash tests skipped: ${redis.skipReason}`);
+const child = fileURLToPath(new URL('./support/idempotency-child.ts', import.meta.url));
+const crashFaults = {
+  routes: ['POST /v1/orders/create'],
+  rates: { delay: 0.3, 'commit-then-stall': 0.2, 'commit-then-500': 0.15, 'commit-then-reset': 0.1, 'reject-500': 0.1 },
+  delayMs: 40,
+  stallMs: 60,
+} as const;
+
+type ChildEnd = 'killed' | `finished ${string}`;
+
+/** Starts the worker, waits until it is ready to send, then SIGKILLs it after `killAfterMs` (never when undefined). */
+function runAndKill(env: Record<string, string>, killAfterMs: number | undefined): Promise<ChildEnd> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    proc.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (killAfterMs !== undefined && output.includes('ready\n') && !output.includes('armed')) {
+        output += 'armed';
+        setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+      }
+    });
+    proc.once('error', reject);
+    proc.once('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve('killed');
+      else if (code === 0 && /done 201 (\S+)/.test(output)) resolve(`finished ${/done 201 (\S+)/.exec(output)?.[1] ?? ''}`);
+      else reject(new Error(`worker exited with ${String(code)}: ${errors.slice(0, 2000)}`));
+    });
+  });
+}
+
+describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
+  let api: FulfillmentEmulator;
+  beforeAll(async () => {
+    api = await startFulfillment({ faultMix: crashFaults, seed: 7 });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('leaves exactly one order per scope after 50 workers SIGKILLed at random points and re-run', async () => {
+    const namespace = uniqueNamespace();
+    const random = mulberry32(20_260_501);
+    const jobs = Array.from({ length: 50 }, (_, i) => ({ scope: `job-${i}:create-order`, email: `crash-${i}-${namespace}@example.com` }));
+    const ends: ChildEnd[] = [];
+    for (let i = 0; i < jobs.length; i += 5) {
+      const batch = jobs.slice(i, i + 5).map((job) =>
+        runAndKill(
+          { REDIS_URL: redis.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email },
+          Math.floor(random() * 120),
+        ),
+      );
+      ends.push(...(await Promise.all(batch)));
+    }
+    const killed = ends.filter((end) => end === 'killed').length;
+    const landedBeforeRerun = jobs.filter((job) => api.records.orders.some((o) => o.shipTo.email === job.email)).length;
+    console.info(`crash test: ${killed}/50 killed mid-call, ${landedBeforeRerun}/50 orders existed before the re-runs`);
+    expect(killed).toBeGreaterThanOrEqual(10);
+
+    api.faults.setMix(undefined);
+    const store = redisStore({ url: redis.url ?? '', namespace });
+    try {
+      const sureFetch = createFetch({
+        middleware: [idempotency({ store, waitForOwnerMs: 3000, pollMs: 50, existenceCheck: fulfillmentOrderLookup(api.url, api.apiKey) }), retry()],
+        clock: systemClock,
+      });
+      const reruns = await Promise.all(
+        jobs.map((job) =>
+          sureFetch(`${api.url}/v1/orders/create`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify({
+              campaignId: 'crash',
+              shipTo: { name: 'Ada', email: job.email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' },
+              products: [{ sku: 'SKU-1', quantity: 1 }],
+            }),
+            surefetch: { idempotencyScope: job.scope },
+          }),
+        ),
+      );
+      expect(reruns.every((r) => r.ok)).toBe(true);
+      for (const job of jobs) expect(api.records.orders.filter((o) => o.shipTo.email === job.email)).toHaveLength(1);
+      for (const job of jobs) expect((await store.get(job.scope))?.state).toBe('succeeded');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
+  it('sends once per scope when 4 processes start the same 3 scopes at the same moment', async () => {
+    api.faults.setMix({ routes: ['POST /v1/orders/create'], rates: { delay: 1 }, delayMs: 150 });
+    const namespace = uniqueNamespace();
+    const scopes = [0, 1, 2].map((i) => ({ scope: `race-${i}`, email: `race-${i}-${namespace}@example.com` }));
+    const before = api.requests.length;
+    const runs = scopes.flatMap((job) =>
+      Array.from({ length: 4 }, () =>
+        runAndKill({ REDIS_URL: redis.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email, WAIT_MS: '20000', ATTEMPT_MS: '5000', LEASE_MS: '5000' }, undefined),
+      ),
+    );
+    const ends = await Promise.all(runs);
+    api.faults.setMix(undefined);
+    for (const [i, job] of scopes.entries()) {
+      expect(new Set(ends.slice(i * 4, i * 4 + 4)).size).toBe(1);
+      expect(api.records.orders.filter((o) => o.shipTo.email === job.email)).toHaveLength(1);
+    }
+    expect(api.requests.slice(before).filter((r) => r.method === 'POST' && r.path === '/v1/orders/create')).toHaveLength(3);
+  }, 60_000);
+});

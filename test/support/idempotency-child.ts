@@ -1,0 +1,25 @@
+// A job worker creating one order through a Redis-backed idempotency store; the crash test
+// SIGKILLs it at random points and re-runs the same scope in the parent.
+import { createFetch } from '../../src/create-fetch.js';
+import { idempotency } from '../../src/idempotency.js';
+import { retry } from '../../src/retry.js';
+import { redisStore } from '../../src/store/redis-store.js';
+import { fulfillmentOrderLookup } from './order-lookup.js';
+
+const env = (name: string): string => process.env[name] ?? '';
+const store = redisStore({ url: env('REDIS_URL'), namespace: env('NAMESPACE') });
+const sureFetch = createFetch({
+  middleware: [idempotency({ store, leaseMs: Number(env('LEASE_MS') || 300), waitForOwnerMs: Number(env('WAIT_MS') || 0), pollMs: 25, existenceCheck: fulfillmentOrderLookup(env('API_URL'), env('API_KEY')) }), retry({ baseDelayMs: 20 })],
+  attemptTimeoutMs: Number(env('ATTEMPT_MS') || 150),
+});
+await store.get('warm-up');
+process.stdout.write('ready\n');
+const email = env('EMAIL');
+const response = await sureFetch(`${env('API_URL')}/v1/orders/create`, {
+  method: 'POST',
+  headers: { Authorization: `Bearer ${env('API_KEY')}`, 'Content-Type': 'application/json' },
+  body: JSON.stringify({ campaignId: 'crash', shipTo: { name: 'Ada', email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] }),
+  surefetch: { idempotencyScope: env('SCOPE') },
+});
+process.stdout.write(`done ${response.status} ${((await response.json()) as { id: string }).id}\n`);
+await store.close();
