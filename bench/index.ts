@@ -14,6 +14,14 @@ const benches: Array<[string, () => Promise<void>]> = [
       printTable(await runCreatesBench());
     },
   ],
+  [
+    'rate-limit',
+    async () => {
+      const { runRateLimitBench, describeRateLimitBench } = await import('./rate-limit.js');
+      console.log(describeRateLimitBench());
+      printTable(await runRateLimitBench());
+    },
+  ],
 ];
 
 for (const [name, run] of benches) {

@@ -24,3 +24,4 @@ export { idempotency, type IdempotencyOptions, type ExistenceCheck } from './ide
 export { lookupExistence, type LookupOptions, type OriginalCall } from './existence-check.js';
 export { ExistenceCheckError } from './existence-check-error.js';
 export { byRoute, fulfillmentContacts, fulfillmentOrders, warehouseOrders, type ExistenceRecipe, type RecipeOptions } from './recipes.js';
+export * from './rate-limit/index.js';
