@@ -22,6 +22,14 @@ const benches: Array<[string, () => Promise<void>]> = [
       printTable(await runRateLimitBench());
     },
   ],
+  [
+    'outage',
+    async () => {
+      const { runOutageBench, describeOutageBench } = await import('./outage.js');
+      console.log(describeOutageBench());
+      printTable(await runOutageBench());
+    },
+  ],
 ];
 
 for (const [name, run] of benches) {
