@@ -61,6 +61,19 @@ describe('rateLimit: pacing from the learned budget', () => {
     expect(api.log).toHaveLength(2);
   });
 
+  it.each([
+    ['the structured RateLimit field', { RateLimit: '"default";r=0;t=3', 'RateLimit-Policy': '"default";q=100;w=60' }, 3000],
+    ['X-RateLimit-* with a delta reset', { 'X-RateLimit-Limit': '10', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '4' }, 4000],
+    ['RateLimit-* fields', { 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '5' }, 5000],
+  ])('learns an exhausted budget from %s on a 200 and holds the next call until its reset', async (_name, headers, expectedMs) => {
+    const clock = createManualClock();
+    const { api, limit } = await setup({ script: ({ index }) => (index === 0 ? { status: 200, headers } : undefined) });
+    await call(limit, `${api.url}/a`, { clock });
+    await call(limit, `${api.url}/b`, { clock });
+    expect(clock.sleeps).toEqual([expectedMs]);
+    expect(api.log).toHaveLength(2);
+  });
+
   it('keeps one budget per credential on the same host, named without the credential', async () => {
     const { api, limit } = await setup({ limit: 1, windowMs: 1000 });
     const started = Date.now();
