@@ -4,17 +4,24 @@
  *
  * Run: npm run demo
  */
-import { createFetch, retry, type SurefetchEvent } from 'surefetch';
+import { byRoute, createFetch, fulfillmentOrders, idempotency, retry, warehouseOrders, type SurefetchEvent } from 'surefetch';
 import { startFulfillment } from '../test/emulator/fulfillment.js';
 import { startWarehouse } from '../test/emulator/warehouse.js';
 import { describeOutcome, printSummary, type CallReport } from './report.js';
 
-const fulfillment = await startFulfillment();
+const fulfillment = await startFulfillment({ listLagMs: 100 });
 const warehouse = await startWarehouse();
 const events: SurefetchEvent[] = [];
 const sureFetch = createFetch({
   middleware: [retry({ maxWaitMs: 10_000, baseDelayMs: 100 })],
   routes: [{ method: 'POST', path: '/v1/orders/cancel', idempotent: true }],
+  attemptTimeoutMs: 1000,
+  onEvent: (event) => events.push(event),
+});
+
+// The same, protected: a request record per logical create and a pre-retry existence check.
+const protectedFetch = createFetch({
+  middleware: [idempotency({ existenceCheck: byRoute(fulfillmentOrders(), warehouseOrders()) }), retry({ maxWaitMs: 10_000, baseDelayMs: 100 })],
   attemptTimeoutMs: 1000,
   onEvent: (event) => events.push(event),
 });
@@ -65,6 +72,29 @@ const scenarios: Scenario[] = [
     run: (operation) => sureFetch(`${fulfillment.url}/v1/orders/create`, { method: 'POST', headers: fulfillmentHeaders, body: order('grace@example.com'), surefetch: { operation } }),
   },
   {
+    name: 'the same create with idempotency: the API commits it, then answers 500',
+    setup: () => fulfillment.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' }),
+    run: (operation) =>
+      protectedFetch(`${fulfillment.url}/v1/orders/create`, { method: 'POST', headers: fulfillmentHeaders, body: order('hopper@example.com'), surefetch: { operation, idempotencyScope: 'job-17:create-order' } }),
+  },
+  {
+    name: 'the job re-runs (same scope): the stored result is replayed, nothing is sent',
+    run: (operation) =>
+      protectedFetch(`${fulfillment.url}/v1/orders/create`, { method: 'POST', headers: fulfillmentHeaders, body: order('hopper@example.com'), surefetch: { operation, idempotencyScope: 'job-17:create-order' } }),
+  },
+  {
+    name: 'a protected create whose connection is reset before the API commits it',
+    setup: () => fulfillment.faults.script('POST /v1/orders/create', { kind: 'reset-before-commit' }),
+    run: (operation) =>
+      protectedFetch(`${fulfillment.url}/v1/orders/create`, { method: 'POST', headers: fulfillmentHeaders, body: order('lovelace@example.com'), surefetch: { operation, idempotencyScope: 'job-18:create-order' } }),
+  },
+  {
+    name: 'warehouse: a protected create; the API commits it, then the connection resets',
+    setup: () => warehouse.faults.script('POST /api/v1/orders/', { kind: 'commit-then-reset' }),
+    run: (operation) =>
+      protectedFetch(`${warehouse.url}/api/v1/orders/`, { method: 'POST', headers: warehouseHeaders, body: JSON.stringify({ order_number: 'ERP-7001', items: [{ sku_code: 'SKU-2', quantity: 3 }] }), surefetch: { operation, idempotencyScope: 'job-19:warehouse-order' } }),
+  },
+  {
     name: 'cancel an order (declared safe to repeat); a proxy answers 502 first',
     setup: () => fulfillment.faults.script('POST /v1/orders/cancel', { kind: 'proxy-502' }),
     run: async (operation) => {
@@ -106,7 +136,9 @@ try {
     reports.push(report);
     console.log(describeOutcome(operation, report));
   }
-  printSummary(reports, { orders: fulfillment.records.orders.length, warehouseOrders: warehouse.records.orders.length });
+  const emails = fulfillment.records.orders.map((o) => o.shipTo.email);
+  const duplicates = emails.length - new Set(emails).size;
+  printSummary(reports, { orders: fulfillment.records.orders.length, warehouseOrders: warehouse.records.orders.length, duplicates });
 } finally {
   await fulfillment.close();
   await warehouse.close();

@@ -42,12 +42,13 @@ function resultOf(report: CallReport): string {
 }
 
 /** Prints the closing summary. */
-export function printSummary(reports: readonly CallReport[], records: { orders: number; warehouseOrders: number }): void {
+export function printSummary(reports: readonly CallReport[], records: { orders: number; warehouseOrders: number; duplicates: number }): void {
   const ok = reports.filter((report) => report.outcome.ok).length;
   const attempts = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'attempt').length, 0);
   const waits = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'wait').length, 0);
+  const recovered = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'recovered').length, 0);
   console.log(
-    `\nsummary: ${reports.length} calls, ${ok} succeeded, ${reports.length - ok} failed with a typed error; ${attempts} attempts sent, ${waits} server-directed waits; ` +
-      `fulfillment holds ${records.orders} orders, warehouse ${records.warehouseOrders}`,
+    `\nsummary: ${reports.length} calls, ${ok} succeeded, ${reports.length - ok} failed with a typed error; ${attempts} attempts sent, ${waits} server-directed waits, ${recovered} recoveries; ` +
+      `fulfillment holds ${records.orders} orders, warehouse ${records.warehouseOrders}; duplicate creates: ${records.duplicates}`,
   );
 }
