@@ -163,6 +163,23 @@ describe('the seed scenarios', () => {
   });
 });
 
+describe('secrets', () => {
+  it('keeps the API key out of every event and error, whether it travels in a header or the query', async () => {
+    const secretKey = fulfillment.apiKey;
+    const events: SurefetchEvent[] = [];
+    const sureFetch = createFetch({ middleware: [retry({ maxAttempts: 2 })], clock: createManualClock(), onEvent: (event) => events.push(event) });
+    fulfillment.faults.script('GET /v1/orders/list', { kind: 'respond', status: 500, body: { message: `key ${secretKey} rejected` } }, { kind: 'respond', status: 500, body: { message: `Bearer ${secretKey}` } });
+    const error = await sureFetch(`${fulfillment.url}/v1/orders/list?campaignId=x&email=a@b.c&api_key=${secretKey}`, {
+      headers: { Authorization: `Bearer ${secretKey}` },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    const http = error as HttpError;
+    const everything = JSON.stringify(events) + JSON.stringify({ ...http }) + http.message + http.body + String(http.stack);
+    expect(events.length).toBeGreaterThan(3);
+    expect(everything).not.toContain(secretKey);
+  });
+});
+
 describe('retry safety', () => {
   it('retries a route declared safe to repeat (POST /v1/orders/cancel) after a 500', async () => {
     const { call } = fulfillmentFetch();
