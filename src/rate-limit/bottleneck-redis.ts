@@ -2,7 +2,19 @@ import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 
 /** Where a shared limiter keeps its state: a Redis URL, or an ioredis client to duplicate. */
-export type RedisOption = { readonly url: string } | { readonly client: Redis };
+export type RedisOption = RedisUrlOption | RedisClientOption;
+
+/** Connect to Redis by URL. */
+export interface RedisUrlOption {
+  /** E.g. `redis://127.0.0.1:6379`. */
+  readonly url: string;
+}
+
+/** Use an ioredis client's settings; it is duplicated, never quit by surefetch. */
+export interface RedisClientOption {
+  /** A client of ioredis 5 or 6. */
+  readonly client: Redis;
+}
 
 /** The Redis connections one `rateLimit` middleware opened; it owns and closes them. */
 export interface RedisLink {

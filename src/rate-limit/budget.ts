@@ -31,10 +31,52 @@ export interface BudgetState {
   readonly epoch: number;
 }
 
+/** A send may go now; report how it ended to `settle` with `probe` and `epoch`. */
+export interface AcquireGo {
+  /** Always `true`. */
+  readonly go: true;
+  /** The send is the probe of a new window: the others wait for its answer. */
+  readonly probe: boolean;
+  /** The window generation the send was counted in. */
+  readonly epoch: number;
+}
+
+/** A send must wait. */
+export interface AcquireWait {
+  /** Always `false`. */
+  readonly go: false;
+  /** Epoch ms to wait until (for `probe`, the end of the probe's lease: look again sooner). */
+  readonly until: number;
+  /** A pause for everyone, an exhausted window, or a probe in flight. */
+  readonly reason: 'pause' | 'exhausted' | 'probe';
+  /** Where the time came from (`retry-after`, `ratelimit-remaining`, `fallback`, ...). */
+  readonly source: string;
+}
+
 /** May this send go now? */
-export type AcquireResult =
-  | { readonly go: true; readonly probe: boolean; readonly epoch: number }
-  | { readonly go: false; readonly until: number; readonly reason: 'pause' | 'exhausted' | 'probe'; readonly source: string };
+export type AcquireResult = AcquireGo | AcquireWait;
+
+/** The budget an answer reported. */
+export interface ReportedBudget {
+  /** Requests left in the window after this one. */
+  readonly remaining: number;
+  /** Epoch ms at which the window resets. */
+  readonly resetAt: number;
+  /** Requests per window, if reported. */
+  readonly limit?: number;
+}
+
+/** A refusal that pauses everyone. */
+export interface ReportedPause {
+  /** Epoch ms the server said to come back at; absent when it did not say. */
+  readonly until?: number;
+  /** The header it came from. */
+  readonly source: string;
+  /** First pause when the server did not say, doubled on each consecutive refusal. */
+  readonly fallbackMs: number;
+  /** Cap of the doubled fallback pause. */
+  readonly maxFallbackMs: number;
+}
 
 /** What one settled send reports back. */
 export interface SettleInput {
@@ -47,9 +89,9 @@ export interface SettleInput {
   /** The answer was a 2xx. */
   readonly success: boolean;
   /** The budget the answer reported, when it gave both `remaining` and a reset time. */
-  readonly budget?: { readonly remaining: number; readonly resetAt: number; readonly limit?: number };
+  readonly budget?: ReportedBudget;
   /** The answer was a refusal to come back later: pause everyone until `until` (or a fallback). */
-  readonly pause?: { readonly until?: number; readonly source: string; readonly fallbackMs: number; readonly maxFallbackMs: number };
+  readonly pause?: ReportedPause;
 }
 
 /** The pause in force after a settle, if any. */
@@ -72,6 +114,14 @@ export interface SettleResult {
  */
 export function emptyBudget(now: number): BudgetState {
   return { pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, probeUntil: 0, needProbe: false, strikes: 0, epoch: now };
+}
+
+/** The outcome of one step: the next state and the answer to the caller. */
+export interface BudgetStep<R> {
+  /** The state after the step. */
+  readonly state: BudgetState;
+  /** The answer. */
+  readonly result: R;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -98,7 +148,7 @@ function rollover(state: Mutable<BudgetState>, now: number): void {
  * if (!result.go) console.log(`wait until ${result.until}`);
  * ```
  */
-export function acquireStep(state: BudgetState, now: number, probeLeaseMs: number): { state: BudgetState; result: AcquireResult } {
+export function acquireStep(state: BudgetState, now: number, probeLeaseMs: number): BudgetStep<AcquireResult> {
   const s: Mutable<BudgetState> = { ...state };
   rollover(s, now);
   if (now < s.pauseUntil) return { state: s, result: { go: false, until: s.pauseUntil, reason: 'pause', source: s.pauseSource } };
@@ -121,7 +171,7 @@ export function acquireStep(state: BudgetState, now: number, probeLeaseMs: numbe
  * settleStep(state, Date.now(), { probe: false, epoch, answered: true, success: true, budget: { remaining: 9, resetAt } });
  * ```
  */
-export function settleStep(state: BudgetState, now: number, input: SettleInput): { state: BudgetState; result: SettleResult } {
+export function settleStep(state: BudgetState, now: number, input: SettleInput): BudgetStep<SettleResult> {
   const s: Mutable<BudgetState> = { ...state };
   s.inflight = Math.max(0, s.inflight - 1);
   if (input.probe) {
@@ -137,7 +187,7 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
   return { state: s, result: { pauseUntil: paused ? s.pauseUntil : 0, pauseSource: paused ? s.pauseSource : '' } };
 }
 
-function learn(s: Mutable<BudgetState>, budget: NonNullable<SettleInput['budget']>): void {
+function learn(s: Mutable<BudgetState>, budget: ReportedBudget): void {
   if (budget.limit !== undefined && budget.limit > 0) s.limit = budget.limit;
   if (s.resetAt === 0) {
     s.resetAt = budget.resetAt;
@@ -154,7 +204,7 @@ function learn(s: Mutable<BudgetState>, budget: NonNullable<SettleInput['budget'
   }
 }
 
-function pause(s: Mutable<BudgetState>, now: number, input: NonNullable<SettleInput['pause']>): void {
+function pause(s: Mutable<BudgetState>, now: number, input: ReportedPause): void {
   let until = input.until;
   let source = input.source;
   if (until === undefined) {

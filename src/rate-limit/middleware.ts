@@ -4,7 +4,7 @@ import { parseRateLimitState } from '../rate-limit-headers.js';
 import { parseServerWait } from '../server-wait.js';
 import { RetryLaterError } from '../errors.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../types.js';
-import type { SettleInput, SettleResult } from './budget.js';
+import type { ReportedBudget, SettleInput, SettleResult } from './budget.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import { longWaitReason, takeTurn, waitUntil, type GateOptions } from './gate.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
@@ -154,7 +154,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
 }
 
 interface Lesson {
-  readonly budget?: NonNullable<SettleInput['budget']>;
+  readonly budget?: ReportedBudget;
   readonly refusal?: { readonly until?: number; readonly source: string };
 }
 
