@@ -25,3 +25,9 @@ export { lookupExistence, type LookupOptions, type OriginalCall } from './existe
 export { ExistenceCheckError } from './existence-check-error.js';
 export { byRoute, fulfillmentContacts, fulfillmentOrders, warehouseOrders, type ExistenceRecipe, type RecipeOptions } from './recipes.js';
 export * from './rate-limit/index.js';
+export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export type { RequestStore, KeyvRequestStore, ClaimResult, StoreBaseOptions } from './store/request-store.js';
+export { isRequestRecord, type RequestRecord, type RecordState, type StoredResponse } from './store/record.js';
+export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, type StoreUnavailableInit } from './store/store-unavailable-error.js';
+export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './idempotency-error.js';
+export { snapshotResponse, replayResponse } from './response-snapshot.js';
