@@ -15,8 +15,8 @@ export interface Clock {
 }
 
 /**
- * The real clock: `Date.now()`, `setTimeout` (unref'd, so a pending wait never keeps a
- * process alive on its own) and `AbortSignal.timeout`.
+ * The real clock: `Date.now()`, `setTimeout` and `AbortSignal.timeout`. A pending sleep keeps
+ * the process alive, as the awaited work it stands for would; abort it to stop early.
  *
  * @example
  * ```ts
@@ -42,7 +42,6 @@ export const systemClock: Clock = Object.freeze({
         },
         Math.max(0, ms),
       );
-      timer.unref?.();
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
   timeoutSignal: (ms: number): AbortSignal => AbortSignal.timeout(Math.max(0, ms)),

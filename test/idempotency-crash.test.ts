@@ -3,15 +3,22 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
 import { idempotency } from '../src/idempotency.js';
+import { byRoute, fulfillmentOrders } from '../src/recipes.js';
+import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { mulberry32 } from './emulator/fault.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
-import { fulfillmentOrderLookup } from './support/order-lookup.js';
-import { redisForTests } from './support/services.js';
+import { postgresForTests, redisForTests } from './support/services.js';
 import { uniqueNamespace } from './support/store-contract.js';
 
 const redis = await redisForTests();
-if (redis.skipReason) console.warn(`Idempotency crash tests skipped: ${redis.skipReason}`);
+if (redis.skipReason) console.warn(`Idempotency crash tests on Redis skipped: ${redis.skipReason}`);
+const postgres = await postgresForTests();
+if (postgres.skipReason) console.warn(`Idempotency crash test on PostgreSQL skipped: ${postgres.skipReason}`);
+const backends = [
+  { name: 'Redis', store: 'redis', url: redis.url, open: (url: string, namespace: string) => redisStore({ url, namespace }) },
+  { name: 'PostgreSQL', store: 'postgres', url: postgres.url, open: (url: string, namespace: string) => postgresStore({ url, namespace }) },
+] as const;
 const child = fileURLToPath(new URL('./support/idempotency-child.ts', import.meta.url));
 const crashFaults = {
   routes: ['POST /v1/orders/create'],
@@ -45,7 +52,7 @@ function runAndKill(env: Record<string, string>, killAfterMs: number | undefined
   });
 }
 
-describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
+describe.each(backends)('idempotency across processes on $name', (backend) => {
   let api: FulfillmentEmulator;
   beforeAll(async () => {
     api = await startFulfillment({ faultMix: crashFaults, seed: 7 });
@@ -54,7 +61,7 @@ describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
     await api.close();
   });
 
-  it('leaves exactly one order per scope after 50 workers SIGKILLed at random points and re-run', async () => {
+  it.skipIf(!backend.url)('leaves exactly one order per scope after 50 workers SIGKILLed at random points and re-run', async () => {
     const namespace = uniqueNamespace();
     const random = mulberry32(20_260_501);
     const jobs = Array.from({ length: 50 }, (_, i) => ({ scope: `job-${i}:create-order`, email: `crash-${i}-${namespace}@example.com` }));
@@ -62,7 +69,7 @@ describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
     for (let i = 0; i < jobs.length; i += 5) {
       const batch = jobs.slice(i, i + 5).map((job) =>
         runAndKill(
-          { REDIS_URL: redis.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email },
+          { STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email },
           Math.floor(random() * 120),
         ),
       );
@@ -70,14 +77,14 @@ describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
     }
     const killed = ends.filter((end) => end === 'killed').length;
     const landedBeforeRerun = jobs.filter((job) => api.records.orders.some((o) => o.shipTo.email === job.email)).length;
-    console.info(`crash test: ${killed}/50 killed mid-call, ${landedBeforeRerun}/50 orders existed before the re-runs`);
+    console.info(`crash test on ${backend.name}: ${killed}/50 killed mid-call, ${landedBeforeRerun}/50 orders existed before the re-runs`);
     expect(killed).toBeGreaterThanOrEqual(10);
 
     api.faults.setMix(undefined);
-    const store = redisStore({ url: redis.url ?? '', namespace });
+    const store = backend.open(backend.url ?? '', namespace);
     try {
       const sureFetch = createFetch({
-        middleware: [idempotency({ store, waitForOwnerMs: 3000, pollMs: 50, existenceCheck: fulfillmentOrderLookup(api.url, api.apiKey) }), retry()],
+        middleware: [idempotency({ store, waitForOwnerMs: 3000, pollMs: 50, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 100, 200] })) }), retry()],
         clock: systemClock,
       });
       const reruns = await Promise.all(
@@ -102,14 +109,14 @@ describe.skipIf(!redis.url)('idempotency across processes on Redis', () => {
     }
   }, 120_000);
 
-  it('sends once per scope when 4 processes start the same 3 scopes at the same moment', async () => {
+  it.skipIf(!backend.url)('sends once per scope when 4 processes start the same 3 scopes at the same moment', async () => {
     api.faults.setMix({ routes: ['POST /v1/orders/create'], rates: { delay: 1 }, delayMs: 150 });
     const namespace = uniqueNamespace();
     const scopes = [0, 1, 2].map((i) => ({ scope: `race-${i}`, email: `race-${i}-${namespace}@example.com` }));
     const before = api.requests.length;
     const runs = scopes.flatMap((job) =>
       Array.from({ length: 4 }, () =>
-        runAndKill({ REDIS_URL: redis.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email, WAIT_MS: '20000', ATTEMPT_MS: '5000', LEASE_MS: '5000' }, undefined),
+        runAndKill({ STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email, WAIT_MS: '20000', ATTEMPT_MS: '5000', LEASE_MS: '5000' }, undefined),
       ),
     );
     const ends = await Promise.all(runs);

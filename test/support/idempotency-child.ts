@@ -1,15 +1,19 @@
-// A job worker creating one order through a Redis-backed idempotency store; the crash test
-// SIGKILLs it at random points and re-runs the same scope in the parent.
+// A job worker creating one order through a durable idempotency store (Redis or PostgreSQL);
+// the crash test SIGKILLs it at random points and re-runs the same scope in the parent.
 import { createFetch } from '../../src/create-fetch.js';
 import { idempotency } from '../../src/idempotency.js';
+import { byRoute, fulfillmentOrders } from '../../src/recipes.js';
 import { retry } from '../../src/retry.js';
+import { postgresStore } from '../../src/store/postgres-store.js';
 import { redisStore } from '../../src/store/redis-store.js';
-import { fulfillmentOrderLookup } from './order-lookup.js';
 
 const env = (name: string): string => process.env[name] ?? '';
-const store = redisStore({ url: env('REDIS_URL'), namespace: env('NAMESPACE') });
+const store = env('STORE') === 'postgres' ? postgresStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }) : redisStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') });
 const sureFetch = createFetch({
-  middleware: [idempotency({ store, leaseMs: Number(env('LEASE_MS') || 300), waitForOwnerMs: Number(env('WAIT_MS') || 0), pollMs: 25, existenceCheck: fulfillmentOrderLookup(env('API_URL'), env('API_KEY')) }), retry({ baseDelayMs: 20 })],
+  middleware: [
+    idempotency({ store, leaseMs: Number(env('LEASE_MS') || 300), waitForOwnerMs: Number(env('WAIT_MS') || 0), pollMs: 25, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 100, 200] })) }),
+    retry({ baseDelayMs: 20 }),
+  ],
   attemptTimeoutMs: Number(env('ATTEMPT_MS') || 150),
 });
 await store.get('warm-up');
