@@ -6,8 +6,11 @@ import type { RouteRule, SentState, Verdict } from './types.js';
 
 /** The verdict and sent state of one attempt, and a short reason for logs. */
 export interface Classification {
+  /** `success`, `terminal`, `wait` or `transient`. */
   readonly verdict: Verdict;
+  /** Whether the server may have applied the request: `not-sent`, `ambiguous` or `delivered`. */
   readonly sent: SentState;
+  /** A short reason for logs, e.g. `"HTTP 429: rate limited"` or `"ECONNREFUSED"`. */
   readonly reason: string;
 }
 

@@ -54,20 +54,35 @@ export type HttpErrorKind =
 
 /** The fields of an {@link HttpError}. */
 export interface HttpErrorInit {
+  /** HTTP status. */
   readonly status: number;
+  /** The server's error code, or one derived from the status, e.g. `UNAUTHORIZED`. */
   readonly code: string;
+  /** The server's message alone; the error's `message` appends the status, method and URL. */
   readonly message: string;
+  /** Per-field problems `[{ field, message }]`, empty when the server gave none. */
   readonly details: readonly FieldDetail[];
+  /** The verdict of the last attempt. */
   readonly verdict: Verdict;
+  /** The sent state of the last attempt. */
   readonly sent: SentState;
+  /** How many attempts were made. */
   readonly attempts: number;
+  /** The raw body, capped in size, with known secrets redacted. */
   readonly body: string;
+  /** Whether `body` was cut at the size cap. */
   readonly bodyTruncated: boolean;
+  /** The operation name. */
   readonly operation: string;
+  /** The request method. */
   readonly method: string;
+  /** The request URL, with credentials redacted. */
   readonly url: string;
+  /** The client request id of the call. */
   readonly clientRequestId: string;
+  /** Response headers, with secrets redacted. */
   readonly headers: Readonly<Record<string, string>>;
+  /** When the server said to come back (epoch ms), for a wait verdict. */
   readonly retryAt?: number;
 }
 

@@ -19,31 +19,41 @@ export interface EventBase {
 
 /** An attempt is about to be sent. */
 export interface AttemptEvent extends EventBase {
+  /** Discriminant: `'attempt'`. */
   readonly type: 'attempt';
 }
 
 /** An attempt ended (answered, failed or timed out). */
 export interface AttemptEndEvent extends EventBase {
+  /** Discriminant: `'attempt-end'`. */
   readonly type: 'attempt-end';
+  /** How the attempt was classified: `success`, `terminal`, `wait` or `transient`. */
   readonly verdict: Verdict;
+  /** Whether the server may have applied it: `not-sent`, `ambiguous` or `delivered`. */
   readonly sent: SentState;
   /** `http.response.status_code`, when the server answered. */
   readonly status?: number;
   /** The library's or the server's error code, when the attempt failed. */
   readonly errorCode?: string;
+  /** Time from the send to the answer or failure, in ms on `clock.now()`. */
   readonly durationMs: number;
 }
 
 /** A backoff before the next attempt (transient failure). */
 export interface RetryEvent extends EventBase {
+  /** Discriminant: `'retry'`. */
   readonly type: 'retry';
+  /** The backoff before the next attempt, in ms. */
   readonly delayMs: number;
+  /** Why the attempt failed (its classification's reason), e.g. `"ECONNREFUSED"`. */
   readonly reason: string;
 }
 
 /** A server-directed wait before the next attempt (429, 503 with Retry-After, ...). */
 export interface WaitEvent extends EventBase {
+  /** Discriminant: `'wait'`. */
   readonly type: 'wait';
+  /** How long the wait lasts, in ms. */
   readonly delayMs: number;
   /** Epoch ms at which the server said to come back. */
   readonly retryAt: number;
@@ -53,13 +63,17 @@ export interface WaitEvent extends EventBase {
 
 /** The call gave up: the error it rejects with. */
 export interface GiveUpEvent extends EventBase {
+  /** Discriminant: `'give-up'`. */
   readonly type: 'give-up';
+  /** The error's `code` for a surefetch error, else its `name`, else `"UNKNOWN"`. */
   readonly errorCode: string;
+  /** The error's message. */
   readonly message: string;
 }
 
 /** An earlier attempt was found to have landed; its resource is the call's result. */
 export interface RecoveredEvent extends EventBase {
+  /** Discriminant: `'recovered'`. */
   readonly type: 'recovered';
   /** How it was found, e.g. `"lookup"`, `"duplicate"`, `"stored"`. */
   readonly via: string;
@@ -67,7 +81,9 @@ export interface RecoveredEvent extends EventBase {
 
 /** A circuit breaker changed state. */
 export interface CircuitEvent extends EventBase {
+  /** Discriminant: `'circuit'`. */
   readonly type: 'circuit';
+  /** The breaker's new state: `open`, `half-open` or `closed`. */
   readonly state: 'open' | 'half-open' | 'closed';
   /** The API the breaker guards (host and a hash of the credential). */
   readonly api: string;

@@ -15,15 +15,27 @@ export type IdempotencyErrorCode =
 
 /** The fields of an {@link IdempotencyError}. */
 export interface IdempotencyErrorInit {
+  /** Why the call was refused. */
   readonly code: IdempotencyErrorCode;
+  /** The scope the call was made under. */
   readonly scope: string;
+  /** The client request id stored for the scope. */
   readonly clientRequestId: string;
+  /** The operation name. */
   readonly operation: string;
+  /** What the record said; the error's `message` adds the operation, scope and client request id. */
   readonly message: string;
   /** When to come back (epoch ms), for `IDEMPOTENCY_IN_PROGRESS`. */
   readonly retryAt?: number;
   /** The stored failure, for `PREVIOUSLY_FAILED`. */
-  readonly previous?: { readonly code: string; readonly message: string; readonly status?: number };
+  readonly previous?: {
+    /** The stored error code, e.g. `VALIDATION_ERROR` or `HTTP_422`. */
+    readonly code: string;
+    /** The stored message. */
+    readonly message: string;
+    /** The HTTP status of the failed answer. */
+    readonly status?: number;
+  };
 }
 
 /**

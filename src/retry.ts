@@ -11,10 +11,15 @@ import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } fr
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
 export interface RetryDecisionInfo {
+  /** The number of the attempt that failed (1-based). */
   readonly attempt: number;
+  /** Its verdict, sent state and reason. */
   readonly classification: Classification;
+  /** The HTTP status, when the server answered; `undefined` when the attempt threw. */
   readonly status: number | undefined;
+  /** The error the attempt threw; `undefined` when the server answered. */
   readonly error: unknown;
+  /** The context of the failed attempt. */
   readonly ctx: CallContext;
 }
 

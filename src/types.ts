@@ -71,6 +71,7 @@ export interface AttemptOutcome {
  */
 export type ResendDecision =
   | {
+      /** Send the request again. */
       readonly action: 'resend';
       /**
        * Called with a non-2xx answer to the re-send: may turn it into the call's result, e.g. a
@@ -79,7 +80,12 @@ export type ResendDecision =
        */
       readonly reconcile?: (response: Response, ctx: CallContext) => Promise<Response | undefined>;
     }
-  | { readonly action: 'recovered'; readonly response: Response };
+  | {
+      /** Do not send again: the earlier attempt landed. */
+      readonly action: 'recovered';
+      /** The recovered resource, returned as the call's result. */
+      readonly response: Response;
+    };
 
 /**
  * Decides whether a non-idempotent request may be sent again after an ambiguous attempt.

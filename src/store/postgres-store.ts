@@ -50,7 +50,7 @@ function isPostgresAdapter(value: unknown): value is PostgresAdapterLike {
 }
 
 /**
- * A {@link RequestStore} on PostgreSQL through keyv and `@keyv/postgres` (a `key`/`value` text
+ * A {@link index.RequestStore} on PostgreSQL through keyv and `@keyv/postgres` (a `key`/`value` text
  * table), shared by every worker that uses the same table and namespace. `claim` is one
  * `INSERT … ON CONFLICT (key) DO UPDATE … WHERE <stored record expired>` (so an expired row counts
  * as absent) and `update` an `UPDATE … WHERE key = $1 AND <version matches>`, both through the

@@ -9,7 +9,8 @@ export type RecordState = 'pending' | 'succeeded' | 'failed';
 /**
  * A stored copy of a successful answer, replayed to a re-run instead of sending again.
  * Headers are stored already free of secrets (`set-cookie` and the like are stripped by the
- * idempotency layer before it writes; {@link assertStorableRecord} refuses them anyway).
+ * idempotency layer before it writes; the stores' `assertStorableRecord` check refuses them
+ * anyway).
  */
 export interface StoredResponse {
   /** HTTP status. */
@@ -70,7 +71,14 @@ export interface RequestRecord {
   /** The answer, when `succeeded`. */
   readonly response?: StoredResponse;
   /** What went wrong, when `failed`. */
-  readonly error?: { readonly code: string; readonly message: string; readonly status?: number };
+  readonly error?: {
+    /** The error code, e.g. `VALIDATION_ERROR` or `HTTP_422`. */
+    readonly code: string;
+    /** The server's message, or `"HTTP <status>"` when none was read. */
+    readonly message: string;
+    /** The HTTP status of the failed answer. */
+    readonly status?: number;
+  };
   /** Epoch ms of the claim. */
   readonly createdAt: number;
   /** Epoch ms of the last write. */

@@ -68,8 +68,8 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
 }
 
 /**
- * A {@link RequestStore} on Redis through keyv and `@keyv/redis`, shared by every worker that
- * uses the same Redis and namespace. `claim` is `SET key value NX PX ttl` and `update` a Lua
+ * A {@link index.RequestStore} on Redis through keyv and `@keyv/redis`, shared by every worker
+ * that uses the same Redis and namespace. `claim` is `SET key value NX PX ttl` and `update` a Lua
  * compare-and-set on the record's version, both on the adapter's node-redis client and on the
  * exact key keyv uses (`namespace::namespace:scope` with keyv's defaults), so `keyv.get(scope)`
  * reads the records. Redis expires records itself (`PX`).

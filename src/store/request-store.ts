@@ -3,7 +3,17 @@ import type { Clock } from '../clock.js';
 import type { RequestRecord } from './record.js';
 
 /** The answer of {@link RequestStore.claim}: either this caller created the record, or one already existed. */
-export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly existing: RequestRecord };
+export type ClaimResult =
+  | {
+      /** `true`: this caller created the record. */
+      readonly claimed: true;
+    }
+  | {
+      /** `false`: a live record already existed for the scope. */
+      readonly claimed: false;
+      /** The record that was already there. */
+      readonly existing: RequestRecord;
+    };
 
 /**
  * Durable storage of {@link RequestRecord}s, keyed by scope. Every backend keeps its records in
