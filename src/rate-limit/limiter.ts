@@ -30,8 +30,13 @@ export interface LimiterRegistryOptions {
 export interface ApiLimiter {
   /** `<prefix>:<host>:<credential hash>`: safe to log, used as bottleneck id and Redis key. */
   readonly id: string;
-  /** Gates every send. */
-  readonly bottleneck: Bottleneck;
+  /**
+   * Caps concurrency and spacing of sends (`maxConcurrent`, `minTimeMs`, a limiter of your own,
+   * or Redis clustering). `undefined` when it would have nothing to enforce: bottleneck's local
+   * datastore yields to a timer several times per job, which costs about 2 ms per request for
+   * no effect, so unconfigured local limiters leave the pace to the budget alone.
+   */
+  readonly bottleneck: Bottleneck | undefined;
   /** The shared budget and pause. */
   readonly store: BudgetStore;
 }
@@ -106,7 +111,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
 
   const create = async (id: string): Promise<ApiLimiter> => {
     if (redis === undefined) {
-      const bottleneck = userLimiter ?? own(new Bottleneck({ maxConcurrent, minTime: minTimeMs }));
+      const idle = maxConcurrent === null && minTimeMs === 0;
+      const bottleneck = userLimiter ?? (idle ? undefined : own(new Bottleneck({ maxConcurrent, minTime: minTimeMs })));
       return { id, bottleneck, store: createMemoryBudgetStore() };
     }
     link ??= connectRedis(redis).catch((error: unknown) => {

@@ -80,13 +80,13 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
 
   const limiterReady = async (ctx: CallContext): Promise<ApiLimiter> => {
     const limiter = await registry.limiterFor(ctx.request);
-    if (ready.has(limiter) || limiter.bottleneck.datastore === 'local') return limiter;
+    if (ready.has(limiter) || limiter.bottleneck === undefined || limiter.bottleneck.datastore === 'local') return limiter;
     const timer = new AbortController();
     const timedOut = ctx.clock.sleep(readyTimeoutMs, AbortSignal.any([timer.signal, ctx.signal])).then(() => {
       throw new RateLimiterUnavailableError({ limiterId: limiter.id, reason: `not ready within ${readyTimeoutMs} ms` });
     });
     try {
-      await Promise.race([limiter.bottleneck.ready(), timedOut]);
+      await Promise.race([limiter.bottleneck?.ready(), timedOut]);
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (error instanceof RateLimiterUnavailableError) throw error;

@@ -32,7 +32,7 @@ export function scheduleAbortable<T extends { readonly response: Response }>(
       return { ok: false, error };
     }
   };
-  const scheduled = limiter.bottleneck.schedule(run).then(
+  const scheduled = (limiter.bottleneck === undefined ? run() : limiter.bottleneck.schedule(run)).then(
     (box) => {
       if (box.ok) return box.value;
       throw box.error;
