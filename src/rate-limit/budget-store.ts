@@ -13,6 +13,11 @@ export interface BudgetStore {
   pausedUntil(now: number): Promise<SettleResult>;
   /** A copy of the state, for tests and diagnostics. */
   snapshot(): Promise<BudgetState | undefined>;
+  /**
+   * Resolves at the next `settle` in this process, so a send waiting for a probe's answer goes
+   * as soon as it is in, not at its next poll. Absent where other processes settle too (Redis).
+   */
+  nextSettle?(): Promise<void>;
 }
 
 /**
@@ -26,6 +31,7 @@ export interface BudgetStore {
  */
 export function createMemoryBudgetStore(): BudgetStore {
   let state: BudgetState | undefined;
+  let waiting: Array<() => void> = [];
   const current = (now: number): BudgetState => (state ??= emptyBudget(now));
   return {
     acquire(now: number, probeLeaseMs: number): Promise<AcquireResult> {
@@ -36,6 +42,9 @@ export function createMemoryBudgetStore(): BudgetStore {
     settle(now: number, input: SettleInput): Promise<SettleResult> {
       const step = settleStep(current(now), now, input);
       state = step.state;
+      const wake = waiting;
+      waiting = [];
+      for (const resolve of wake) resolve();
       return Promise.resolve(step.result);
     },
     pausedUntil(now: number): Promise<SettleResult> {
@@ -45,6 +54,9 @@ export function createMemoryBudgetStore(): BudgetStore {
     },
     snapshot(): Promise<BudgetState | undefined> {
       return Promise.resolve(state === undefined ? undefined : { ...state });
+    },
+    nextSettle(): Promise<void> {
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
   };
 }

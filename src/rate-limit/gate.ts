@@ -88,6 +88,22 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, options: Ga
     }
     // The probe's answer comes at no known time: look again shortly, within the deadline.
     if (ctx.deadline !== undefined && now >= ctx.deadline) refuseLongWait(ctx, result.until, now, options.maxWaitMs);
-    await ctx.clock.sleep(Math.max(1, Math.min(options.pollMs, result.until - now)), ctx.signal);
+    await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));
   }
+}
+
+// Sleeps one poll interval, cut short by the next settle where the store can tell.
+async function pollOrSettle(store: BudgetStore, ctx: CallContext, pollMs: number): Promise<void> {
+  const settled = store.nextSettle?.();
+  if (settled === undefined) {
+    await ctx.clock.sleep(pollMs, ctx.signal);
+    return;
+  }
+  const stop = new AbortController();
+  const poll = ctx.clock.sleep(pollMs, AbortSignal.any([ctx.signal, stop.signal])).catch((error: unknown) => {
+    if (ctx.signal.aborted) throw error;
+  });
+  await Promise.race([settled, poll]);
+  stop.abort();
+  ctx.signal.throwIfAborted();
 }
