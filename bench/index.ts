@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
- * one process. Set BENCH_ONLY=creates (or rate-limit, outage) to run one.
+ * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-cluster, outage) to run one.
  */
 import { printTable } from './harness.js';
 
@@ -20,6 +20,16 @@ const benches: Array<[string, () => Promise<void>]> = [
       const { runRateLimitBench, describeRateLimitBench } = await import('./rate-limit.js');
       console.log(describeRateLimitBench());
       printTable(await runRateLimitBench());
+    },
+  ],
+  [
+    'rate-limit-cluster',
+    async () => {
+      const { runClusterBench, describeClusterBench } = await import('./rate-limit-cluster.js');
+      console.log(describeClusterBench());
+      const rows = await runClusterBench();
+      if (typeof rows === 'string') console.log(rows);
+      else printTable(rows);
     },
   ],
   [
