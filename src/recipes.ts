@@ -83,6 +83,34 @@ function nextArrayPage(pageSize: number) {
   };
 }
 
+// A fulfillment create found through its list endpoint (a JSON array, `page`/`pageSize`):
+// by the `externalRef` the create carried, else by `sameResource` within the time window.
+function fulfillmentListRecipe(
+  path: string,
+  options: RecipeOptions,
+  filters: (sent: Json) => Record<string, string>,
+  sameResource: (found: Json, sent: Json) => boolean,
+): ExistenceRecipe {
+  const { clockSkewMs = 30_000 } = options;
+  const pageSize = 100;
+  return {
+    method: 'POST',
+    path,
+    check: lookupExistence({
+      ...lookupOptions(options),
+      lookupUrl: ({ url, body }) => new URL(`list?${new URLSearchParams({ ...filters(asObject(body)), page: '1', pageSize: String(pageSize) }).toString()}`, url),
+      candidates: (body) => (Array.isArray(body) ? body : []),
+      nextPage: nextArrayPage(pageSize),
+      matches: (candidate, original) => {
+        const found = asObject(candidate);
+        const sent = asObject(original.body);
+        if (text(sent.externalRef) !== '') return found.externalRef === sent.externalRef;
+        return sameResource(found, sent) && createdInWindow(found, 'createdAt', original, clockSkewMs);
+      },
+    }),
+  };
+}
+
 /**
  * Fulfillment API, `POST /v1/orders/create`: lists orders by `campaignId` and recipient email
  * (following pages) and takes the one whose `externalRef` is the create's, or, without one,
@@ -95,33 +123,12 @@ function nextArrayPage(pageSize: number) {
  * ```
  */
 export function fulfillmentOrders(options: RecipeOptions = {}): ExistenceRecipe {
-  const { path = '/v1/orders/create', clockSkewMs = 30_000 } = options;
-  const pageSize = 100;
-  return {
-    method: 'POST',
-    path,
-    check: lookupExistence({
-      ...lookupOptions(options),
-      lookupUrl: ({ url, body }) => {
-        const order = asObject(body);
-        const query = new URLSearchParams({ campaignId: text(order.campaignId), email: text(asObject(order.shipTo).email), page: '1', pageSize: String(pageSize) });
-        return new URL(`list?${query.toString()}`, url);
-      },
-      candidates: (body) => (Array.isArray(body) ? body : []),
-      nextPage: nextArrayPage(pageSize),
-      matches: (candidate, original) => {
-        const found = asObject(candidate);
-        const sent = asObject(original.body);
-        if (text(sent.externalRef) !== '') return found.externalRef === sent.externalRef;
-        return (
-          found.campaignId === sent.campaignId &&
-          same(found.shipTo, sent.shipTo) &&
-          same(found.products, sent.products) &&
-          createdInWindow(found, 'createdAt', original, clockSkewMs)
-        );
-      },
-    }),
-  };
+  return fulfillmentListRecipe(
+    options.path ?? '/v1/orders/create',
+    options,
+    (sent) => ({ campaignId: text(sent.campaignId), email: text(asObject(sent.shipTo).email) }),
+    (found, sent) => found.campaignId === sent.campaignId && same(found.shipTo, sent.shipTo) && same(found.products, sent.products),
+  );
 }
 
 /**
@@ -134,28 +141,12 @@ export function fulfillmentOrders(options: RecipeOptions = {}): ExistenceRecipe 
  * ```
  */
 export function fulfillmentContacts(options: RecipeOptions = {}): ExistenceRecipe {
-  const { path = '/v1/contacts/create', clockSkewMs = 30_000 } = options;
-  const pageSize = 100;
-  return {
-    method: 'POST',
-    path,
-    check: lookupExistence({
-      ...lookupOptions(options),
-      lookupUrl: ({ url, body }) => new URL(`list?${new URLSearchParams({ email: text(asObject(body).email), page: '1', pageSize: String(pageSize) }).toString()}`, url),
-      candidates: (body) => (Array.isArray(body) ? body : []),
-      nextPage: nextArrayPage(pageSize),
-      matches: (candidate, original) => {
-        const found = asObject(candidate);
-        const sent = asObject(original.body);
-        if (text(sent.externalRef) !== '') return found.externalRef === sent.externalRef;
-        return (
-          text(found.email).toLowerCase() === text(sent.email).toLowerCase() &&
-          found.name === sent.name &&
-          createdInWindow(found, 'createdAt', original, clockSkewMs)
-        );
-      },
-    }),
-  };
+  return fulfillmentListRecipe(
+    options.path ?? '/v1/contacts/create',
+    options,
+    (sent) => ({ email: text(sent.email) }),
+    (found, sent) => text(found.email).toLowerCase() === text(sent.email).toLowerCase() && found.name === sent.name,
+  );
 }
 
 /**

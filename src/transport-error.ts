@@ -2,6 +2,16 @@ import isNetworkError from 'is-network-error';
 import { NetworkError } from './errors.js';
 import type { SentState } from './types.js';
 
+// Failures that retrying the same request cannot cure (a certificate will not fix itself).
+const permanentCodes = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
 // Codes raised before a single byte of the request can have reached the server.
 const notSentCodes = new Set([
   'ECONNREFUSED',
@@ -15,22 +25,7 @@ const notSentCodes = new Set([
   'EHOSTDOWN',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-
-// Failures that retrying the same request cannot cure (a certificate will not fix itself).
-const permanentCodes = new Set([
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
+  ...permanentCodes,
 ]);
 
 /**

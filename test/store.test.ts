@@ -3,7 +3,7 @@ import { createManualClock } from '../src/clock.js';
 import { BoundedMap } from '../src/store/bounded-map.js';
 import { memoryStore } from '../src/store/memory-store.js';
 import { isRequestRecord } from '../src/store/record.js';
-import { redactUrl, urlSecrets } from '../src/store/backend-call.js';
+import { maskStoreUrl, urlSecrets } from '../src/store/backend-call.js';
 import { StoreUnavailableError, isStoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { describeStoreContract, makeRecord } from './support/store-contract.js';
 
@@ -96,7 +96,7 @@ describe('URL redaction', () => {
     ['redis://cache:6379', 'redis://cache:6379'],
     ['not a url :hunter2@', '<unparseable url>'],
   ])('%s → %s', (url, redacted) => {
-    expect(redactUrl(url)).toBe(redacted);
+    expect(maskStoreUrl(url)).toBe(redacted);
   });
 
   it('lists the raw and decoded password as secrets', () => {

@@ -13,15 +13,17 @@ export interface BackendContext {
 }
 
 /**
- * Replaces the password of a URL with `***` (and the whole URL when it cannot be parsed, since
- * it may still hold one).
+ * Replaces the password of a store's URL with `***` (and the whole URL when it cannot be
+ * parsed, since it may still hold one), keeping the user and host an operator needs to find the
+ * store and dropping the fragment the PostgreSQL store uses to tell its pools apart. (Request
+ * URLs go through `redactUrl` in `redact.ts`, which also masks secret query parameters.)
  *
  * @example
  * ```ts
- * redactUrl('redis://:hunter2@cache:6379'); // 'redis://:***@cache:6379'
+ * maskStoreUrl('redis://:hunter2@cache:6379'); // 'redis://:***@cache:6379'
  * ```
  */
-export function redactUrl(url: string): string {
+export function maskStoreUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';

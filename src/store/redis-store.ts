@@ -1,7 +1,7 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { systemClock } from '../clock.js';
-import { callBackend, redactUrl, urlSecrets, type BackendContext } from './backend-call.js';
+import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
 import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions } from './request-store.js';
@@ -98,7 +98,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
   const url = owned ? options.url : adapter.opts?.url;
   const ctx: BackendContext = {
     backend: 'redis',
-    target: url === undefined ? undefined : redactUrl(url),
+    target: url === undefined ? undefined : maskStoreUrl(url),
     secrets: url === undefined ? [] : urlSecrets(url),
     timeoutMs: operationTimeoutMs,
     clock,
