@@ -31,3 +31,4 @@ export { isRequestRecord, type RequestRecord, type RecordState, type StoredRespo
 export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, type StoreUnavailableInit } from './store/store-unavailable-error.js';
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './idempotency-error.js';
 export { snapshotResponse, replayResponse } from './response-snapshot.js';
+export { otelAttributes, type OtelAttributes } from './otel-attributes.js';
