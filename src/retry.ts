@@ -203,9 +203,10 @@ export function retry(options: RetryOptions = {}): Middleware {
       });
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (!(error instanceof AttemptFailure)) throw giveUp(ctx, error);
+      const last: CallContext = { ...ctx, attempt: previous?.attempt ?? 1 };
+      if (!(error instanceof AttemptFailure)) throw giveUp(last, error);
       if (error.response !== undefined && !ctx.throwHttpErrors) return error.response;
-      throw giveUp(ctx, await finalError(error));
+      throw giveUp(last, await finalError(error));
     }
   };
 }

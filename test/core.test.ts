@@ -273,10 +273,12 @@ describe('retry safety', () => {
 
   it('gives up after maxAttempts with the last error and its attempt count', async () => {
     fulfillment.faults.script('GET /v1/orders/list', { kind: 'reject-500' }, { kind: 'reject-500' }, { kind: 'reject-500' });
-    const sureFetch = createFetch({ middleware: [retry({ maxAttempts: 3 })], clock: createManualClock() });
+    const events: SurefetchEvent[] = [];
+    const sureFetch = createFetch({ middleware: [retry({ maxAttempts: 3 })], clock: createManualClock(), onEvent: (event) => events.push(event) });
     const error = await sureFetch(`${fulfillment.url}/v1/orders/list?campaignId=x&email=a@b.c`, { headers: { Authorization: `Bearer ${fulfillment.apiKey}` } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect((error as HttpError).attempts).toBe(3);
+    expect(events.filter((event) => event.type === 'give-up')).toMatchObject([{ attempt: 3, errorCode: 'INTERNAL_SERVER_ERROR' }]);
     expect((error as HttpError).code).toBe('INTERNAL_SERVER_ERROR');
     expect(sent(fulfillment, 'GET', '/v1/orders/list')).toBe(3);
   });

