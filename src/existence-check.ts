@@ -37,6 +37,17 @@ export interface LookupOptions {
    * @default [0, 250, 500, 1000]
    */
   readonly settleDelaysMs?: readonly number[];
+  /**
+   * Whether a match can be taken at the first read that finds it: `true` when matching is by a
+   * key unique to this call (an id it wrote into the resource, a unique order number). Otherwise
+   * every settle read is made and the match must be the only one seen in all of them, because
+   * an early match by fingerprint may be another, legitimate resource while this call's own is
+   * not listed yet.
+   * @default () => false
+   */
+  readonly acceptFirstMatch?: (original: OriginalCall) => boolean;
+  /** Identity of a candidate across reads. @default its `id` field, else its JSON */
+  readonly identify?: (candidate: unknown) => string;
   /** Most pages read per lookup. @default 20 */
   readonly maxPages?: number;
   /** The fetch lookups go through (retried on transient failures, waits honoured). @default globalThis.fetch */
@@ -48,7 +59,9 @@ export interface LookupOptions {
 /**
  * Builds an existence check from a lookup: reads the API's list (following pagination) or get
  * endpoint, with bounded delayed reads, and answers `recovered` with the matching resource or
- * `resend` when nothing matched after the last read. More than one match, an unreadable answer
+ * `resend` when nothing matched after the last read. A match by a key unique to the call ends
+ * the reads at once; a match by fingerprint is accepted only if it is still the only one at the
+ * last read. More than one match, an unreadable answer
  * or a failed lookup reject with an {@link ExistenceCheckError} carrying the request id: the
  * call fails closed and nothing is re-sent.
  *
@@ -71,6 +84,8 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     notFoundIsEmpty = true,
     settleDelaysMs = [0, 250, 500, 1000],
     maxPages = 20,
+    acceptFirstMatch = () => false,
+    identify = defaultIdentity,
     forwardHeaders = ['authorization', 'x-api-key', 'api-key'],
   } = options;
   let lookupFetch: ReturnType<typeof createFetch> | undefined;
@@ -94,14 +109,19 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
       const value = ctx.request.headers.get(name);
       if (value !== null) headers.set(name, value);
     }
+    // Every resource that matched in any read, by identity: a fingerprint match seen early may
+    // be someone else's (ours not yet listed), so it counts only if it is still alone at the end.
+    const seen = new Map<string, unknown>();
+    const accept = acceptFirstMatch(original);
     for (const delayMs of settleDelaysMs) {
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
-      const found = await readAll(ctx, lookupFetch, headers, original);
-      if (found.length > 1) throw failure(ctx, `${found.length} resources match; refusing to guess which is this call's`);
-      const [match] = found;
-      if (match !== undefined) return { action: 'recovered', response: toResponse(match) };
+      for (const match of await readAll(ctx, lookupFetch, headers, original)) seen.set(identify(match), match);
+      if (seen.size > 1) throw failure(ctx, `${seen.size} resources match; refusing to guess which is this call's`);
+      const [match] = seen.values();
+      if (match !== undefined && accept) return { action: 'recovered', response: toResponse(match) };
     }
-    return { action: 'resend' };
+    const [match] = seen.values();
+    return match === undefined ? { action: 'resend' } : { action: 'recovered', response: toResponse(match) };
   };
 
   async function readAll(ctx: CallContext, fetchLookup: ReturnType<typeof createFetch>, headers: Headers, original: OriginalCall): Promise<unknown[]> {
@@ -136,6 +156,11 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     }
     return found;
   }
+}
+
+function defaultIdentity(candidate: unknown): string {
+  const id = candidate !== null && typeof candidate === 'object' ? (candidate as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(candidate);
 }
 
 function parseBody(body: Uint8Array | ReadableStream<Uint8Array> | null): unknown {

@@ -101,6 +101,7 @@ function fulfillmentListRecipe(
       lookupUrl: ({ url, body }) => new URL(`list?${new URLSearchParams({ ...filters(asObject(body)), page: '1', pageSize: String(pageSize) }).toString()}`, url),
       candidates: (body) => (Array.isArray(body) ? body : []),
       nextPage: nextArrayPage(pageSize),
+      acceptFirstMatch: ({ body }) => text(asObject(body).externalRef) !== '',
       matches: (candidate, original) => {
         const found = asObject(candidate);
         const sent = asObject(original.body);
@@ -168,6 +169,7 @@ export function warehouseOrders(options: RecipeOptions = {}): ExistenceRecipe {
     // The read by key is authoritative (no list lag); one read after the settle delays' first.
     settleDelaysMs: options.settleDelaysMs ?? [0],
     lookupUrl: orderUrl,
+    acceptFirstMatch: () => true,
     candidates: (body) => [asObject(body).data],
     matches: (candidate, original) => asObject(candidate).order_number === asObject(original.body).order_number,
     toResponse: (candidate) => Response.json({ success: true, data: candidate }, { status: 201, headers: { 'x-surefetch-recovered': 'lookup' } }),

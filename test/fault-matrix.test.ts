@@ -112,6 +112,63 @@ describe('warehouse POST /api/v1/orders/ (unique order_number; get by number, 40
   });
 });
 
+describe('matching the right record', () => {
+  const shipTo = (email: string) => ({ name: 'Repeat', email, address1: '1 St', city: 'C', zip: '1', country: 'US' });
+
+  it('pages through earlier, legitimate orders to the same recipient and takes only the one created by this call', async () => {
+    serial += 1;
+    const email = `repeat-${serial}@example.com`;
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    for (let index = 0; index < 120; index += 1) {
+      fulfillment.records.orders.push({ id: `old_${serial}_${index}`, campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }], status: 'pending', createdAt: yesterday });
+    }
+    fulfillment.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' });
+    const events: SurefetchEvent[] = [];
+    const response = await sureFetchWith(events)(`${fulfillment.url}/v1/orders/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:repeat` },
+    });
+    const created = (await response.json()) as { id: string };
+    const orders = fulfillment.records.orders.filter((order) => order.shipTo.email === email);
+    expect(orders).toHaveLength(121);
+    expect(created.id).toBe(orders.find((order) => !order.id.startsWith('old_'))?.id);
+    const lookups = fulfillment.requests.filter((request) => request.path === '/v1/orders/list' && request.query.email === email);
+    expect(lookups.some((request) => request.query.page === '2')).toBe(true);
+  });
+
+  it('fails closed when two orders in the window match, instead of guessing', async () => {
+    serial += 1;
+    const email = `twin-${serial}@example.com`;
+    fulfillment.records.orders.push({ id: `twin_${serial}`, campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }], status: 'pending', createdAt: new Date().toISOString() });
+    fulfillment.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' });
+    const error = await sureFetchWith([])(`${fulfillment.url}/v1/orders/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }] }),
+      surefetch: { idempotencyScope: `job-${serial}:twin` },
+    }).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('EXISTENCE_CHECK_FAILED');
+    expect(fulfillment.records.orders.filter((order) => order.shipTo.email === email)).toHaveLength(2);
+  });
+
+  it('matches by the externalRef the create carried when there is one', async () => {
+    serial += 1;
+    const email = `ref-${serial}@example.com`;
+    fulfillment.records.orders.push({ id: `other_${serial}`, campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }], externalRef: 'someone-else', status: 'pending', createdAt: new Date().toISOString() });
+    fulfillment.faults.script('POST /v1/orders/create', { kind: 'commit-then-reset' });
+    const response = await sureFetchWith([])(`${fulfillment.url}/v1/orders/create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fulfillment.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ campaignId: 'matrix', shipTo: shipTo(email), products: [{ sku: 'SKU-1', quantity: 1 }], externalRef: `job-${serial}` }),
+      surefetch: { idempotencyScope: `job-${serial}:ref` },
+    });
+    expect(((await response.json()) as { externalRef: string }).externalRef).toBe(`job-${serial}`);
+    expect(fulfillment.records.orders.filter((order) => order.shipTo.email === email)).toHaveLength(2);
+  });
+});
+
 describe('failing closed', () => {
   it('does not re-send when the lookup itself fails, and says which request to reconcile', async () => {
     serial += 1;
