@@ -1,62 +1,159 @@
-import { parseErrorBody } from './error-body.js';
-import { AuthError, HttpError } from './errors.js';
+import { parseErrorBody, type FieldDetail } from './error-body.js';
+import { SurefetchError } from './errors.js';
+import { maxErrorBodyBytes, readCappedText } from './response-body.js';
 import { redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
 import type { CallContext, SentState, Verdict } from './types.js';
 
-/** The largest error body kept on an {@link HttpError}, in bytes. */
-export const maxErrorBodyBytes = 64 * 1024;
+/** What a person should do about an {@link HttpError}: a coarse category of the status. */
+export type HttpErrorKind =
+  | 'validation'
+  | 'auth'
+  | 'not-found'
+  | 'conflict'
+  | 'rate-limited'
+  | 'client'
+  | 'server';
+
+/** The fields of an {@link HttpError}. */
+export interface HttpErrorInit {
+  /** HTTP status. */
+  readonly status: number;
+  /** The server's error code, or one derived from the status, e.g. `UNAUTHORIZED`. */
+  readonly code: string;
+  /** The server's message alone; the error's `message` appends the status, method and URL. */
+  readonly message: string;
+  /** Per-field problems `[{ field, message }]`, empty when the server gave none. */
+  readonly details: readonly FieldDetail[];
+  /** The verdict of the last attempt. */
+  readonly verdict: Verdict;
+  /** The sent state of the last attempt. */
+  readonly sent: SentState;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** The raw body, capped in size, with known secrets redacted. */
+  readonly body: string;
+  /** Whether `body` was cut at the size cap. */
+  readonly bodyTruncated: boolean;
+  /** The operation name. */
+  readonly operation: string;
+  /** The request method. */
+  readonly method: string;
+  /** The request URL, with credentials redacted. */
+  readonly url: string;
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** Response headers, with secrets redacted. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the server said to come back (epoch ms), for a wait verdict. */
+  readonly retryAt?: number;
+}
 
 /**
- * Reads at most `maxBytes` of a response body as text and cancels the rest, so a huge error
- * page never fills memory and the connection is released.
+ * A non-2xx answer, normalized whichever error style the API uses (a `{ success, error }`
+ * envelope, DRF's `{ detail }`, `{ message, errors[] }`, RFC 9457 problem+json, plain text,
+ * an HTML page, an empty or malformed body).
+ *
+ * `code` is the server's own code (`VALIDATION_ERROR`, `DUPLICATE`) when it gives one,
+ * otherwise one derived from the status (`UNAUTHORIZED`, `INTERNAL_SERVER_ERROR`).
  *
  * @example
  * ```ts
- * const { text, truncated } = await readCappedText(response, 1024);
+ * try {
+ *   await sureFetch(`${base}/v1/orders/create`, { method: 'POST', body });
+ * } catch (error) {
+ *   if (error instanceof HttpError && error.kind === 'validation') {
+ *     for (const { field, message } of error.details) console.log(field, message);
+ *   }
+ * }
  * ```
  */
-export async function readCappedText(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
-  if (response.body === null) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  let text = '';
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { text: text + decoder.decode(), truncated: false };
-      const room = maxBytes - size;
-      size += value.byteLength;
-      if (value.byteLength > room) {
-        text += decoder.decode(value.subarray(0, Math.max(0, room)));
-        await reader.cancel().catch(() => undefined);
-        return { text, truncated: true };
-      }
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body that breaks off mid-way still yields what arrived.
-    return { text, truncated: true };
+export class HttpError extends SurefetchError {
+  /** HTTP status. */
+  readonly status: number;
+  /** Per-field problems `[{ field, message }]`, empty when the server gave none. */
+  readonly details: readonly FieldDetail[];
+  /** The verdict of the last attempt. */
+  readonly verdict: Verdict;
+  /** The sent state of the last attempt. */
+  readonly sent: SentState;
+  /** How many attempts were made. */
+  readonly attempts: number;
+  /** The raw body, capped in size (see `bodyTruncated`), with known secrets redacted. */
+  readonly body: string;
+  /** Whether `body` was cut at the size cap. */
+  readonly bodyTruncated: boolean;
+  /** The operation name. */
+  readonly operation: string;
+  /** The request method. */
+  readonly method: string;
+  /** The request URL, with credentials redacted. */
+  readonly url: string;
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** Response headers, with secrets redacted. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** When the server said to come back (epoch ms), for a wait verdict. */
+  readonly retryAt: number | undefined;
+
+  /** @param init - the normalized fields */
+  constructor(init: HttpErrorInit, options?: ErrorOptions) {
+    super(init.code, `${init.message} (HTTP ${init.status}, ${init.method} ${init.url})`, options);
+    this.status = init.status;
+    this.details = init.details;
+    this.verdict = init.verdict;
+    this.sent = init.sent;
+    this.attempts = init.attempts;
+    this.body = init.body;
+    this.bodyTruncated = init.bodyTruncated;
+    this.operation = init.operation;
+    this.method = init.method;
+    this.url = init.url;
+    this.clientRequestId = init.clientRequestId;
+    this.headers = init.headers;
+    this.retryAt = init.retryAt;
+  }
+
+  /** The server's message alone, without the status and URL. */
+  get serverMessage(): string {
+    return this.message.replace(/ \(HTTP \d{3}, [^)]*\)$/, '');
+  }
+
+  /** A coarse category for deciding what to do. */
+  get kind(): HttpErrorKind {
+    return kindOfStatus(this.status, this.verdict);
   }
 }
 
 /**
- * Cancels a response body nobody will read, so its connection is released.
+ * A 401 or 403 that is not a rate-limit wait: the credential is missing, wrong, expired or
+ * lacks a scope. Never retried.
  *
  * @example
  * ```ts
- * await discardBody(response);
+ * if (error instanceof AuthError) alertOnCall('check the API key of', error.url);
  * ```
  */
-export async function discardBody(response: Response): Promise<void> {
-  if (response.body !== null && !response.bodyUsed) await response.body.cancel().catch(() => undefined);
+export class AuthError extends HttpError {}
+
+function kindOfStatus(status: number, verdict: Verdict): HttpErrorKind {
+  if (verdict === 'wait' || status === 429) return 'rate-limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404 || status === 410) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 400 || status === 422) return 'validation';
+  return status >= 500 ? 'server' : 'client';
 }
+
 
 /** What the retry layer knows about the attempt that produced an error answer. */
 export interface HttpErrorFacts {
+  /** How many attempts were made, this one included. */
   readonly attempts: number;
+  /** The verdict of this answer. */
   readonly verdict: Verdict;
+  /** The sent state of this answer. */
   readonly sent: SentState;
+  /** When the server said to come back (epoch ms), for a wait. */
   readonly retryAt?: number;
 }
 

@@ -1,5 +1,6 @@
 import { classifyResponse } from './classify.js';
-import { AmbiguousOutcomeError, HttpError } from './errors.js';
+import { AmbiguousOutcomeError } from './errors.js';
+import { HttpError } from './http-error.js';
 import { eventBase } from './events.js';
 import { IdempotencyError } from './idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import type { SurefetchEvent } from './events.js';
-import type { HttpError } from './errors.js';
+import type { HttpError } from './http-error.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,

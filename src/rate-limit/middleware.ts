@@ -1,5 +1,6 @@
 import { classifyResponse } from '../classify.js';
-import { discardBody, toHttpError } from '../http-error.js';
+import { toHttpError } from '../http-error.js';
+import { discardBody } from '../response-body.js';
 import { parseRateLimitState } from '../rate-limit-headers.js';
 import { parseServerWait } from '../server-wait.js';
 import { RetryLaterError } from '../errors.js';

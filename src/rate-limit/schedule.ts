@@ -1,4 +1,4 @@
-import { discardBody } from '../http-error.js';
+import { discardBody } from '../response-body.js';
 import type { CallContext } from '../types.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
