@@ -1,5 +1,6 @@
 /** Runs every example in this folder; exits non-zero if one fails. */
 import { main as basic } from './basic.js';
+import { main as exactlyOnce } from './exactly-once.js';
 import { main as jobWorker } from './job-worker.js';
 import { main as withKy } from './with-ky.js';
 import { main as withOfetch } from './with-ofetch.js';
@@ -9,6 +10,7 @@ const examples: Array<[string, () => Promise<void>]> = [
   ['with-ofetch', withOfetch],
   ['with-ky', withKy],
   ['job-worker', jobWorker],
+  ['exactly-once', exactlyOnce],
 ];
 
 let failed = 0;
