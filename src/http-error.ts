@@ -14,39 +14,18 @@ export type HttpErrorKind =
   | 'client'
   | 'server';
 
-/** The fields of an {@link HttpError}. */
-export interface HttpErrorInit {
-  /** HTTP status. */
-  readonly status: number;
+/** The fields of an {@link HttpError}: its own, plus the server's code and message. */
+export type HttpErrorInit = Pick<
+  HttpError,
+  'status' | 'details' | 'verdict' | 'sent' | 'attempts' | 'body' | 'bodyTruncated' | 'operation' | 'method' | 'url' | 'clientRequestId' | 'headers'
+> & {
   /** The server's error code, or one derived from the status, e.g. `UNAUTHORIZED`. */
   readonly code: string;
   /** The server's message alone; the error's `message` appends the status, method and URL. */
   readonly message: string;
-  /** Per-field problems `[{ field, message }]`, empty when the server gave none. */
-  readonly details: readonly FieldDetail[];
-  /** The verdict of the last attempt. */
-  readonly verdict: Verdict;
-  /** The sent state of the last attempt. */
-  readonly sent: SentState;
-  /** How many attempts were made. */
-  readonly attempts: number;
-  /** The raw body, capped in size, with known secrets redacted. */
-  readonly body: string;
-  /** Whether `body` was cut at the size cap. */
-  readonly bodyTruncated: boolean;
-  /** The operation name. */
-  readonly operation: string;
-  /** The request method. */
-  readonly method: string;
-  /** The request URL, with credentials redacted. */
-  readonly url: string;
-  /** The client request id of the call. */
-  readonly clientRequestId: string;
-  /** Response headers, with secrets redacted. */
-  readonly headers: Readonly<Record<string, string>>;
   /** When the server said to come back (epoch ms), for a wait verdict. */
   readonly retryAt?: number;
-}
+};
 
 /**
  * A non-2xx answer, normalized whichever error style the API uses (a `{ success, error }`
@@ -94,10 +73,13 @@ export class HttpError extends SurefetchError {
   readonly headers: Readonly<Record<string, string>>;
   /** When the server said to come back (epoch ms), for a wait verdict. */
   readonly retryAt: number | undefined;
+  /** The server's message alone, without the status and URL. */
+  readonly serverMessage: string;
 
   /** @param init - the normalized fields */
   constructor(init: HttpErrorInit, options?: ErrorOptions) {
     super(init.code, `${init.message} (HTTP ${init.status}, ${init.method} ${init.url})`, options);
+    this.serverMessage = init.message;
     this.status = init.status;
     this.details = init.details;
     this.verdict = init.verdict;
@@ -111,11 +93,6 @@ export class HttpError extends SurefetchError {
     this.clientRequestId = init.clientRequestId;
     this.headers = init.headers;
     this.retryAt = init.retryAt;
-  }
-
-  /** The server's message alone, without the status and URL. */
-  get serverMessage(): string {
-    return this.message.replace(/ \(HTTP \d{3}, [^)]*\)$/, '');
   }
 
   /** A coarse category for deciding what to do. */
