@@ -7,6 +7,7 @@
 import { byRoute, createFetch, fulfillmentOrders, idempotency, retry, warehouseOrders, type SurefetchEvent } from 'surefetch';
 import { startFulfillment } from '../test/emulator/fulfillment.js';
 import { startWarehouse } from '../test/emulator/warehouse.js';
+import { burstAgainstRateLimit, rideOutOutage } from './batches.js';
 import { describeOutcome, printSummary, type CallReport } from './report.js';
 
 const fulfillment = await startFulfillment({ listLagMs: 100 });
@@ -139,6 +140,8 @@ try {
   const emails = fulfillment.records.orders.map((o) => o.shipTo.email);
   const duplicates = emails.length - new Set(emails).size;
   printSummary(reports, { orders: fulfillment.records.orders.length, warehouseOrders: warehouse.records.orders.length, duplicates });
+  console.log(`\n${await burstAgainstRateLimit()}`);
+  console.log(await rideOutOutage());
 } finally {
   await fulfillment.close();
   await warehouse.close();

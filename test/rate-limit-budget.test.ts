@@ -31,23 +31,36 @@ async function go(store: BudgetStore, now: number): Promise<Extract<AcquireResul
 
 // One behaviour table, run against the in-memory store and the Redis Lua transcription.
 function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
-  it('lets everyone send while nothing is known', async () => {
+  // A store past first contact: its probe was answered without a word about the budget.
+  const opened = async (): Promise<BudgetStore> => {
     const store = await makeStore();
-    for (let i = 0; i < 20; i += 1) expect((await store.acquire(T, LEASE)).go).toBe(true);
+    const probe = await go(store, T - 100);
+    await store.settle(T - 99, ok(probe.epoch, undefined, true));
+    return store;
+  };
+
+  it('at first contact lets one probe go alone, then everyone while nothing is known', async () => {
+    const store = await makeStore();
+    const probe = await go(store, T);
+    expect(probe.probe).toBe(true);
+    expect(await store.acquire(T + 1, LEASE)).toMatchObject({ go: false, reason: 'probe' });
+    await store.settle(T + 5, ok(probe.epoch, undefined, true));
+    for (let i = 0; i < 20; i += 1) expect((await store.acquire(T + 6, LEASE)).go).toBe(true);
   });
 
   it('counts the sends still in flight when it first learns the budget, then holds at zero until the reset', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const turns = [];
     for (let i = 0; i < 4; i += 1) turns.push(await go(store, T));
-    // The server counted 1 of the 4 in flight: limit 10 - 4 sent = 6 left.
+    // The server counted 1 of the 4 in flight: limit 10 - 5 sent (the first-contact probe and
+    // these 4) = 5 left.
     await store.settle(T + 5, ok(turns[0]!.epoch, { remaining: 9, resetAt: T + 1000, limit: 10 }));
-    for (let i = 0; i < 6; i += 1) await go(store, T + 10);
+    for (let i = 0; i < 5; i += 1) await go(store, T + 10);
     expect(await store.acquire(T + 10, LEASE)).toEqual({ go: false, until: T + 1000, reason: 'exhausted', source: 'ratelimit-remaining' });
   });
 
   it('keeps the earliest reset and the lowest remaining the server reports within a window', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const first = await go(store, T);
     await store.settle(T + 5, ok(first.epoch, { remaining: 5, resetAt: T + 1000 }));
     const second = await go(store, T + 10);
@@ -57,19 +70,19 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   });
 
   it('ignores an answer settled late that reports an older, higher count (another worker was slow)', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const turns = [];
     for (let i = 0; i < 8; i += 1) turns.push(await go(store, T));
     await store.settle(T + 5, ok(turns[7]!.epoch, { remaining: 2, resetAt: T + 1000, limit: 10 }));
-    // The answer to the first send, processed when 9 were left, is settled only now.
+    // The answer to the first send, processed when 9 were left, is settled only now. Left: the
+    // lower of the server's 2 and limit 10 - 9 sent (the probe and these 8) = 1.
     await store.settle(T + 9, ok(turns[0]!.epoch, { remaining: 9, resetAt: T + 1000, limit: 10 }));
-    await go(store, T + 10);
     await go(store, T + 10);
     expect(await store.acquire(T + 10, LEASE)).toMatchObject({ go: false, reason: 'exhausted' });
   });
 
   it('after the reset lets one probe go alone, then opens the new window from its answer', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const first = await go(store, T);
     await store.settle(T + 5, ok(first.epoch, { remaining: 0, resetAt: T + 1000, limit: 3 }));
     const probe = await go(store, T + 1000);
@@ -82,7 +95,7 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   });
 
   it('ignores budget reports from sends of an earlier window', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const old = await go(store, T);
     const first = await go(store, T);
     await store.settle(T + 5, ok(first.epoch, { remaining: 0, resetAt: T + 1000, limit: 5 }));
@@ -94,7 +107,7 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   });
 
   it('pauses everyone until the server time, and a later shorter reset does not shorten the pause', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const a = await go(store, T);
     const b = await go(store, T);
     expect(await store.settle(T + 5, refused(a.epoch, T + 3000))).toEqual({ pauseUntil: T + 3000, pauseSource: 'retry-after' });
@@ -105,7 +118,7 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   });
 
   it('doubles the fallback pause on consecutive header-less refusals, capped, and forgets after a success', async () => {
-    const store = await makeStore();
+    const store = await opened();
     let now = T;
     const pauses: number[] = [];
     for (let i = 0; i < 4; i += 1) {
@@ -122,7 +135,7 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   });
 
   it('lets another send probe when the probe fails without an answer', async () => {
-    const store = await makeStore();
+    const store = await opened();
     const first = await go(store, T);
     await store.settle(T + 5, ok(first.epoch, { remaining: 0, resetAt: T + 1000 }));
     const probe = await go(store, T + 1000);

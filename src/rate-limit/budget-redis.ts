@@ -32,7 +32,7 @@ local function num(name, default)
   return v
 end
 local st = { pu = num('pu', 0), ps = h['ps'] or '', ra = num('ra', 0), rm = num('rm', -1), lm = num('lm', 0),
-  sn = num('sn', 0), inf = num('inf', 0), pr = num('pr', 0), np = num('np', 0), sk = num('sk', 0), ep = num('ep', now) }
+  sn = num('sn', 0), inf = num('inf', 0), pr = num('pr', 0), np = num('np', 1), sk = num('sk', 0), ep = num('ep', now) }
 if op == 'snapshot' then return raw end
 -- A worker that has used this budget before finds it gone (FLUSHALL, eviction, failover):
 -- learn the window again from one probe instead of letting everyone burst.

@@ -103,7 +103,8 @@ export interface SettleResult {
 }
 
 /**
- * A budget that knows nothing yet: everyone may send.
+ * A budget that knows nothing yet: the first send goes alone, as a probe, and the others follow
+ * its answer, so a burst at first contact cannot overrun a limit nobody has read yet.
  *
  * @param now - the current time; it seeds the epoch, so that answers to sends made before the
  *   state was lost (e.g. a Redis FLUSHALL) are not mistaken for answers of the new state
@@ -113,7 +114,7 @@ export interface SettleResult {
  * ```
  */
 export function emptyBudget(now: number): BudgetState {
-  return { pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, probeUntil: 0, needProbe: false, strikes: 0, epoch: now };
+  return { pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, probeUntil: 0, needProbe: true, strikes: 0, epoch: now };
 }
 
 /** The outcome of one step: the next state and the answer to the caller. */
