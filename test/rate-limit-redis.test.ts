@@ -158,7 +158,7 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     const error = await call(middleware, `${api.url}/a`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RateLimiterUnavailableError);
     expect((error as RateLimiterUnavailableError).code).toBe('RATE_LIMITER_UNAVAILABLE');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // bounded by readyTimeoutMs, not a hang
     expect(api.log).toHaveLength(0);
   });
 

@@ -44,7 +44,7 @@ describe('rateLimit: pacing from the learned budget', () => {
     for (let i = 0; i < 5; i += 1) expect(await call(limit, `${api.url}/v1/orders/list`, { events })).toBe(200);
     expect(api.tooManyRequests()).toBe(0);
     const times = api.log.map((entry) => entry.time - api.log[0]!.time);
-    expect(times[1]).toBeLessThan(100);
+    expect(times[1]).toBeLessThan(500); // the second fits the window: no hold (a hold is ≥ 1000 ms)
     expect(times[2]).toBeGreaterThanOrEqual(1000);
     expect(times[4]).toBeGreaterThanOrEqual(2000);
     expect(waits(events).map((event) => event.source)).toEqual(['ratelimit-remaining', 'ratelimit-remaining']);
@@ -80,7 +80,7 @@ describe('rateLimit: pacing from the learned budget', () => {
     const { api, limit } = await setup({ limit: 1, windowMs: 1000 });
     const started = Date.now();
     for (const key of ['key-a', 'key-b']) expect(await call(limit, `${api.url}/x`, { headers: { 'x-api-key': key } })).toBe(200);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(Date.now() - started).toBeLessThan(900); // one shared budget would hold key-b for the 1000 ms window
     const id = apiKeyOf(contextFor(`${api.url}/x`, { headers: { authorization: 'Bearer sk_live_secret' } }).request);
     expect(id).toMatch(/^127\.0\.0\.1:\d+:[0-9a-f]{16}$/);
     expect(id).not.toContain('secret');
@@ -188,7 +188,7 @@ describe('rateLimit: bounded and abortable waits', () => {
     setTimeout(() => controller.abort(new Error('shutting down')), 50);
     const started = Date.now();
     await expect(second).rejects.toThrow('shutting down');
-    expect(Date.now() - started).toBeLessThan(200);
+    expect(Date.now() - started).toBeLessThan(2000); // far from the 5 s pause it was waiting out
     expect(api.log).toHaveLength(1);
     controller.abort();
     void first.catch(() => undefined);
