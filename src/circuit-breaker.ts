@@ -1,6 +1,7 @@
 import { classifyError, classifyResponse } from './classify.js';
 import { CircuitOpenError } from './errors.js';
 import { eventBase } from './events.js';
+import { toHttpError } from './http-error.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
 import type { CallContext, Middleware, Next, RequestSpec } from './types.js';
 
@@ -60,20 +61,28 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     let settleProbe: (healthy: boolean) => void = () => undefined;
     if (probing) setState(api, { kind: 'half-open', probe: new Promise<boolean>((resolve) => (settleProbe = resolve)) }, ctx);
     let failed = true;
+    let failure: unknown;
     try {
       const response = await next(ctx);
       const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());
       failed = verdict === 'transient' && sent === 'ambiguous';
-      return response;
+      if (!(failed && probing && ctx.idempotent)) return response;
+      failure = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict, sent });
     } catch (error) {
       const { verdict } = classifyError(error, ctx.signal);
-      failed = verdict === 'transient';
-      if (ctx.signal.aborted) failed = false;
-      throw error;
+      failed = verdict === 'transient' && !ctx.signal.aborted;
+      if (!(failed && probing && ctx.idempotent)) throw error;
+      failure = error;
     } finally {
       record(api, ctx, failed, probing);
       settleProbe(!failed);
     }
+    // A failed probe only says the API is still down. The breaker picked this call to ask, so
+    // the call is not charged an attempt for it: a request safe to repeat waits for the next
+    // probe like every other. (A non-idempotent probe keeps its real, possibly ambiguous, outcome.)
+    const state = states.get(api);
+    const retryAt = state?.kind === 'open' ? state.until : ctx.clock.now() + halfOpenAfterMs;
+    throw new CircuitOpenError({ api, retryAt, operation: ctx.operation }, { cause: failure });
   }
 
   function record(api: string, ctx: CallContext, failed: boolean, probing: boolean): void {

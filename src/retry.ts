@@ -38,7 +38,11 @@ export interface RetryOptions {
    * @default 60000
    */
   readonly maxWaitMs?: number;
-  /** Most waits per call, server-directed or for an open circuit (they do not use up attempts). @default 5 */
+  /**
+   * Most waits per call, server-directed or for an open circuit. They do not use up attempts,
+   * but one must be left: a call whose retries are spent gives up at the next wait.
+   * @default 5
+   */
   readonly maxWaits?: number;
   /** Wait after a 429 that gives no usable time, doubled on each further one. @default 1000 */
   readonly fallbackWaitMs?: number;

@@ -51,6 +51,29 @@ describe('circuitBreaker', () => {
     expect(api.requests.slice(2).every((request) => request.time >= probeArrival + 100)).toBe(true);
   });
 
+  it('does not charge a GET the attempts it spent as the breaker\'s probe: it waits for the next probe instead', async () => {
+    const clock = createManualClock();
+    const sureFetch = createFetch({ middleware: [retry({ maxAttempts: 3, maxWaits: 10 }), circuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 1000 })], clock });
+    api.faults.script('GET /v1/orders/list', ...Array.from({ length: 4 }, () => ({ kind: 'respond' as const, status: 503 })));
+    const response = await sureFetch(listUrl(), { headers: auth() });
+    expect(response.status).toBe(200);
+    // One send, three failed probes, one good probe: five sends on an allowance of three attempts.
+    expect(api.requests.length).toBe(5);
+  });
+
+  it('keeps the real outcome of a non-idempotent probe (a POST that failed may have landed)', async () => {
+    const clock = createManualClock();
+    const breaker = circuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 1000 });
+    const opener = createFetch({ middleware: [breaker], clock });
+    const sureFetch = createFetch({ middleware: [retry({ maxWaits: 10 }), breaker], clock });
+    api.faults.script('GET /v1/orders/list', { kind: 'respond', status: 503 });
+    await expect(opener(listUrl(), { headers: auth() })).rejects.toBeInstanceOf(HttpError);
+    clock.advance(1000);
+    api.faults.script('POST /v1/contacts/create', { kind: 'commit-then-500' });
+    const error = await sureFetch(`${api.url}/v1/contacts/create`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'probe@example.com', name: 'P' }) }).catch((e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('AMBIGUOUS_OUTCOME');
+  });
+
   it('rides out an outage: every call succeeds and the outage sees few requests per call', async () => {
     const calls = 20;
     api.outage(800, { status: 503 });
