@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import KeyvPostgres from '@keyv/postgres';
 import { Keyv } from 'keyv';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { postgresStore } from '../src/store/postgres-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { postgresForTests } from './support/services.js';
 import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+import { closedPortUrl } from './emulator/closed-port.js';
 
 const day = 86_400_000;
 const postgres = await postgresForTests();
@@ -24,13 +24,8 @@ const urlWithPassword = url === '' ? '' : (() => {
 type Query = (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 const rawQuery = (store: { keyv: Keyv }): Query => (store.keyv.store as { query: Query }).query;
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port nothing listens on. */
+const closedPort = async (): Promise<number> => Number(new URL(await closedPortUrl()).port);
 
 describe.skipIf(!postgres.url)('postgresStore', () => {
   afterAll(async () => {

@@ -11,6 +11,7 @@ import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { redisForTests } from './support/services.js';
 import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+import { closedPortUrl } from './emulator/closed-port.js';
 
 const day = 86_400_000;
 const redis = await redisForTests();
@@ -18,13 +19,7 @@ if (redis.skipReason) console.warn(`Redis store tests skipped: ${redis.skipReaso
 const url = redis.url ?? '';
 
 /** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const closedPort = async (): Promise<number> => Number(new URL(await closedPortUrl()).port);
 
 async function expectUnavailableQuickly(operation: Promise<unknown>, name: string): Promise<StoreUnavailableError> {
   const started = Date.now();
