@@ -36,8 +36,12 @@ const faultMix: FaultMix = {
   seed: 7,
 };
 
-const clients: Array<[string, peers.CreateClient | 'surefetch']> = [
-  ['surefetch', 'surefetch'],
+// surefetch rows are factories: each run gets a fresh pipeline and store.
+type ClientEntry = peers.CreateClient | { readonly make: () => peers.CreateClient };
+const clients: Array<[string, ClientEntry]> = [
+  ['surefetch (recipe defaults)', { make: () => surefetchCreate() }],
+  ['surefetch (writeReference)', { make: () => surefetchCreate({ writeReference: true }) }],
+  ['surefetch (soleWriter)', { make: () => surefetchCreate({ soleWriter: true }) }],
   ['naive p-retry loop', peers.naivePRetry],
   ['ky (default retry)', peers.kyDefault],
   [baselineClient, peers.kyPostRetry],
@@ -97,11 +101,11 @@ function logicalKey(email: unknown): string {
   return String(email).toLowerCase();
 }
 
-async function runClient(scenario: CreatesScenario, name: string, client: peers.CreateClient | 'surefetch'): Promise<Row> {
+async function runClient(scenario: CreatesScenario, name: string, client: ClientEntry): Promise<Row> {
   const { creates } = scenario;
   const api = await startFulfillment(scenario.api);
   const headers = { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' };
-  const create = client === 'surefetch' ? surefetchCreate() : client;
+  const create = typeof client === 'function' ? client : client.make();
   let hungCalls = 0;
   const bodies = Array.from({ length: creates }, (_, index) => scenario.body(index));
   const keys = bodies.map((body) => logicalKey((body.shipTo as { email: string }).email));

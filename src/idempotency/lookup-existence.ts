@@ -48,7 +48,12 @@ export interface LookupOptions {
    * A value this call wrote into the resource (see `ExistenceCheck.prepare`) and where a
    * candidate carries it: a candidate with this call's reference is its resource at once.
    */
-  readonly reference?: { readonly of: (original: OriginalCall) => string | undefined; readonly in: (candidate: unknown) => unknown };
+  readonly reference?: {
+    /** The reference this call wrote (e.g. its body's `externalRef`), `undefined` when it wrote none. */
+    readonly of: (original: OriginalCall) => string | undefined;
+    /** The reference a candidate carries. */
+    readonly in: (candidate: unknown) => unknown;
+  };
   /** Replaces `identifies`, `compare` and the window with one yes/no test (kept for simple checks). */
   readonly matches?: (candidate: unknown, original: OriginalCall) => boolean;
   /** The response a found resource becomes. @default the candidate as JSON, status 201 */
