@@ -9,7 +9,7 @@ import { apiKeyOf } from './rate-limit/limiter.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
 import { emitEnd, giveUp } from './retry-events.js';
-import { settleAmbiguous } from './settle-ambiguous.js';
+import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
@@ -202,22 +202,14 @@ export function retry(options: RetryOptions = {}): Middleware {
 
     // Giving up with the last attempt ambiguous: look once more, so that "failed" is never said
     // of a create that landed (found: the result; proven absent: NotAppliedError).
-    const settleOnGiveUp = async (error: unknown): Promise<Response | undefined> => {
+    const settleOnGiveUp = async (error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> => {
       const last = previous;
       const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
       if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
       const failure = error instanceof AttemptFailure ? error : undefined;
       const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
-      const reason = error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${failure?.outcome.classification.reason ?? 'an ambiguous attempt'}`;
-      const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
-      const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await finalError(failure);
-      const settled = await settleAmbiguous(sctx, last, lastError, reason);
-      if (settled.landed) {
-        if (failure?.response !== undefined) await discardBody(failure.response);
-        return settled.response;
-      }
-      if (keepResponse) return failure?.response;
-      throw settled.error;
+      const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
+      return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
     };
 
     try {
@@ -230,14 +222,22 @@ export function retry(options: RetryOptions = {}): Middleware {
       });
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const settled = await settleOnGiveUp(error).catch((settleError: unknown) => {
-        throw giveUp({ ...ctx, attempt: previous?.attempt ?? 1 }, settleError);
-      });
-      if (settled !== undefined) return settled;
       const last: CallContext = { ...ctx, attempt: previous?.attempt ?? 1 };
-      if (!(error instanceof AttemptFailure)) throw giveUp(last, error);
-      if (error.response !== undefined && !ctx.throwHttpErrors) return error.response;
-      throw giveUp(last, await finalError(error));
+      const failure = error instanceof AttemptFailure ? error : undefined;
+      const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
+      const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await finalError(failure);
+      let settled: SettledOutcome | undefined;
+      try {
+        settled = await settleOnGiveUp(error, lastError);
+      } catch (settleError) {
+        throw giveUp(last, settleError);
+      }
+      if (settled?.landed === true) {
+        if (failure?.response !== undefined) await discardBody(failure.response);
+        return settled.response;
+      }
+      if (keepResponse && failure?.response !== undefined) return failure.response;
+      throw giveUp(last, settled?.landed === false ? settled.error : lastError);
     }
   };
 }

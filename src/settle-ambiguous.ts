@@ -8,14 +8,17 @@ export type SettledOutcome =
   /** The create landed: its resource is the call's result. */
   | { readonly landed: true; readonly response: Response }
   /** It did not land: the error to reject with says so. */
-  | { readonly landed: false; readonly error: NotAppliedError };
+  | { readonly landed: false; readonly error: NotAppliedError }
+  /** The guard allows a re-send without knowing (an idempotency key): the last error stands. */
+  | { readonly landed: undefined };
 
 /**
  * Before a protected create gives up (out of attempts, past its deadline) with its last attempt
  * ambiguous, asks the resend guard — the existence check — once more, sending nothing: a found
  * resource becomes the call's result, proven absence a {@link NotAppliedError}, and a check
  * that cannot decide an {@link AmbiguousOutcomeError}. "Failed" is never said of a create that
- * may have landed.
+ * may have landed. A guard that allows re-sends without looking (an idempotency key) leaves
+ * the last error as it is.
  *
  * @example
  * ```ts
@@ -40,5 +43,6 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
     ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
     return { landed: true, response: decision.response };
   }
+  if (decision.absent !== true) return { landed: undefined };
   return { landed: false, error: new NotAppliedError({ ...facts, reason }, { cause: lastError }) };
 }

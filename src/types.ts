@@ -74,6 +74,12 @@ export type ResendDecision =
       /** Send the request again. */
       readonly action: 'resend';
       /**
+       * `true` when a lookup proved that the earlier attempt did not land; absent when a
+       * re-send is safe for another reason (an idempotency key). Only a proven absence lets a
+       * call that gives up say `NotAppliedError`.
+       */
+      readonly absent?: boolean;
+      /**
        * Called with a non-2xx answer to the re-send: may turn it into the call's result, e.g. a
        * 409 DUPLICATE means the earlier attempt landed, so the existing record is fetched and
        * returned. Returns `undefined` to keep the answer as it is.

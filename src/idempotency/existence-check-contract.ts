@@ -33,7 +33,7 @@ export interface ExistenceCheckTools {
  * ```ts
  * const check: ExistenceCheck = async (ctx, _previous, _record, { lookup }) => {
  *   const response = await lookup(new URL('/v1/orders/by-ref/' + ctx.clientRequestId, ctx.request.url), new Headers());
- *   if (response.status === 404) return { action: 'resend' };
+ *   if (response.status === 404) return { action: 'resend', absent: true };
  *   if (!response.ok) throw new Error(`lookup answered ${response.status}`);
  *   return { action: 'recovered', response };
  * };

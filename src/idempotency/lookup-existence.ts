@@ -159,7 +159,7 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     }
     if (near.size > 0) throw failure(ctx, nearMatchReason(near, seen.size), undefined, [...near].map(([id, differences]) => ({ id, differences })));
     const [match] = seen.values();
-    return match === undefined ? { action: 'resend' } : recovered(match);
+    return match === undefined ? { action: 'resend', absent: true } : recovered(match);
   };
 
   function recovered(candidate: unknown): ResendDecision {

@@ -40,7 +40,7 @@ export function warehouseOrders(options: RecipeOptions = {}): ExistenceRecipe {
   const check: ExistenceCheck = async (ctx, previous, record, tools) => {
     const decision = await lookup(ctx, previous, record, tools);
     if (decision.action === 'recovered') return decision;
-    return { action: 'resend', reconcile: (response, rctx) => recoverDuplicate(response, rctx, lookup, previous, record, tools) };
+    return { action: 'resend', absent: true, reconcile: (response, rctx) => recoverDuplicate(response, rctx, lookup, previous, record, tools) };
   };
   return { method: 'POST', path, check };
 }
