@@ -4,7 +4,10 @@ import { toHttpError } from './http-error.js';
 import { buildRequestSpec } from './request-spec.js';
 import { isIdempotentMethod, matchRoute } from './routes.js';
 import { classifyResponse } from './classify.js';
+import { noteOf, withFacts, type CallFacts } from './clients/call-facts.js';
+import { clientModeFetch } from './clients/for-client.js';
 import { sendWith } from './send.js';
+import { parseServerWait } from './server-wait.js';
 import type { CallContext, FetchFunction, Middleware, Next, RouteRule } from './types.js';
 
 /** Options of {@link createFetch}. */
@@ -19,7 +22,12 @@ export interface CreateFetchOptions {
   readonly attemptTimeoutMs?: number;
   /** Default deadline for a whole call, in ms from its start; none when absent. */
   readonly deadlineMs?: number;
-  /** Reject a final non-2xx answer with an `HttpError` instead of returning it. @default true */
+  /**
+   * Reject a final non-2xx answer with an `HttpError` instead of returning it. `false` is client
+   * mode for every call (see {@link forClient}, which gives the same for one fetch): answers are
+   * returned carrying their facts (`factsOf`), for a client that builds its own errors.
+   * @default true
+   */
   readonly throwHttpErrors?: boolean;
   /** Buffer bodies up to this size so they can be re-sent. @default 10485760 */
   readonly maxReplayBytes?: number;
@@ -33,7 +41,12 @@ export interface CreateFetchOptions {
   readonly generateId?: () => string;
 }
 
-/** Per-call options, passed as `init.surefetch`. */
+/**
+ * Per-call options, passed as `init.surefetch` — or as a `surefetch` property of a `Request`
+ * given as input (openapi-fetch puts its unknown per-call options there), merged under
+ * `init.surefetch`. A numeric `init.timeout` (ofetch passes its `timeout` on to fetch) bounds
+ * the call like `deadlineMs`: the earliest of all deadlines wins.
+ */
 export interface CallOptions {
   /** Operation name for events and errors. @default "METHOD /path" */
   readonly operation?: string;
@@ -49,10 +62,23 @@ export interface CallOptions {
   readonly attemptTimeoutMs?: number;
 }
 
+/**
+ * An undici `Dispatcher` (`Agent`, `Pool`, `ProxyAgent`, ...), typed by its shape so that
+ * undici's own classes are accepted whichever undici version the types come from.
+ */
+export interface DispatcherLike {
+  /** undici's `Dispatcher.dispatch`. */
+  dispatch(...args: never[]): unknown;
+}
+
 /** `RequestInit` plus surefetch's per-call options. */
-export interface SurefetchInit extends RequestInit {
+export interface SurefetchInit extends Omit<RequestInit, 'dispatcher'> {
   /** Per-call options. */
   readonly surefetch?: CallOptions;
+  /** undici's dispatcher for this call (passed through to the wrapped fetch). */
+  readonly dispatcher?: DispatcherLike;
+  /** Required by Node's fetch for a streamed body; surefetch sets it when needed. */
+  readonly duplex?: 'half';
 }
 
 /** A function with `fetch`'s signature that runs every call through the middleware chain. */
@@ -91,9 +117,9 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     }
   };
 
-  return async function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
-    const call = init?.surefetch ?? {};
-    const request = await buildRequestSpec(input, init, maxReplayBytes === undefined ? {} : { maxReplayBytes });
+  const run = async (input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
+    const call = callOptionsOf(input, init);
+    const request = await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes });
     const url = new URL(request.url);
     const route = matchRoute(routes, request.method, url);
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? new AbortController().signal;
@@ -109,16 +135,52 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       idempotent: route?.idempotent ?? (isIdempotentMethod(request.method) || request.headers.has('idempotency-key')),
       route,
       attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
-      throwHttpErrors,
+      throwHttpErrors: !clientMode,
       resendGuard: undefined,
       clock,
       random,
       emit,
     });
     const response = await chain(ctx);
-    if (response.ok || !throwHttpErrors) return response;
+    if (clientMode) return withFacts(response, factsFor(response, ctx));
+    if (response.ok) return response;
     const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
     throw await toHttpError(response, ctx, { attempts: 1, verdict, sent });
+  };
+  const sureFetch = async function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
+    return run(input, init, !throwHttpErrors);
+  };
+  Object.defineProperty(sureFetch, clientModeFetch, {
+    value: async function sureFetchForClient(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
+      return run(input, init, true);
+    },
+  });
+  return sureFetch;
+}
+
+/** Per-call options from the Request input, `init.surefetch` and a client's `init.timeout`; the earliest deadline wins. */
+function callOptionsOf(input: string | URL | Request, init: SurefetchInit | undefined): CallOptions {
+  const carried = input instanceof Request ? (input as { surefetch?: CallOptions }).surefetch : undefined;
+  const given = init?.surefetch;
+  const timeout = (init as { timeout?: unknown } | undefined)?.timeout;
+  const clientTimeoutMs = typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
+  const merged: CallOptions = { ...carried, ...given };
+  const bounds = [carried?.deadlineMs, given?.deadlineMs, clientTimeoutMs].filter((ms): ms is number => ms !== undefined);
+  return bounds.length === 0 ? merged : { ...merged, deadlineMs: Math.min(...bounds) };
+}
+
+/** What a client in client mode can read about the answer (see `factsOf`). */
+function factsFor(response: Response, ctx: CallContext): CallFacts {
+  const now = ctx.clock.now();
+  const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, now);
+  const note = noteOf(response);
+  return {
+    status: response.status,
+    verdict,
+    sent,
+    attempts: note?.attempts ?? 1,
+    clientRequestId: note?.clientRequestId ?? ctx.clientRequestId,
+    retryAt: verdict === 'wait' ? parseServerWait(response.headers, { now })?.retryAt : undefined,
   };
 }
 

@@ -11,7 +11,9 @@ export type IdempotencyErrorCode =
   /** An earlier run succeeded but its response was too large to store for replay. */
   | 'REPLAY_UNAVAILABLE'
   /** Another worker took the claim over (this call outlived its lease); nothing more was sent. */
-  | 'LEASE_LOST';
+  | 'LEASE_LOST'
+  /** A non-idempotent call came without an `idempotencyScope` and `requireScope` is on; nothing was sent. */
+  | 'SCOPE_REQUIRED';
 
 /** The fields of an {@link IdempotencyError}. */
 export interface IdempotencyErrorInit {

@@ -1,4 +1,5 @@
 import { classifyResponse } from './classify.js';
+import { noteCall } from './clients/call-facts.js';
 import { AmbiguousOutcomeError } from './errors.js';
 import { HttpError } from './http-error.js';
 import { eventBase } from './events.js';
@@ -46,6 +47,14 @@ export interface IdempotencyOptions {
   readonly pollMs?: number;
   /** Largest response body stored for replay; a larger success is stored without it. @default 1048576 */
   readonly maxStoredBodyBytes?: number;
+  /**
+   * Refuse a non-idempotent call (a create) that has no `idempotencyScope`, with an
+   * `IdempotencyError` `SCOPE_REQUIRED` before anything is sent, instead of sending it without a
+   * request record. Turn it on where a missing scope is a bug, e.g. when the scope travels through
+   * a client that may drop per-call options.
+   * @default false
+   */
+  readonly requireScope?: boolean;
 }
 
 const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
@@ -77,6 +86,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     waitForOwnerMs = defaults.waitForOwnerMs,
     pollMs = defaults.pollMs,
     maxStoredBodyBytes = defaults.maxStoredBodyBytes,
+    requireScope = false,
   } = options;
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
 
@@ -124,7 +134,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (existing.state === 'succeeded') {
         if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was too large to store');
         ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
-        return replayResponse(existing.response);
+        return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
       if (existing.state === 'failed') {
         throw refuse(ctx, existing, 'PREVIOUSLY_FAILED', `an earlier run failed: ${existing.error?.message ?? 'unknown error'}`, { previous: existing.error });
@@ -233,7 +243,11 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   return async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     if (ctx.idempotent) return next(ctx);
-    if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') return sendUnscoped(ctx, next);
+    if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') {
+      if (!requireScope) return sendUnscoped(ctx, next);
+      const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';
+      throw new IdempotencyError({ code: 'SCOPE_REQUIRED', scope: '', clientRequestId: ctx.clientRequestId, operation: ctx.operation, message });
+    }
     return claimScope(ctx, next, ctx.idempotencyScope);
   };
 }

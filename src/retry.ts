@@ -2,6 +2,7 @@ import pRetry from 'p-retry';
 import { backoffDelayMs } from './backoff.js';
 import { classifyError, classifyResponse, type Classification } from './classify.js';
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from './errors.js';
+import { noteCall } from './clients/call-facts.js';
 import { eventBase } from './events.js';
 import { toHttpError } from './http-error.js';
 import { discardBody } from './response-body.js';
@@ -129,7 +130,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       emitEnd(actx, classification, started, response.status, undefined);
       if (classification.verdict === 'success') {
         budget?.deposit(api, retryTokens);
-        return response;
+        return noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
       }
       const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
       if (reconciled !== undefined) {
@@ -236,7 +237,9 @@ export function retry(options: RetryOptions = {}): Middleware {
         if (failure?.response !== undefined) await discardBody(failure.response);
         return settled.response;
       }
-      if (keepResponse && failure?.response !== undefined) return failure.response;
+      if (keepResponse && failure?.response !== undefined) {
+        return noteCall(failure.response, { attempts: failure.outcome.attempt, clientRequestId: failure.ctx.clientRequestId });
+      }
       throw giveUp(last, settled?.landed === false ? settled.error : lastError);
     }
   };

@@ -4,9 +4,20 @@ import type { HttpError } from './http-error.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
- * undici's, a browser's, or another library's wrapped fetch.
+ * undici's, a browser's, or another library's wrapped fetch. surefetch calls it with the URL as
+ * a string and a `RequestInit` it builds (`method`, `headers`, `body`, `signal`, `duplex`, and
+ * the pass-through options such as undici's `dispatcher`).
+ *
+ * @example
+ * ```ts
+ * import { fetch as undiciFetch } from 'undici';
+ * const sureFetch = createFetch({ fetch: undiciFetch });
+ * ```
  */
-export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+// The init is `any` on purpose: undici's own fetch types its init with undici's classes, which
+// differ from the global ones (a newer undici than Node's bundled types), and must be accepted.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type FetchFunction = (input: string, init?: any) => Promise<Response>;
 
 /**
  * The outcome class of one attempt.

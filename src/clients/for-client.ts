@@ -1,0 +1,32 @@
+import type { SureFetch } from '../create-fetch.js';
+
+/** Where a `SureFetch` keeps its client-mode twin (same chain, answers returned, not thrown). @internal */
+export const clientModeFetch: unique symbol = Symbol('surefetch.clientMode');
+
+/** A `SureFetch` that may carry its client-mode twin. @internal */
+export type WithClientMode = SureFetch & { readonly [clientModeFetch]?: SureFetch };
+
+/**
+ * The fetch to hand to another client (ofetch, ky, openapi-fetch, axios's fetch adapter): the
+ * same chain, store, limiter and breaker as `sureFetch`, but a final non-2xx answer is
+ * **returned** to the client instead of rejected with an `HttpError`, so the client builds its
+ * own error from it (ofetch's `FetchError` with `data`, ky's `HTTPError`, openapi-fetch's
+ * `{ error }`, axios's error with `response.data`) with the server's body and field details.
+ * Every answer it returns carries surefetch's facts (verdict, sent state, attempts, client
+ * request id, `retryAt`): read them with {@link factsOf}. Decisions that are not an answer still
+ * reject with surefetch's typed errors (`RetryLaterError`, `AmbiguousOutcomeError`,
+ * `IdempotencyError`, ...), which the client passes on or wraps; {@link retryAtOf} sees through
+ * the wrapping.
+ *
+ * @example
+ * ```ts
+ * const sureFetch = createFetch({ middleware: [retry()] });
+ * const api = createClient<paths>({ baseUrl, fetch: forClient(sureFetch) }); // openapi-fetch
+ * const { error } = await api.POST('/v1/orders/create', { body }); // the server's 400 body
+ * ```
+ */
+export function forClient(sureFetch: SureFetch): SureFetch {
+  const twin = (sureFetch as WithClientMode)[clientModeFetch];
+  if (twin === undefined) throw new TypeError('forClient expects a fetch made by createFetch');
+  return twin;
+}

@@ -1,0 +1,65 @@
+/**
+ * ky with surefetch as its fetch: `surefetch/ky`. Importing this entry also adds `surefetch` to
+ * ky's options, so `api.post(url, { surefetch: { idempotencyScope } })` type-checks (ky passes
+ * options it does not know on to fetch, where surefetch reads them).
+ *
+ * @example
+ * ```ts
+ * import { createFetch, retry } from 'surefetch';
+ * import { surefetchKy } from 'surefetch/ky';
+ * const api = surefetchKy(createFetch({ middleware: [retry()] }), { prefixUrl });
+ * await api.post('v1/orders/create', { json: order, surefetch: { idempotencyScope: 'job-1:order' } });
+ * ```
+ *
+ * @packageDocumentation
+ */
+import ky, { type BeforeRequestHook, type KyInstance, type Options } from 'ky';
+import { forClient } from './clients/for-client.js';
+import type { CallOptions, SureFetch } from './create-fetch.js';
+
+declare module 'ky' {
+  interface Options {
+    /** surefetch's per-call options: idempotency scope, deadline, operation name, ... */
+    surefetch?: CallOptions;
+  }
+}
+
+/**
+ * A ky instance whose every request runs through `sureFetch` in client mode ({@link forClient}):
+ * a final non-2xx answer becomes ky's own `HTTPError` (its `response` holds the server's body;
+ * surefetch's facts: `factsOf(error)`), ky's retry is off (surefetch owns retries), and ky's
+ * timeout is off unless you set one — ky's default of 10 s would cut through surefetch's waits.
+ * A `timeout` you set is the call's deadline for surefetch, so a wait that would outlive it ends
+ * at once in a `RetryLaterError` (`retryAtOf(error)`) instead of ky's `TimeoutError`.
+ *
+ * @param sureFetch - a fetch made by `createFetch`
+ * @param options - ky options (`prefixUrl`, `headers`, `hooks`, ...); `retry` is forced to 0
+ * @example
+ * ```ts
+ * const api = surefetchKy(sureFetch, { prefixUrl: 'https://api.example.com', headers: { Authorization } });
+ * try {
+ *   await api.post('v1/orders/create', { json: order });
+ * } catch (error) {
+ *   if (error instanceof HTTPError && error.response.status === 400) console.log(await error.response.json());
+ * }
+ * ```
+ */
+export function surefetchKy(sureFetch: SureFetch, options: Options = {}): KyInstance {
+  return ky.create({
+    timeout: false,
+    ...options,
+    retry: 0,
+    fetch: forClient(sureFetch),
+    hooks: { ...options.hooks, beforeRequest: [carryTimeout, ...(options.hooks?.beforeRequest ?? [])] },
+  });
+}
+
+/** ky keeps its timeout to itself; hand it to surefetch on the request ky passes to fetch. */
+const carryTimeout: BeforeRequestHook = (request, options) => {
+  // ky's NormalizedOptions type omits `timeout`, but the object it passes to hooks carries it.
+  const timeout = (options as { timeout?: unknown }).timeout;
+  if (typeof timeout !== 'number') return;
+  const carrier = request as Request & { surefetch?: CallOptions };
+  const deadlineMs = Math.min(timeout, carrier.surefetch?.deadlineMs ?? Number.POSITIVE_INFINITY);
+  carrier.surefetch = { ...carrier.surefetch, deadlineMs };
+};
