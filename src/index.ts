@@ -39,3 +39,4 @@ export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, ty
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './idempotency-error.js';
 export { snapshotResponse, replayResponse } from './response-snapshot.js';
 export { otelAttributes, type OtelAttributes } from './otel-attributes.js';
+export { queueDecisionOf, type QueueDecision } from './queues/queue-decision.js';
