@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -26,5 +27,23 @@ describe('the built package', () => {
     const script = `import('surefetch').then((s) => console.log(typeof s.createFetch))`;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
     expect(out.trim()).toBe('function');
+  });
+
+  it('keeps the root entry free of Node built-ins and of the optional peers (clients, queues, stores)', () => {
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8');
+      for (const [, specifier = ''] of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
+        else bare.add(specifier);
+      }
+    };
+    visit(`${root}/dist/index.js`);
+    expect(seen.size).toBeGreaterThan(20);
+    // node:crypto (createHash in rate-limit/limiter) is the one built-in the root still loads; no other may join it.
+    expect([...bare].sort()).toEqual(['bottleneck', 'is-network-error', 'keyv', 'node:crypto', 'p-retry']);
   });
 });
