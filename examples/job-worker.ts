@@ -26,7 +26,7 @@ export async function main(): Promise<void> {
       console.log(job.id, 'done:', response.status);
     } catch (error) {
       if (error instanceof RetryLaterError) {
-        // e.g. BullMQ: await job.moveToDelayed(error.retryAt, token); throw new DelayedError();
+        // With BullMQ or pg-boss, bullmqProcessor / pgBossHandler do this for you (bullmq-worker.ts, pg-boss-worker.ts).
         rescheduled.push({ job: job.id, at: new Date(error.retryAt).toISOString() });
         return;
       }
