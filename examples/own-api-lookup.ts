@@ -14,6 +14,7 @@ interface Order {
   createdAt: string;
 }
 
+// #region lookup
 const orders = lookupExistence({
   lookupUrl: ({ url, body }) => {
     const sent = body as Order;
@@ -29,12 +30,15 @@ const orders = lookupExistence({
   createdAt: (found) => Date.parse((found as Order).createdAt),
   settleDelaysMs: [0, 150, 300],
 });
+// #endregion lookup
 
 export async function main(): Promise<void> {
   const api = await startFulfillment({ storage: 'normalized', listShape: 'envelope', maxPageSize: 50 });
+  // #region wire
   const sureFetch = createFetch({
     middleware: [idempotency({ existenceCheck: byRoute({ method: 'POST', path: '/v1/orders/create', check: orders }) }), retry({ baseDelayMs: 50 })],
   });
+  // #endregion wire
   try {
     api.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' });
     const response = await sureFetch(`${api.url}/v1/orders/create`, {

@@ -23,12 +23,22 @@ export interface CallFacts {
 /**
  * The response headers that carry {@link CallFacts} in client mode, for clients that copy
  * headers but not the `Response` (axios). Every name starts with `surefetch-`.
+ *
+ * @example
+ * ```ts
+ * error.response?.headers[callFactHeaders.clientRequestId]; // axios; prefer factsOf(error)
+ * ```
  */
 export const callFactHeaders = Object.freeze({
+  /** `success`, `terminal`, `wait` or `transient`. */
   verdict: 'surefetch-verdict',
+  /** `not-sent`, `ambiguous` or `delivered`. */
   sent: 'surefetch-sent',
+  /** Attempts sent, as a decimal integer. */
   attempts: 'surefetch-attempts',
+  /** The client request id, percent-encoded. */
   clientRequestId: 'surefetch-client-request-id',
+  /** Epoch ms to come back, for a wait; absent otherwise. */
   retryAt: 'surefetch-retry-at',
 });
 
