@@ -33,11 +33,14 @@ import { queueDecisionOf } from './queues/queue-decision.js';
  * @example
  * ```ts
  * const worker = new Worker<{ orderNumber: string }>('orders', bullmqProcessor(async (job, token, signal) => {
- *   await api.post('v1/orders/create', { json: job.data, signal, surefetch: { idempotencyScope: `order:${job.data.orderNumber}` } });
+ *   const scope = `order:${job.data.orderNumber}`;
+ *   await api.post('v1/orders/create', { json: job.data, signal, surefetch: { idempotencyScope: scope } });
  * }), { connection });
  * ```
  */
-export function bullmqProcessor<Data, Result, Name extends string>(processor: Processor<Data, Result, Name>): Processor<Data, Result, Name> {
+export function bullmqProcessor<Data, Result, Name extends string>(
+  processor: Processor<Data, Result, Name>,
+): Processor<Data, Result, Name> {
   return async function surefetchProcessor(job, token, signal) {
     try {
       return await processor(job, token, signal);

@@ -74,7 +74,8 @@ export function pgBossHandler<Data extends object>(
       return;
     }
     if (decision.action === 'fail') {
-      if (deadLetter !== undefined) await boss.send(deadLetter, { jobId: job.id, queue, data: job.data, code: decision.code, message: decision.message });
+      const reason = { jobId: job.id, queue, data: job.data, code: decision.code, message: decision.message };
+      if (deadLetter !== undefined) await boss.send(deadLetter, reason);
       await boss.cancel(queue, job.id);
       return;
     }
@@ -87,7 +88,9 @@ export function pgBossHandler<Data extends object>(
     for (const job of jobs) {
       try {
         const result = await handler(job);
-        await boss.complete(queue, job.id, result === undefined || result === null || typeof result !== 'object' ? { value: result ?? null } : result);
+        // pg-boss stores an object as the output; anything else the way its own completion does.
+        const output = typeof result === 'object' && result !== null ? result : { value: result ?? null };
+        await boss.complete(queue, job.id, output);
       } catch (error) {
         await settle(job, error);
       }

@@ -65,7 +65,8 @@ export function queueDecisionOf(error: unknown): QueueDecision {
     const facts = factsOf(error);
     if (facts?.verdict !== 'terminal') return { action: 'retry', code: undefined };
     const code = `HTTP_${facts.status}`;
-    return { action: 'fail', code, message: `${code}: the server refused the request (client request id ${facts.clientRequestId})` };
+    const message = `${code}: the server refused the request (client request id ${facts.clientRequestId})`;
+    return { action: 'fail', code, message };
   }
   const fail = (): QueueDecision => ({ action: 'fail', code: known.code, message: `${known.code}: ${known.message}` });
   if (known instanceof HttpError) return known.verdict === 'terminal' ? fail() : { action: 'retry', code: known.code };
