@@ -1,3 +1,4 @@
+import { RetryLaterError } from '../errors.js';
 import type { CallContext } from '../types.js';
 import type { Paging } from './paging.js';
 
@@ -64,6 +65,9 @@ async function sendOnce(ctx: CallContext, send: (url: URL) => Promise<Response>,
     return await send(url);
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    // "Come back at T" is an answer, not garbage: the call hands it on (a queue re-runs the job at
+    // T, and the re-run looks again before sending anything).
+    if (error instanceof RetryLaterError) throw error;
     throw new UnreadableLookup('the lookup failed', { cause: error });
   }
 }
