@@ -17,6 +17,14 @@ export interface CreateFetchOptions {
   readonly routes?: readonly RouteRule[];
   /** Per-attempt timeout in ms (the send alone, not waits or queues). @default 30000 */
   readonly attemptTimeoutMs?: number;
+  /**
+   * Longest time surefetch spends reading one response body itself: an error body (for the
+   * `HttpError`) or a success body (for idempotency's replay copy), also bounded by the call's
+   * deadline. A body that stalls is cancelled (see `BodyTimeoutError`). Your own read of a
+   * returned body is not bounded by it: pass a `signal` for that.
+   * @default 10000
+   */
+  readonly bodyTimeoutMs?: number;
   /** Default deadline for a whole call, in ms from its start; none when absent. */
   readonly deadlineMs?: number;
   /** Reject a final non-2xx answer with an `HttpError` instead of returning it. @default true */
@@ -47,6 +55,8 @@ export interface CallOptions {
   readonly deadline?: number;
   /** Per-attempt timeout for this call, in ms. */
   readonly attemptTimeoutMs?: number;
+  /** Body timeout for this call, in ms (see {@link CreateFetchOptions.bodyTimeoutMs}). */
+  readonly bodyTimeoutMs?: number;
 }
 
 /** `RequestInit` plus surefetch's per-call options. */
@@ -74,6 +84,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     middleware = [],
     routes = [],
     attemptTimeoutMs = 30_000,
+    bodyTimeoutMs = 10_000,
     deadlineMs,
     throwHttpErrors = true,
     maxReplayBytes,
@@ -109,6 +120,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       idempotent: route?.idempotent ?? (isIdempotentMethod(request.method) || request.headers.has('idempotency-key')),
       route,
       attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
+      bodyTimeoutMs: call.bodyTimeoutMs ?? bodyTimeoutMs,
       throwHttpErrors,
       resendGuard: undefined,
       clock,

@@ -1,6 +1,6 @@
 import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from './errors.js';
-import { maxErrorBodyBytes, readCappedText } from './response-body.js';
+import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
 import { redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
 import type { CallContext, SentState, Verdict } from './types.js';
 
@@ -136,8 +136,10 @@ export interface HttpErrorFacts {
 
 /**
  * Builds the {@link HttpError} (an {@link AuthError} for 401/403 that are not waits) for a
- * non-2xx answer: reads the capped body, normalizes it whatever the API's error style, and
- * removes every credential the request carried.
+ * non-2xx answer: reads the capped body (within the call's body timeout and deadline: a body
+ * that stalls is cancelled and the error keeps what arrived, with a `BodyTimeoutError` as its
+ * `cause`), normalizes it whatever the API's error style, and removes every credential the
+ * request carried.
  *
  * @example
  * ```ts
@@ -145,7 +147,7 @@ export interface HttpErrorFacts {
  * ```
  */
 export async function toHttpError(response: Response, ctx: CallContext, facts: HttpErrorFacts): Promise<HttpError> {
-  const { text, truncated } = await readCappedText(response, maxErrorBodyBytes);
+  const { text, truncated, timedOut } = await readCappedText(response, maxErrorBodyBytes, bodyReadLimit(ctx));
   const secrets = secretsOf(ctx.request.headers);
   const body = redactText(text, secrets);
   const normalized = parseErrorBody({
@@ -172,5 +174,6 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
     ...(facts.retryAt === undefined ? {} : { retryAt: facts.retryAt }),
   };
   const isAuth = (response.status === 401 || response.status === 403) && facts.verdict !== 'wait';
-  return isAuth ? new AuthError(init) : new HttpError(init);
+  const options = timedOut === undefined ? undefined : { cause: timedOut };
+  return isAuth ? new AuthError(init, options) : new HttpError(init, options);
 }

@@ -8,6 +8,7 @@ export * from './types.js';
 export * from './clock.js';
 export * from './events.js';
 export * from './errors.js';
+export { BodyTimeoutError } from './body-timeout-error.js';
 export { AuthError, HttpError, toHttpError, type HttpErrorFacts, type HttpErrorInit, type HttpErrorKind } from './http-error.js';
 export * from './create-fetch.js';
 export * from './retry.js';

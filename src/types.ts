@@ -121,6 +121,11 @@ export interface CallContext {
   readonly route: RouteRule | undefined;
   /** Per-attempt timeout for the send, in ms; `undefined` for none. Written by `createFetch`. */
   readonly attemptTimeoutMs: number | undefined;
+  /**
+   * Longest time the library spends reading one response body (an error body, a replay copy),
+   * in ms, further bounded by `deadline`; `undefined` for none. Written by `createFetch`.
+   */
+  readonly bodyTimeoutMs: number | undefined;
   /** Whether a final non-2xx answer rejects with an {@link HttpError} (else it is returned). */
   readonly throwHttpErrors: boolean;
   /** Guard consulted before a non-idempotent re-send after an ambiguous attempt. */

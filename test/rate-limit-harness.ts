@@ -31,6 +31,7 @@ export function contextFor(url: string, options: ContextOptions = {}): CallConte
     idempotent: method === 'GET',
     route: undefined,
     attemptTimeoutMs: undefined,
+    bodyTimeoutMs: undefined,
     throwHttpErrors: true,
     resendGuard: undefined,
     clock: options.clock ?? systemClock,
