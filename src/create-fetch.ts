@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from './clock.js';
 import type { EventListener, SurefetchEvent } from './events.js';
 import { toHttpError } from './http-error.js';
+import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec } from './request-spec.js';
 import { isIdempotentMethod, matchRoute } from './routes.js';
 import { classifyResponse } from './classify.js';
@@ -27,7 +28,14 @@ export interface CreateFetchOptions {
   readonly bodyTimeoutMs?: number;
   /** Default deadline for a whole call, in ms from its start; none when absent. */
   readonly deadlineMs?: number;
-  /** Reject a final non-2xx answer with an `HttpError` instead of returning it. @default true */
+  /**
+   * How redirects are followed when the call leaves `redirect` at `'follow'`: surefetch follows
+   * them itself, re-sending a buffered body on 307/308, refusing a 301/302/303 that would turn a
+   * write into a GET, and dropping secret headers when a hop leaves the origin.
+   * @default { max: 10, followAsGet: false }
+   */
+  readonly redirects?: RedirectOptions;
+  /** Reject a final answer of 400 or more with an `HttpError` instead of returning it. @default true */
   readonly throwHttpErrors?: boolean;
   /** Buffer bodies up to this size so they can be re-sent. @default 10485760 */
   readonly maxReplayBytes?: number;
@@ -57,6 +65,8 @@ export interface CallOptions {
   readonly attemptTimeoutMs?: number;
   /** Body timeout for this call, in ms (see {@link CreateFetchOptions.bodyTimeoutMs}). */
   readonly bodyTimeoutMs?: number;
+  /** Redirect settings for this call, over those of `createFetch`. */
+  readonly redirects?: RedirectOptions;
 }
 
 /** `RequestInit` plus surefetch's per-call options. */
@@ -86,6 +96,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     attemptTimeoutMs = 30_000,
     bodyTimeoutMs = 10_000,
     deadlineMs,
+    redirects = {},
     throwHttpErrors = true,
     maxReplayBytes,
     onEvent,
@@ -121,6 +132,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       route,
       attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
       bodyTimeoutMs: call.bodyTimeoutMs ?? bodyTimeoutMs,
+      redirects: Object.freeze({ ...defaultRedirectPolicy, ...redirects, ...call.redirects }),
       throwHttpErrors,
       resendGuard: undefined,
       clock,
@@ -128,7 +140,8 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       emit,
     });
     const response = await chain(ctx);
-    if (response.ok || !throwHttpErrors) return response;
+    // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
+    if (response.status < 400 || !throwHttpErrors) return response;
     const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
     throw await toHttpError(response, ctx, { attempts: 1, verdict, sent });
   };

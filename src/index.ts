@@ -9,6 +9,8 @@ export * from './clock.js';
 export * from './events.js';
 export * from './errors.js';
 export { BodyTimeoutError } from './body-timeout-error.js';
+export { RedirectError, type RedirectErrorCode, type RedirectErrorInit } from './redirect-error.js';
+export { defaultRedirectPolicy, nextHop, type RedirectHop, type RedirectOptions, type RedirectPolicy } from './redirect.js';
 export { AuthError, HttpError, toHttpError, type HttpErrorFacts, type HttpErrorInit, type HttpErrorKind } from './http-error.js';
 export * from './create-fetch.js';
 export * from './retry.js';

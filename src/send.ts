@@ -1,12 +1,15 @@
 import { AttemptTimeoutError } from './errors.js';
+import { followRedirects } from './redirect.js';
 import { toNetworkError } from './transport-error.js';
-import type { CallContext, FetchFunction, Next } from './types.js';
+import type { CallContext, FetchFunction, Next, RequestSpec } from './types.js';
 
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
  * the per-attempt timeout (and the call's deadline), and turns what the fetch threw into a
  * typed error: the caller's abort reason as is, an {@link AttemptTimeoutError}, or a
- * `NetworkError` whose sent state comes from the cause code.
+ * `NetworkError` whose sent state comes from the cause code. Unless the caller asked for
+ * `redirect: 'manual'`, it follows redirects itself (the wrapped fetch is called with
+ * `redirect: 'manual'`): see {@link followRedirects}.
  *
  * @example
  * ```ts
@@ -24,19 +27,11 @@ export function sendWith(fetchFunction: FetchFunction): Next {
     const onTimeout = (): void => attemptController.abort(timeout?.reason);
     timeout?.addEventListener('abort', onTimeout, { once: true });
     const signal = AbortSignal.any([ctx.signal, attemptController.signal]);
-    const { request } = ctx;
-    const init: RequestInit & { duplex?: 'half' } = {
-      ...request.options,
-      method: request.method,
-      headers: request.headers,
-      signal,
-    };
-    if (request.body !== null) {
-      init.body = request.body as NonNullable<RequestInit['body']>;
-      if (request.body instanceof ReadableStream) init.duplex = 'half';
-    }
+    const follow = ctx.request.options.redirect !== 'manual';
+    const sendOne = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, follow));
     try {
-      return await fetchFunction(request.url, init);
+      const response = await sendOne(ctx.request);
+      return follow ? await followRedirects(response, ctx, sendOne) : response;
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (attemptController.signal.aborted && limitMs !== undefined) {
@@ -47,6 +42,22 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       timeout?.removeEventListener('abort', onTimeout);
     }
   };
+}
+
+function initOf(request: RequestSpec, signal: AbortSignal, follow: boolean): RequestInit {
+  const init: RequestInit & { duplex?: 'half' } = {
+    ...request.options,
+    method: request.method,
+    headers: request.headers,
+    signal,
+    // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
+    ...(follow ? { redirect: 'manual' as const } : {}),
+  };
+  if (request.body !== null) {
+    init.body = request.body as NonNullable<RequestInit['body']>;
+    if (request.body instanceof ReadableStream) init.duplex = 'half';
+  }
+  return init;
 }
 
 function attemptLimitMs(ctx: CallContext): number | undefined {
