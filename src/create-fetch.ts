@@ -3,6 +3,7 @@ import type { EventListener, SurefetchEvent } from './events.js';
 import { toHttpError } from './http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec } from './request-spec.js';
+import { redactEvent, requestSecrets } from './request-secrets.js';
 import { isIdempotentMethod, matchRoute } from './routes.js';
 import { classifyResponse } from './classify.js';
 import { sendWith } from './send.js';
@@ -118,6 +119,9 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     const request = await buildRequestSpec(input, init, maxReplayBytes === undefined ? {} : { maxReplayBytes });
     const url = new URL(request.url);
     const route = matchRoute(routes, request.method, url);
+    let secrets: readonly string[] | undefined;
+    // Whatever a layer puts in an event, the credentials this request carries are taken out.
+    const emitRedacted = (event: SurefetchEvent): void => emit(redactEvent(event, (secrets ??= requestSecrets(request))));
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? new AbortController().signal;
     const ctx: CallContext = Object.freeze({
       request,
@@ -137,7 +141,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       resendGuard: undefined,
       clock,
       random,
-      emit,
+      emit: emitRedacted,
     });
     const response = await chain(ctx);
     // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).

@@ -1,7 +1,8 @@
 import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from './errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
-import { redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+import { redactHeaders, redactText } from './redact.js';
+import { redactUrlWith, requestSecrets } from './request-secrets.js';
 import type { CallContext, SentState, Verdict } from './types.js';
 
 /** What a person should do about an {@link HttpError}: a coarse category of the status. */
@@ -148,7 +149,7 @@ export interface HttpErrorFacts {
  */
 export async function toHttpError(response: Response, ctx: CallContext, facts: HttpErrorFacts): Promise<HttpError> {
   const { text, truncated, timedOut } = await readCappedText(response, maxErrorBodyBytes, bodyReadLimit(ctx));
-  const secrets = secretsOf(ctx.request.headers);
+  const secrets = requestSecrets(ctx.request);
   const body = redactText(text, secrets);
   const normalized = parseErrorBody({
     status: response.status,
@@ -168,9 +169,9 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
     bodyTruncated: truncated,
     operation: ctx.operation,
     method: ctx.request.method,
-    url: redactUrl(ctx.request.url),
+    url: redactUrlWith(ctx.request.url, secrets),
     clientRequestId: ctx.clientRequestId,
-    headers: redactHeaders(response.headers),
+    headers: redactHeaders(response.headers, [], secrets),
     ...(facts.retryAt === undefined ? {} : { retryAt: facts.retryAt }),
   };
   const isAuth = (response.status === 401 || response.status === 403) && facts.verdict !== 'wait';

@@ -9,6 +9,7 @@ export * from './clock.js';
 export * from './events.js';
 export * from './errors.js';
 export { BodyTimeoutError } from './body-timeout-error.js';
+export { InvalidRequestError } from './invalid-request-error.js';
 export { RedirectError, type RedirectErrorCode, type RedirectErrorInit } from './redirect-error.js';
 export { defaultRedirectPolicy, nextHop, type RedirectHop, type RedirectOptions, type RedirectPolicy } from './redirect.js';
 export { AuthError, HttpError, toHttpError, type HttpErrorFacts, type HttpErrorInit, type HttpErrorKind } from './http-error.js';
@@ -23,7 +24,8 @@ export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSour
 export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { parseRateLimitState, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions } from './rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './error-body.js';
-export { REDACTED, isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+export { REDACTED, isSecretHeaderName, isSecretParamName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+export { redactEvent, redactUrlWith, requestSecrets } from './request-secrets.js';
 export { idempotency, type IdempotencyOptions, type ExistenceCheck } from './idempotency.js';
 export { lookupExistence, type LookupOptions, type OriginalCall } from './existence-check.js';
 export { ExistenceCheckError } from './existence-check-error.js';

@@ -1,5 +1,6 @@
 import { RedirectError } from './redirect-error.js';
-import { isSecretHeaderName, redactUrl } from './redact.js';
+import { isSecretHeaderName } from './redact.js';
+import { redactUrlWith, requestSecrets } from './request-secrets.js';
 import { discardBody } from './response-body.js';
 import type { CallContext, RequestSpec } from './types.js';
 
@@ -117,11 +118,12 @@ function refusal(ctx: CallContext, request: RequestSpec, status: number, locatio
 }
 
 function facts(ctx: CallContext, request: RequestSpec, status: number, location: string, mayHaveApplied: boolean) {
+  const secrets = requestSecrets(ctx.request);
   return {
     status,
-    location: location === '' ? '' : redactUrl(location),
+    location: location === '' ? '' : redactUrlWith(location, secrets),
     method: ctx.request.method,
-    url: redactUrl(request.url),
+    url: redactUrlWith(request.url, secrets),
     sent: mayHaveApplied ? ('ambiguous' as const) : ('delivered' as const),
     operation: ctx.operation,
   };

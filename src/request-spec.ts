@@ -1,3 +1,4 @@
+import { toInvalidRequestError } from './invalid-request-error.js';
 import type { RequestSpec } from './types.js';
 
 /** Options for {@link buildRequestSpec}. */
@@ -28,7 +29,8 @@ const passThroughKeys = [
  * Normalizes `fetch` arguments into a {@link RequestSpec}. A body given as a string, bytes,
  * `Blob`, `FormData` or `URLSearchParams`, or inside a `Request`, is buffered (it is already in
  * memory, or was tee'd by the caller) up to `maxReplayBytes`; a `ReadableStream` or async
- * iterable given as `init.body` is a one-shot stream and is never buffered.
+ * iterable given as `init.body` is a one-shot stream and is never buffered. Arguments that make
+ * no valid request reject with an `InvalidRequestError` free of the credentials they carried.
  *
  * @example
  * ```ts
@@ -42,7 +44,12 @@ export async function buildRequestSpec(
   { maxReplayBytes = 10 * 1024 * 1024 }: RequestSpecOptions = {},
 ): Promise<RequestSpec> {
   const oneShot = isStreamBody(init?.body);
-  const request = new Request(input, oneShot ? { ...init, duplex: 'half' } as RequestInit : stripSignal(init));
+  let request: Request;
+  try {
+    request = new Request(input, oneShot ? { ...init, duplex: 'half' } as RequestInit : stripSignal(init));
+  } catch (error) {
+    throw toInvalidRequestError(error, input, init);
+  }
   const passThrough: Record<string, unknown> = {};
   for (const key of passThroughKeys) {
     const value = (init as Record<string, unknown> | undefined)?.[key];
