@@ -1,5 +1,6 @@
 import { AttemptTimeoutError } from './errors.js';
 import { followRedirects } from './redirect.js';
+import { requestSecrets } from './request-secrets.js';
 import { toNetworkError } from './transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from './types.js';
 
@@ -37,7 +38,7 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       if (attemptController.signal.aborted && limitMs !== undefined) {
         throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
       }
-      throw toNetworkError(error, ctx.attempt) ?? error;
+      throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
       timeout?.removeEventListener('abort', onTimeout);
     }

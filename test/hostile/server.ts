@@ -3,7 +3,7 @@
  * 127.0.0.1:0 that logs what it received (method, path, headers, body) and whether the client
  * hung up before the answer was finished, and closes every connection on `close()`.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -27,6 +27,8 @@ export interface HostileServer {
   readonly url: string;
   /** Every request received, in order. */
   readonly requests: SeenRequest[];
+  /** The underlying server (an `https.Server` when started with TLS options), for its events. */
+  readonly server: Server;
   /** Resolves once the client has hung up on `seen` (its body was cancelled). */
   hangUp(seen: SeenRequest): Promise<void>;
   close(): Promise<void>;
@@ -81,6 +83,7 @@ export async function startHostileServer(handler: HostileHandler, tls?: ServerOp
   return {
     url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     requests,
+    server,
     hangUp: (seen) => hangUps.get(seen) ?? Promise.resolve(),
     close: () =>
       new Promise<void>((resolve) => {
