@@ -1,6 +1,7 @@
 import { createFetch } from './create-fetch.js';
 import { ExistenceCheckError } from './existence-check-error.js';
 import type { ExistenceCheck } from './idempotency.js';
+import { bodyReadLimit, readJson } from './response-body.js';
 import { retry } from './retry.js';
 import type { CallContext, FetchFunction, ResendDecision } from './types.js';
 
@@ -145,9 +146,10 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
       }
       let body: unknown;
       try {
-        body = await response.json();
+        body = await readJson(response, bodyReadLimit(ctx));
       } catch (error) {
-        throw failure(ctx, 'the lookup answer is not JSON', error);
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        throw failure(ctx, 'the lookup answer could not be read as JSON', error);
       }
       const items = candidates(body);
       if (!Array.isArray(items)) throw failure(ctx, 'the lookup answer has no list of candidates');

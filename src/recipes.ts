@@ -1,6 +1,7 @@
 import { ExistenceCheckError } from './existence-check-error.js';
 import { lookupExistence, type LookupOptions, type OriginalCall } from './existence-check.js';
 import type { ExistenceCheck } from './idempotency.js';
+import { bodyReadLimit, readJson } from './response-body.js';
 import { matchRoute } from './routes.js';
 import type { RequestRecord } from './store/record.js';
 import type { AttemptOutcome, CallContext, FetchFunction, ResendDecision } from './types.js';
@@ -193,7 +194,7 @@ async function recoverDuplicate(
   record: RequestRecord | undefined,
 ): Promise<Response | undefined> {
   if (response.status !== 409) return undefined;
-  const code = asObject(asObject(await response.clone().json().catch(() => ({}))).error).code;
+  const code = asObject(asObject(await readJson(response.clone(), bodyReadLimit(ctx)).catch(() => ({}))).error).code;
   if (code !== 'DUPLICATE') return undefined;
   const decision = await lookup(ctx, previous, record);
   if (decision.action === 'recovered') return decision.response;

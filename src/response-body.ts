@@ -125,6 +125,29 @@ export async function readCappedText(response: Response, maxBytes: number, limit
 }
 
 /**
+ * Reads a whole body as JSON within `limit` (and at most `maxBytes`), for the answers the
+ * library itself interprets (an existence check's lookup, a 409 to a re-send). Rejects with a
+ * {@link BodyTimeoutError} when it stalls, or when it is not JSON or too large.
+ *
+ * @example
+ * ```ts
+ * const body = await readJson(response, bodyReadLimit(ctx));
+ * ```
+ */
+export async function readJson(response: Response, limit: BodyReadLimit | undefined, maxBytes = 32 * 1024 * 1024): Promise<unknown> {
+  if (response.body === null) throw new SyntaxError('the body is empty');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  await readChunks(response.body, limit, (chunk) => {
+    size += chunk.byteLength;
+    chunks.push(chunk);
+    return size <= maxBytes;
+  });
+  if (size > maxBytes) throw new RangeError(`the body is larger than ${maxBytes} bytes`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+}
+
+/**
  * Cancels a response body nobody will read, so its connection is released.
  *
  * @example

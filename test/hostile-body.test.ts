@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyTimeoutError, HttpError, createFetch, idempotency, memoryStore, retry } from '../src/index.js';
+import {
+  BodyTimeoutError,
+  ExistenceCheckError,
+  HttpError,
+  createFetch,
+  createManualClock,
+  idempotency,
+  lookupExistence,
+  memoryStore,
+  retry,
+  warehouseOrders,
+} from '../src/index.js';
 import type { HostileServer } from './hostile/server.js';
 import { startStalledBodyServer } from './hostile/stalled-body.js';
 import { within } from './hostile/within.js';
@@ -66,5 +77,47 @@ describe('a body that stalls after the headers', () => {
     await response.body?.cancel();
     await within(server.hangUp(server.requests[0]!), noHangMs);
     expect(server.requests[0]!.hungUp).toBe(true);
+  });
+});
+
+describe('a body that stalls in the existence check', () => {
+  it('fails a lookup whose answer stalls closed, with an ExistenceCheckError, instead of hanging', async () => {
+    server = await startStalledBodyServer({
+      status: 200,
+      prefix: '[{"id":',
+      answer: (seen) => (seen.method === 'POST' ? { status: 500, body: '{"message":"Internal error"}' } : undefined),
+    });
+    const existenceCheck = lookupExistence({
+      lookupUrl: ({ url }) => new URL('/v1/orders/list', url),
+      candidates: (body) => body as unknown[],
+      matches: () => true,
+      settleDelaysMs: [0],
+    });
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck }), retry()], clock: createManualClock(), bodyTimeoutMs: 300 });
+    const error = await within(sureFetch(`${server.url}/v1/orders/create`, { method: 'POST', body: '{}' }), noHangMs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExistenceCheckError);
+    expect(server.requests.map((seen) => seen.method)).toEqual(['POST', 'GET']);
+  });
+
+  it('ends a re-send answered 409 with a stalled body in the HttpError, instead of hanging', async () => {
+    let creates = 0;
+    server = await startStalledBodyServer({
+      status: 409,
+      answer: (seen) => {
+        if (seen.method === 'GET') return { status: 404, body: '{"success":false,"error":{"code":"NOT_FOUND","message":"No order"}}' };
+        creates += 1;
+        return creates === 1 ? { status: 500, body: '{"success":false,"error":{"code":"SERVICE_ERROR","message":"boom"}}' } : undefined;
+      },
+    });
+    const sureFetch = createFetch({
+      middleware: [idempotency({ existenceCheck: warehouseOrders().check }), retry()],
+      clock: createManualClock(),
+      bodyTimeoutMs: 300,
+    });
+    const body = JSON.stringify({ order_number: 'WH-1' });
+    const error = await within(sureFetch(`${server.url}/api/v1/orders/`, { method: 'POST', body }), noHangMs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 409 });
+    expect(creates).toBe(2);
   });
 });
