@@ -29,7 +29,17 @@ const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const bodyHeaders = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
 
 /** The request of the next hop, or why there is none. */
-export type RedirectHop = { readonly request: RequestSpec } | { readonly refused: string; readonly location: string };
+export type RedirectHop =
+  | {
+      /** The request to send next. */
+      readonly request: RequestSpec;
+    }
+  | {
+      /** Why the redirect is not followed, for people. */
+      readonly refused: string;
+      /** Where it pointed, absolute (not yet redacted); `''` when it is not a URL. */
+      readonly location: string;
+    };
 
 /**
  * Where a redirect leads: the next request (same method and body for 307/308 and for a GET or

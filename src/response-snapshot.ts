@@ -1,4 +1,4 @@
-import { isSecretHeaderName } from './redact.js';
+import { isSecretHeaderName, redactText } from './redact.js';
 import { readChunks, type BodyReadLimit } from './response-body.js';
 import type { StoredResponse } from './store/record.js';
 import type { RequestSpec } from './types.js';
@@ -9,8 +9,8 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 const textType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml)|application\/(?:javascript|x-www-form-urlencoded))/i;
 
 /**
- * A storable copy of a response: status, headers without credentials (`set-cookie`, tokens)
- * or framing, and the body as text when it is text, else base64. `undefined` when the body
+ * A storable copy of a response: status, headers without credentials (`set-cookie`, tokens,
+ * a `Link` URL's `api_key=` value) or framing, and the body as text when it is text, else base64. `undefined` when the body
  * is larger than `maxBodyBytes` (nothing is read past it) or is an event stream. Reads
  * `response` (pass a clone) within `limit`: a body that stalls rejects with a
  * `BodyTimeoutError` and is cancelled.
@@ -27,7 +27,8 @@ export async function snapshotResponse(response: Response, maxBodyBytes: number,
   if (bytes === undefined) return undefined;
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) {
-    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = value;
+    // A credential inside another header (a `Link` with `?api_key=`) must not be stored either.
+    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = redactText(value, []);
   }
   const text = textType.test(response.headers.get('content-type') ?? '') ? utf8(bytes) : undefined;
   return text === undefined
