@@ -38,7 +38,11 @@ export interface CreateFetchOptions {
   readonly redirects?: RedirectOptions;
   /** Reject a final answer of 400 or more with an `HttpError` instead of returning it. @default true */
   readonly throwHttpErrors?: boolean;
-  /** Buffer bodies up to this size so they can be re-sent. @default 10485760 */
+  /**
+   * Buffer bodies up to this size so they can be re-sent; a larger one is sent once (with its
+   * `Content-Length` when its size is known) and never retried.
+   * @default 10485760
+   */
   readonly maxReplayBytes?: number;
   /** Receives every event (attempts, retries, waits, give-ups); secrets already redacted. */
   readonly onEvent?: EventListener;

@@ -5,7 +5,8 @@ import type { RequestSpec } from './types.js';
 export interface RequestSpecOptions {
   /**
    * Bodies up to this size are buffered once so every attempt can send them again; a larger
-   * streamed body is sent once and never retried.
+   * body is streamed once and never retried, with its `Content-Length` when its size is known
+   * (a string, bytes, a `Blob`, `URLSearchParams`).
    * @default 10485760 (10 MiB)
    */
   readonly maxReplayBytes?: number;
@@ -59,7 +60,20 @@ export async function buildRequestSpec(
   if (request.body === null) return { ...base, body: null, replayable: true };
   if (oneShot) return { ...base, body: request.body, replayable: false };
   const buffered = await bufferUpTo(request.body, maxReplayBytes);
+  // Too large to keep, so streamed once: without its length it would go out chunked, which
+  // some servers (S3) refuse.
+  const length = buffered.complete ? undefined : knownLength(init?.body);
+  if (length !== undefined && !base.headers.has('content-length')) base.headers.set('content-length', String(length));
   return { ...base, body: buffered.body, replayable: buffered.complete };
+}
+
+// The byte length of a body fetch would send with a Content-Length; `undefined` when unknown.
+function knownLength(body: unknown): number | undefined {
+  if (typeof body === 'string') return Buffer.byteLength(body, 'utf8');
+  if (body instanceof URLSearchParams) return Buffer.byteLength(body.toString(), 'utf8');
+  if (body instanceof Blob) return body.size;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
+  return undefined;
 }
 
 function stripSignal(init: RequestInit | undefined): RequestInit | undefined {
