@@ -52,7 +52,8 @@ export async function readChunks(
   take: (chunk: Uint8Array) => boolean,
 ): Promise<void> {
   const reader = body.getReader();
-  const timeout = limit?.timeoutMs === undefined ? undefined : limit.clock.timeoutSignal(limit.timeoutMs);
+  const finished = new AbortController();
+  const timeout = limit?.timeoutMs === undefined ? undefined : limit.clock.timeoutSignal(limit.timeoutMs, finished.signal);
   const stop = limit === undefined ? undefined : timeout === undefined ? limit.signal : AbortSignal.any([limit.signal, timeout]);
   let onStop: (() => void) | undefined;
   const stopped = new Promise<never>((_resolve, reject) => {
@@ -79,6 +80,7 @@ export async function readChunks(
     throw error;
   } finally {
     if (onStop !== undefined) stop?.removeEventListener('abort', onStop);
+    finished.abort();
   }
 }
 

@@ -21,7 +21,9 @@ export function sendWith(fetchFunction: FetchFunction): Next {
   return async function send(ctx: CallContext): Promise<Response> {
     ctx.signal.throwIfAborted();
     const limitMs = attemptLimitMs(ctx);
-    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs);
+    // Released once the answer is in, so that no timer outlives the attempt.
+    const answered = new AbortController();
+    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs, answered.signal);
     // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
     // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
     const attemptController = new AbortController();
@@ -41,6 +43,7 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
       timeout?.removeEventListener('abort', onTimeout);
+      answered.abort();
     }
   };
 }
