@@ -1,11 +1,15 @@
-/** The surefetch client of the creates benchmark, configured as a user would for this API. */
-import { byRoute, createFetch, fulfillmentOrders, idempotency, retry } from 'surefetch';
+/** The surefetch clients of the creates benchmark, configured as a user would for this API. */
+import { byRoute, createFetch, fulfillmentOrders, idempotency, retry, type FulfillmentRecipeOptions } from 'surefetch';
 import { attemptTimeoutMs, type CreateClient } from './creates-peers.js';
 
-/** A create through surefetch: a request record per logical create, the order recipe, retries. */
-export function surefetchCreate(): CreateClient {
+/**
+ * A create through surefetch: a request record per logical create, the order recipe (with
+ * `recipe` options: the defaults, `writeReference` or `soleWriter`), retries. A fresh pipeline
+ * (and memory store) per run.
+ */
+export function surefetchCreate(recipe: FulfillmentRecipeOptions = {}): CreateClient {
   const sureFetch = createFetch({
-    middleware: [idempotency({ existenceCheck: byRoute(fulfillmentOrders()) }), retry()],
+    middleware: [idempotency({ existenceCheck: byRoute(fulfillmentOrders(recipe)) }), retry()],
     attemptTimeoutMs,
   });
   return async (url, headers, body, scope) => {

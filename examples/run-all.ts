@@ -2,6 +2,7 @@
 import { main as basic } from './basic.js';
 import { main as exactlyOnce } from './exactly-once.js';
 import { main as jobWorker } from './job-worker.js';
+import { main as ownApiLookup } from './own-api-lookup.js';
 import { main as withKy } from './with-ky.js';
 import { main as withOfetch } from './with-ofetch.js';
 
@@ -11,6 +12,7 @@ const examples: Array<[string, () => Promise<void>]> = [
   ['with-ky', withKy],
   ['job-worker', jobWorker],
   ['exactly-once', exactlyOnce],
+  ['own-api-lookup', ownApiLookup],
 ];
 
 let failed = 0;

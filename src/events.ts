@@ -15,6 +15,8 @@ export interface EventBase {
   readonly attempt: number;
   /** `clock.now()` when the event was emitted. */
   readonly time: number;
+  /** `lookup` on the events of an existence check's reads; absent on the caller's own requests. */
+  readonly purpose?: 'lookup';
 }
 
 /** An attempt is about to be sent. */
@@ -118,5 +120,6 @@ export function eventBase(ctx: CallContext): EventBase {
     url: redactUrl(ctx.request.url),
     attempt: ctx.attempt,
     time: ctx.clock.now(),
+    ...(ctx.purpose === undefined ? {} : { purpose: ctx.purpose }),
   };
 }

@@ -10,14 +10,18 @@ import { memoryStore } from './store/memory-store.js';
 import type { RequestRecord } from './store/record.js';
 import type { RequestStore } from './store/request-store.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision, ResendGuard, SentState } from './types.js';
+import type { ExistenceCheck } from './idempotency/existence-check-contract.js';
+import { acquireIdentity, type IdentityLease } from './idempotency/identity-lease.js';
+import { lookupThrough } from './idempotency/lookup-through.js';
 
-/**
- * Decides whether an earlier attempt landed, before a non-idempotent request is sent again:
- * `recovered` with the existing resource as the response, or `resend`. It must fail closed
- * (throw) when it cannot decide. `record` is the scope's request record (its `firstSentAt`
- * bounds "created after our first send"), `undefined` for a call without a scope.
- */
-export type ExistenceCheck = (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined) => Promise<ResendDecision>;
+export type { ExistenceCheck, ExistenceCheckTools } from './idempotency/existence-check-contract.js';
+
+/** What the existence check of one call needs besides its context: the chain below, its identity hold, its first send. */
+interface CallHandle {
+  readonly next: Next;
+  readonly lease: IdentityLease | undefined;
+  readonly firstSentAt: () => number | undefined;
+}
 
 /** Options of {@link idempotency}. */
 export interface IdempotencyOptions {
@@ -77,9 +81,12 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   } = options;
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
 
-  const decide = async (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined): Promise<ResendDecision> => {
+  const decide = async (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined, call: CallHandle): Promise<ResendDecision> => {
     if (keyHeader !== undefined) return { action: 'resend' };
-    if (existenceCheck !== undefined) return existenceCheck(ctx, previous, record);
+    if (existenceCheck !== undefined) {
+      const exclusive = (await call.lease?.exclusive()) ?? false;
+      return existenceCheck(ctx, previous, record, { lookup: lookupThrough(call.next, ctx), exclusive, firstSentAt: call.firstSentAt() });
+    }
     throw new AmbiguousOutcomeError({
       clientRequestId: ctx.clientRequestId,
       attempts: previous.attempt,
@@ -91,9 +98,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
 
-  /** Down-stream context: the record's client request id, the key header, and the guard. */
+  /** Down-stream context: the record's client request id, the key header, the check's rewrite, and the guard. */
   function derive(ctx: CallContext, clientRequestId: string, guard: ResendGuard | undefined): CallContext {
-    let { request } = ctx;
+    let request = existenceCheck?.prepare?.(ctx.request, clientRequestId) ?? ctx.request;
     if (keyHeader !== undefined && !request.headers.has(keyHeader)) {
       const headers = new Headers(request.headers);
       headers.set(keyHeader, clientRequestId);
@@ -149,8 +156,19 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     }
   }
 
+  /** Holds the call's identifying keys in the store (see `ExistenceCheck.identity`) before its first send. */
+  async function holdIdentity(ctx: CallContext, clientRequestId: string): Promise<IdentityLease | undefined> {
+    const identity = existenceCheck?.identity;
+    const keys = identity?.of(ctx.request);
+    if (identity === undefined || keys === undefined) return undefined;
+    const holdMs = identity.holdMs;
+    return acquireIdentity(`${new URL(ctx.request.url).host} ${keys}`, { store, clock: ctx.clock, clientRequestId, leaseMs, holdMs });
+  }
+
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
+    const lease = await holdIdentity(ctx, claimed.clientRequestId);
+    const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt };
     let everAmbiguous = mayHaveLanded;
     const markSending = async (c: CallContext): Promise<void> => {
       const record = writer.current();
@@ -160,18 +178,18 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
       writer.stop();
-      await writer.write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined);
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined), lease?.release()]);
     };
-    const guard: ResendGuard = async (gctx, previous) => {
+    const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
-      const decision = await decide(gctx, previous, writer.current());
-      if (decision.action === 'resend') await markSending(gctx);
+      const decision = await decide(gctx, previous, writer.current(), call);
+      if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;
     };
     const down = derive(ctx, claimed.clientRequestId, guard);
     let response: Response;
     try {
-      const decision = mayHaveLanded ? await decide(down, { attempt: claimed.attempts, verdict: 'transient', sent: 'ambiguous' }, claimed) : undefined;
+      const decision = mayHaveLanded ? await decide(down, { attempt: claimed.attempts, verdict: 'transient', sent: 'ambiguous' }, claimed, call) : undefined;
       if (decision?.action === 'recovered') {
         down.emit({ ...eventBase(down), type: 'recovered', via: 'lookup' });
         response = decision.response;
@@ -202,11 +220,21 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     return response;
   }
 
+  /** A call without a scope: no record, but its check still gets the chain, an identity hold and its first send time. */
+  async function sendUnscoped(ctx: CallContext, next: Next): Promise<Response> {
+    const lease = await holdIdentity(ctx, ctx.clientRequestId);
+    const startedAt = ctx.clock.now();
+    const call: CallHandle = { next, lease, firstSentAt: () => startedAt };
+    try {
+      return await next(derive(ctx, ctx.clientRequestId, (gctx, previous) => decide(gctx, previous, undefined, call)));
+    } finally {
+      await lease?.release();
+    }
+  }
+
   return async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     if (ctx.idempotent) return next(ctx);
-    if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') {
-      return next(derive(ctx, ctx.clientRequestId, (gctx, previous) => decide(gctx, previous, undefined)));
-    }
+    if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') return sendUnscoped(ctx, next);
     return claimScope(ctx, next, ctx.idempotencyScope);
   };
 }

@@ -26,10 +26,13 @@ export { parseRateLimitState, isRateLimitExhausted, type RateLimitState, type Ra
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './error-body.js';
 export { REDACTED, isSecretHeaderName, isSecretParamName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
 export { requestSecrets } from './request-secrets.js';
-export { idempotency, type IdempotencyOptions, type ExistenceCheck } from './idempotency.js';
-export { lookupExistence, type LookupOptions, type OriginalCall } from './existence-check.js';
-export { ExistenceCheckError } from './existence-check-error.js';
-export { byRoute, fulfillmentContacts, fulfillmentOrders, warehouseOrders, type ExistenceRecipe, type RecipeOptions } from './recipes.js';
+export { idempotency, type IdempotencyOptions, type ExistenceCheck, type ExistenceCheckTools } from './idempotency.js';
+export { lookupExistence, type LookupOptions, type OriginalCall } from './idempotency/lookup-existence.js';
+export { compareSent, comparators, type CompareOptions, type Comparison, type FieldComparator } from './idempotency/compare.js';
+export { bodyPaging, linkPaging, nextLink, pageNumberPaging, type PageNumberPagingOptions, type PageRead, type Paging } from './idempotency/paging.js';
+export { ExistenceCheckError, type NearMatch } from './existence-check-error.js';
+export { NotAppliedError } from './not-applied-error.js';
+export * from './recipes/index.js';
 export * from './rate-limit/index.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type { RequestStore, KeyvRequestStore, ClaimResult, StoreBaseOptions } from './store/request-store.js';

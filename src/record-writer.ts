@@ -67,8 +67,16 @@ export function createRecordWriter(claimed: RequestRecord, options: RecordWriter
   return { current: () => record, write, stop: () => stopped.abort() };
 }
 
-/** Resolves `true` after `ms` of real time, or `false` as soon as `stop` aborts. */
-function realDelay(clock: Clock, ms: number, stop: AbortSignal): Promise<boolean> {
+/**
+ * Resolves `true` after `ms` of real time (through `clock.timeoutSignal`, so a manual clock
+ * does not spin a heartbeat), or `false` as soon as `stop` aborts.
+ *
+ * @example
+ * ```ts
+ * while (await realDelay(clock, 10_000, stopped.signal)) await renew();
+ * ```
+ */
+export function realDelay(clock: Clock, ms: number, stop: AbortSignal): Promise<boolean> {
   if (stop.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const timer = clock.timeoutSignal(ms, stop);

@@ -1,13 +1,15 @@
 import pRetry from 'p-retry';
 import { backoffDelayMs } from './backoff.js';
 import { classifyError, classifyResponse, type Classification } from './classify.js';
-import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError, SurefetchError } from './errors.js';
+import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from './errors.js';
 import { eventBase } from './events.js';
 import { toHttpError } from './http-error.js';
 import { discardBody } from './response-body.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
+import { emitEnd, giveUp } from './retry-events.js';
+import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
@@ -198,6 +200,18 @@ export function retry(options: RetryOptions = {}): Middleware {
       return toHttpError(failure.response, failure.ctx, { attempts: failure.outcome.attempt, verdict, sent, ...(retryAt === undefined ? {} : { retryAt }) });
     };
 
+    // Giving up with the last attempt ambiguous: look once more, so that "failed" is never said
+    // of a create that landed (found: the result; proven absent: NotAppliedError).
+    const settleOnGiveUp = async (error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> => {
+      const last = previous;
+      const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
+      if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
+      const failure = error instanceof AttemptFailure ? error : undefined;
+      const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
+      const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
+      return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
+    };
+
     try {
       return await pRetry(attemptOnce, {
         retries: Math.max(0, maxAttempts - 1),
@@ -209,12 +223,27 @@ export function retry(options: RetryOptions = {}): Middleware {
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       const last: CallContext = { ...ctx, attempt: previous?.attempt ?? 1 };
-      if (!(error instanceof AttemptFailure)) throw giveUp(last, error);
-      if (error.response !== undefined && !ctx.throwHttpErrors) return error.response;
-      throw giveUp(last, await finalError(error));
+      const failure = error instanceof AttemptFailure ? error : undefined;
+      const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
+      const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await finalError(failure);
+      let settled: SettledOutcome | undefined;
+      try {
+        settled = await settleOnGiveUp(error, lastError);
+      } catch (settleError) {
+        throw giveUp(last, settleError);
+      }
+      if (settled?.landed === true) {
+        if (failure?.response !== undefined) await discardBody(failure.response);
+        return settled.response;
+      }
+      if (keepResponse && failure?.response !== undefined) return failure.response;
+      throw giveUp(last, settled?.landed === false ? settled.error : lastError);
     }
   };
 }
+
+// The resend guard itself failed (the existence check could not decide): the call fails closed.
+class GuardFailure extends AttemptFailure {}
 
 async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefined): Promise<ResendDecision | undefined> {
   if (previous === undefined || previous.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
@@ -222,28 +251,8 @@ async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefin
   try {
     decision = await ctx.resendGuard(ctx, previous);
   } catch (error) {
-    throw new AttemptFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
+    throw new GuardFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
   }
   if (decision.action === 'recovered') ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
   return decision;
-}
-
-function emitEnd(ctx: CallContext, classification: Classification, started: number, status: number | undefined, error: unknown): void {
-  const errorCode = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : undefined;
-  ctx.emit({
-    ...eventBase(ctx),
-    type: 'attempt-end',
-    verdict: classification.verdict,
-    sent: classification.sent,
-    durationMs: ctx.clock.now() - started,
-    ...(status === undefined ? {} : { status }),
-    ...(errorCode === undefined ? {} : { errorCode }),
-  });
-}
-
-function giveUp(ctx: CallContext, error: unknown): unknown {
-  const errorCode = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
-  const message = error instanceof Error ? error.message : String(error);
-  ctx.emit({ ...eventBase(ctx), type: 'give-up', errorCode, message });
-  return error;
 }

@@ -75,6 +75,12 @@ export type ResendDecision =
       /** Send the request again. */
       readonly action: 'resend';
       /**
+       * `true` when a lookup proved that the earlier attempt did not land; absent when a
+       * re-send is safe for another reason (an idempotency key). Only a proven absence lets a
+       * call that gives up say `NotAppliedError`.
+       */
+      readonly absent?: boolean;
+      /**
        * Called with a non-2xx answer to the re-send: may turn it into the call's result, e.g. a
        * 409 DUPLICATE means the earlier attempt landed, so the existing record is fetched and
        * returned. Returns `undefined` to keep the answer as it is.
@@ -93,7 +99,14 @@ export type ResendDecision =
  * Written into the context by the idempotency layer; read by `retry`. It must fail closed:
  * throw when it cannot decide.
  */
-export type ResendGuard = (ctx: CallContext, previous: AttemptOutcome) => Promise<ResendDecision>;
+export type ResendGuard = (ctx: CallContext, previous: AttemptOutcome, intent?: GuardIntent) => Promise<ResendDecision>;
+
+/**
+ * Why a {@link ResendGuard} is consulted: `resend` before sending again (the default), `final`
+ * when the call is about to give up (out of attempts, past its deadline) after an ambiguous
+ * attempt, to tell the caller whether the request landed. A `final` consultation sends nothing.
+ */
+export type GuardIntent = 'resend' | 'final';
 
 /**
  * The immutable per-call context that flows through the middleware chain. A middleware
@@ -139,6 +152,11 @@ export interface CallContext {
   readonly random: () => number;
   /** Emits a structured event (secrets already redacted by the emitter). */
   readonly emit: (event: SurefetchEvent) => void;
+  /**
+   * `lookup` for the reads an existence check sends through the chain (they are marked so in
+   * events); absent for the caller's own requests. Written by the idempotency layer.
+   */
+  readonly purpose?: 'lookup';
 }
 
 /** Calls the rest of the chain with a (possibly derived) context. */

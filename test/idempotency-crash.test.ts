@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
 import { idempotency } from '../src/idempotency.js';
-import { byRoute, fulfillmentOrders } from '../src/recipes.js';
+import { byRoute, fulfillmentOrders } from '../src/recipes/index.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { mulberry32 } from './emulator/fault.js';

@@ -47,7 +47,7 @@ function worker(store: KeyvRequestStore, options: Omit<IdempotencyOptions, 'stor
     });
 }
 
-const orderLookup: ExistenceCheck = (ctx, previous, record) => fulfillmentOrderLookup(api.url, api.apiKey)(ctx, previous, record);
+const orderLookup: ExistenceCheck = (ctx, previous, record, tools) => fulfillmentOrderLookup(api.url, api.apiKey)(ctx, previous, record, tools);
 
 function deadWorkersRecord(scope: string, fingerprintOf: RequestRecord, changes: Partial<RequestRecord>): RequestRecord {
   return { ...fingerprintOf, scope, owner: 'dead-worker', leaseUntil: Date.now() - 1, version: fingerprintOf.version + 1, ...changes };

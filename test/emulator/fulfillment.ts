@@ -4,47 +4,62 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { mulberry32, randomToken } from './fault.js';
-import { validateContact, validateOrder, type OrderInput, type ProductLine, type ShipTo } from './fulfillment-validation.js';
+import type { FulfillmentRecords } from './fulfillment-records.js';
+import { validateContact, validateOrder, type ContactInput, type OrderInput } from './fulfillment-validation.js';
 import { headerValue } from './http-io.js';
-import { paginate } from './paging.js';
+import { listReply, type ListOptions, type ListShape, type PageSignal } from './list-shape.js';
+import { normalizeEmail, normalizeInput, normalizeText, storeContact, storeOrder } from './normalize.js';
+import type { FulfillmentStorage } from './normalize.js';
 import type { Route, RouteContext } from './router.js';
 import { startEmulator, type AuthResult } from './server.js';
 import type { Emulator, EmulatorOptions, Reply } from './types.js';
 
 export type { ShipTo, ProductLine } from './fulfillment-validation.js';
-
-/** A stored fulfillment order. */
-export interface FulfillmentOrder {
-  id: string;
-  campaignId: string;
-  shipTo: ShipTo;
-  products: ProductLine[];
-  externalRef?: string;
-  status: 'pending' | 'shipped' | 'cancelled';
-  /** ISO 8601. */
-  createdAt: string;
-}
-
-/** A stored fulfillment contact. */
-export interface FulfillmentContact {
-  id: string;
-  email: string;
-  name: string;
-  externalRef?: string;
-  /** ISO 8601. */
-  createdAt: string;
-}
-
-/** The fulfillment emulator's stored resources. */
-export interface FulfillmentRecords {
-  readonly orders: FulfillmentOrder[];
-  readonly contacts: FulfillmentContact[];
-}
+export type {
+  FulfillmentContact,
+  FulfillmentOrder,
+  FulfillmentRecords,
+  StoredProductLine,
+  StoredShipTo,
+} from './fulfillment-records.js';
+export type { FulfillmentStorage } from './normalize.js';
+export type { ListShape, PageSignal } from './list-shape.js';
 
 /** Options of {@link startFulfillment}. */
 export interface FulfillmentOptions extends EmulatorOptions {
   /** More valid keys besides the generated one (each must be 96 characters to pass). */
   readonly apiKeys?: readonly string[];
+  /**
+   * How creates are stored, and so what the create's 201 and the list and get endpoints show.
+   * `'normalized'` stores them as many real APIs do: emails trimmed and lowercased, every string
+   * trimmed and NFC-normalized, `shipTo.address2: null` and `products[].unitPrice: null` added
+   * when absent, numbers as numeric strings (`quantity: "2"`), and the server fields
+   * `source: 'api'` and `updatedAt`. List filters are normalized the same way.
+   * @default 'exact'
+   */
+  readonly storage?: FulfillmentStorage;
+  /** List endpoints never serve more than this per page, whatever `pageSize` asks. @default 100 */
+  readonly maxPageSize?: number;
+  /**
+   * `'link'` adds `Link: <absolute next-page URL>; rel="next"` (RFC 8288; every other query
+   * parameter kept) when a later page has items, and `X-Total-Count` to every list answer.
+   * @default 'none'
+   */
+  readonly pageSignal?: PageSignal;
+  /**
+   * The body of list answers: `'array'` (the items), `'envelope'`
+   * (`{ data, meta: { page, pageSize, total }, next: absolute URL | null }`), or `'error-200'`
+   * (status 200 with `{ success: false, error: { code: 'SERVICE_ERROR', message } }`; creates
+   * still work).
+   * @default 'array'
+   */
+  readonly listShape?: ListShape;
+}
+
+/** The resolved shape options of one emulator. */
+interface Shape {
+  readonly storage: FulfillmentStorage;
+  readonly list: ListOptions;
 }
 
 /** A running fulfillment emulator. */
@@ -63,12 +78,20 @@ const SERVER_ERROR_MESSAGES = ['Internal server error', 'Internal Server Error',
  *
  * @example
  * ```ts
- * const api = await startFulfillment({ listLagMs: 200 });
+ * const api = await startFulfillment({ listLagMs: 200, storage: 'normalized', maxPageSize: 50 });
  * await fetch(`${api.url}/v1/orders/list`, { headers: { Authorization: `Bearer ${api.apiKey}` } });
  * await api.close();
  * ```
  */
 export function startFulfillment(options: FulfillmentOptions = {}): Promise<FulfillmentEmulator> {
+  const maxPageSize = options.maxPageSize ?? 100;
+  if (!Number.isInteger(maxPageSize) || maxPageSize < 1) {
+    return Promise.reject(new RangeError(`maxPageSize must be a positive integer, got ${maxPageSize}`));
+  }
+  const shape: Shape = {
+    storage: options.storage ?? 'exact',
+    list: { maxPageSize, pageSignal: options.pageSignal ?? 'none', listShape: options.listShape ?? 'array' },
+  };
   const apiKey = randomToken(mulberry32(options.seed ?? 1), 96);
   const keys = new Set([apiKey, ...(options.apiKeys ?? [])]);
   const records: FulfillmentRecords = { orders: [], contacts: [] };
@@ -77,7 +100,7 @@ export function startFulfillment(options: FulfillmentOptions = {}): Promise<Fulf
     {
       records,
       apiKey,
-      routes: fulfillmentRoutes(records, counters),
+      routes: fulfillmentRoutes(records, counters, shape),
       authenticate: (headers) => authenticate(headers, keys),
       notFound: () => message(404, 'Not found'),
       serverError: () => message(500, SERVER_ERROR_MESSAGES[counters.serverErrors++ % SERVER_ERROR_MESSAGES.length] ?? 'Request failed'),
@@ -96,40 +119,34 @@ function authenticate(headers: IncomingHttpHeaders, keys: ReadonlySet<string>): 
   return { ok: false, reply: { status: 401, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: 'Unauthorized' } };
 }
 
-function fulfillmentRoutes(records: FulfillmentRecords, counters: IdCounters): Route[] {
+function fulfillmentRoutes(records: FulfillmentRecords, counters: IdCounters, shape: Shape): Route[] {
   return [
-    { method: 'POST', pattern: '/v1/orders/create', handle: (context) => createOrder(context, records, counters) },
-    { method: 'GET', pattern: '/v1/orders/list', handle: (context) => listOrders(context, records) },
+    { method: 'POST', pattern: '/v1/orders/create', handle: (context) => createOrder(context, records, counters, shape) },
+    { method: 'GET', pattern: '/v1/orders/list', handle: (context) => listOrders(context, records, shape) },
     { method: 'POST', pattern: '/v1/orders/cancel', handle: (context) => cancelOrder(context, records) },
     { method: 'GET', pattern: '/v1/orders/:id', handle: (context) => getOrder(context, records) },
-    { method: 'POST', pattern: '/v1/contacts/create', handle: (context) => createContact(context, records, counters) },
-    { method: 'GET', pattern: '/v1/contacts/list', handle: (context) => listContacts(context, records) },
+    { method: 'POST', pattern: '/v1/contacts/create', handle: (context) => createContact(context, records, counters, shape) },
+    { method: 'GET', pattern: '/v1/contacts/list', handle: (context) => listContacts(context, records, shape) },
   ];
 }
 
-function createOrder(context: RouteContext, records: FulfillmentRecords, counters: IdCounters): Reply {
-  const errors = validateOrder(context.body);
+function createOrder(context: RouteContext, records: FulfillmentRecords, counters: IdCounters, shape: Shape): Reply {
+  const body = bodyOf(context, shape);
+  const errors = validateOrder(body);
   if (errors.length > 0) return { status: 400, headers: JSON_TYPE, body: { message: 'Invalid request body', errors } };
-  const input = context.body as OrderInput;
-  const order: FulfillmentOrder = {
-    id: `ord_${String((counters.orders += 1)).padStart(6, '0')}`,
-    campaignId: input.campaignId,
-    shipTo: { ...input.shipTo },
-    products: input.products.map((line) => ({ sku: line.sku, quantity: line.quantity })),
-    ...(input.externalRef === undefined ? {} : { externalRef: input.externalRef }),
-    status: 'pending',
-    createdAt: new Date(context.now()).toISOString(),
-  };
+  const server = { id: serial('ord', (counters.orders += 1)), createdAt: new Date(context.now()).toISOString() };
+  const order = storeOrder(body as OrderInput, server, shape.storage);
   return { status: 201, headers: JSON_TYPE, body: context.commit(records.orders, order) };
 }
 
-function listOrders(context: RouteContext, records: FulfillmentRecords): Reply {
-  const campaignId = context.query.get('campaignId');
-  const email = context.query.get('email')?.toLowerCase();
+function listOrders(context: RouteContext, records: FulfillmentRecords, shape: Shape): Reply {
+  const campaignId = queryText(context, 'campaignId', shape);
+  const email = queryEmail(context, shape);
   const matches = context
     .visible(records.orders)
-    .filter((order) => (campaignId === null || order.campaignId === campaignId) && (email === undefined || order.shipTo.email.toLowerCase() === email));
-  return { status: 200, headers: JSON_TYPE, body: pageOf(context, matches) };
+    .filter((order) => campaignId === null || order.campaignId === campaignId)
+    .filter((order) => email === undefined || order.shipTo.email.toLowerCase() === email);
+  return listReply(context, matches, shape.list);
 }
 
 function getOrder(context: RouteContext, records: FulfillmentRecords): Reply {
@@ -149,28 +166,42 @@ function cancelOrder(context: RouteContext, records: FulfillmentRecords): Reply 
   return { status: 201, headers: JSON_TYPE, body: { message: 'Order cancelled', order } };
 }
 
-function createContact(context: RouteContext, records: FulfillmentRecords, counters: IdCounters): Reply {
-  const errors = validateContact(context.body);
+function createContact(context: RouteContext, records: FulfillmentRecords, counters: IdCounters, shape: Shape): Reply {
+  const body = bodyOf(context, shape);
+  const errors = validateContact(body);
   if (errors.length > 0) return { status: 400, headers: JSON_TYPE, body: { message: 'Invalid request body', errors } };
-  const input = context.body as { email: string; name: string; externalRef?: string };
-  const contact: FulfillmentContact = {
-    id: `con_${String((counters.contacts += 1)).padStart(6, '0')}`,
-    email: input.email,
-    name: input.name,
-    ...(input.externalRef === undefined ? {} : { externalRef: input.externalRef }),
-    createdAt: new Date(context.now()).toISOString(),
-  };
+  const server = { id: serial('con', (counters.contacts += 1)), createdAt: new Date(context.now()).toISOString() };
+  const contact = storeContact(body as ContactInput, server, shape.storage);
   return { status: 201, headers: JSON_TYPE, body: context.commit(records.contacts, contact) };
 }
 
-function listContacts(context: RouteContext, records: FulfillmentRecords): Reply {
-  const email = context.query.get('email')?.toLowerCase();
-  const matches = context.visible(records.contacts).filter((contact) => email === undefined || contact.email.toLowerCase() === email);
-  return { status: 200, headers: JSON_TYPE, body: pageOf(context, matches) };
+function listContacts(context: RouteContext, records: FulfillmentRecords, shape: Shape): Reply {
+  const email = queryEmail(context, shape);
+  const matches = context
+    .visible(records.contacts)
+    .filter((contact) => email === undefined || contact.email.toLowerCase() === email);
+  return listReply(context, matches, shape.list);
 }
 
-function pageOf<T>(context: RouteContext, items: readonly T[]): T[] {
-  return paginate(items, context.query.get('page'), context.query.get('pageSize')).items;
+// A normalizing API trims before it validates, as schema validators with transforms do.
+function bodyOf(context: RouteContext, shape: Shape): unknown {
+  return shape.storage === 'normalized' ? normalizeInput(context.body) : context.body;
+}
+
+// A normalizing API normalizes the filters it is given as it normalized what it stored.
+function queryText(context: RouteContext, name: string, shape: Shape): string | null {
+  const value = context.query.get(name);
+  return value !== null && shape.storage === 'normalized' ? normalizeText(value) : value;
+}
+
+function queryEmail(context: RouteContext, shape: Shape): string | undefined {
+  const value = context.query.get('email') ?? undefined;
+  if (value === undefined) return undefined;
+  return shape.storage === 'normalized' ? normalizeEmail(value) : value.toLowerCase();
+}
+
+function serial(prefix: string, count: number): string {
+  return `${prefix}_${String(count).padStart(6, '0')}`;
 }
 
 function message(status: number, text: string): Reply {

@@ -9,9 +9,15 @@ export type {
   FulfillmentOptions,
   FulfillmentOrder,
   FulfillmentRecords,
+  FulfillmentStorage,
+  ListShape,
+  PageSignal,
   ProductLine,
   ShipTo,
+  StoredProductLine,
+  StoredShipTo,
 } from './fulfillment.js';
+export { LIST_ERROR_200_BODY } from './list-shape.js';
 export { startWarehouse } from './warehouse.js';
 export type { FieldDetail, WarehouseEmulator, WarehouseItem, WarehouseKey, WarehouseOptions, WarehouseOrder, WarehouseRecords } from './warehouse.js';
 export { WAREHOUSE_SCOPES } from './warehouse-auth.js';

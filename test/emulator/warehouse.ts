@@ -4,7 +4,7 @@
  * pagination, trailing slashes, and 409 DUPLICATE on a re-sent create.
  */
 import { mulberry32, randomToken } from './fault.js';
-import { paginate } from './paging.js';
+import { pageUrl, paginate } from './paging.js';
 import type { Route, RouteContext } from './router.js';
 import { startEmulator } from './server.js';
 import type { Emulator, EmulatorOptions, Reply } from './types.js';
@@ -145,8 +145,8 @@ function listOrders(context: RouteContext, records: WarehouseRecords): Reply {
     headers: JSON_TYPE,
     body: {
       count: page.count,
-      next: page.hasNext ? pageLink(context, page.page + 1) : null,
-      previous: page.page > 1 ? pageLink(context, page.page - 1) : null,
+      next: page.hasNext ? pageUrl(context, page.page + 1) : null,
+      previous: page.page > 1 ? pageUrl(context, page.page - 1) : null,
       results: page.items,
     },
   };
@@ -183,12 +183,6 @@ function createInbound(context: RouteContext, records: WarehouseRecords): Reply 
   }
   const inbound = { id: nextId(records.inbound), payload, received_at: new Date(context.now()).toISOString() };
   return success(201, context.commit(records.inbound, inbound));
-}
-
-function pageLink(context: RouteContext, page: number): string {
-  const query = new URLSearchParams(context.query);
-  query.set('page', String(page));
-  return `${context.baseUrl}${context.path}?${query.toString()}`;
 }
 
 function nextId(collection: readonly { id: number }[]): number {

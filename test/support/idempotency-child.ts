@@ -2,7 +2,7 @@
 // the crash test SIGKILLs it at random points and re-runs the same scope in the parent.
 import { createFetch } from '../../src/create-fetch.js';
 import { idempotency } from '../../src/idempotency.js';
-import { byRoute, fulfillmentOrders } from '../../src/recipes.js';
+import { byRoute, fulfillmentOrders } from '../../src/recipes/index.js';
 import { retry } from '../../src/retry.js';
 import { postgresStore } from '../../src/store/postgres-store.js';
 import { redisStore } from '../../src/store/redis-store.js';

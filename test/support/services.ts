@@ -58,13 +58,41 @@ export function redisForTests(): Promise<ServiceProbe> {
   return redisProbe;
 }
 
-/**
- * Finds a PostgreSQL for the tests: `POSTGRES_URL` (default `postgresql://postgres@127.0.0.1:5432/test`),
- * or says why the tests are skipped.
- */
-export async function postgresForTests(): Promise<ServiceProbe> {
+let postgresProbe: Promise<ServiceProbe> | undefined;
+
+/** Starts the machine's installed PostgreSQL cluster (Debian's `pg_ctlcluster`), if there is one. */
+async function startInstalledPostgres(): Promise<boolean> {
+  const fs = await import('node:fs');
+  if (!fs.existsSync('/usr/bin/pg_ctlcluster') || !fs.existsSync('/etc/postgresql')) return false;
+  const versions = fs.readdirSync('/etc/postgresql');
+  const version = versions[versions.length - 1];
+  if (version === undefined) return false;
+  return new Promise((resolve) => {
+    const child = spawn('/usr/bin/pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'ignore' });
+    child.once('error', () => resolve(false));
+    child.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+async function probePostgres(): Promise<ServiceProbe> {
   const url = process.env.POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   const parsed = new URL(url);
-  if (await canConnect(parsed.hostname, Number(parsed.port || 5432))) return { url };
-  return { skipReason: `no PostgreSQL answers at ${url} (set POSTGRES_URL)` };
+  const port = Number(parsed.port || 5432);
+  if (await canConnect(parsed.hostname, port)) return { url };
+  if (await startInstalledPostgres()) {
+    for (let i = 0; i < 50; i += 1) {
+      if (await canConnect(parsed.hostname, port)) return { url };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { skipReason: `no PostgreSQL answers at ${url} and none could be started here (set POSTGRES_URL)` };
+}
+
+/**
+ * Finds a PostgreSQL for the tests: `POSTGRES_URL` (default `postgresql://postgres@127.0.0.1:5432/test`);
+ * when none answers, starts the installed cluster if there is one; otherwise says why the tests are skipped.
+ */
+export function postgresForTests(): Promise<ServiceProbe> {
+  postgresProbe ??= probePostgres();
+  return postgresProbe;
 }

@@ -1,0 +1,88 @@
+import type { Comparison } from './compare.js';
+
+/** What a lookup knows about the call it looks for. */
+export interface OriginalCall {
+  /** The create's URL. */
+  readonly url: URL;
+  /** The create's body, parsed as JSON (`undefined` when it is not JSON). */
+  readonly body: unknown;
+  /** The client request id of the call. */
+  readonly clientRequestId: string;
+  /** When the call was first sent (epoch ms, our clock); `undefined` when unknown. */
+  readonly firstSentAt: number | undefined;
+}
+
+/** How one candidate of a lookup answer relates to the call. */
+export type CandidateVerdict =
+  /** It carries this call's reference: it is this call's resource, whatever else differs. */
+  | { readonly kind: 'mine' }
+  /** Identifying keys, time window and every sent field agree. */
+  | { readonly kind: 'match' }
+  /** Identifying keys and time window agree but the listed fields differ (or its time is unreadable): ask a person. */
+  | { readonly kind: 'near'; readonly differences: readonly string[] }
+  /** Someone else's resource. */
+  | { readonly kind: 'other' };
+
+/** The matching rules a lookup applies to each candidate (see `LookupOptions`). */
+export interface CandidateRules {
+  readonly requiredFields: readonly string[];
+  readonly reference: { readonly of: (original: OriginalCall) => string | undefined; readonly in: (candidate: unknown) => unknown } | undefined;
+  readonly matches: ((candidate: unknown, original: OriginalCall) => boolean) | undefined;
+  readonly identifies: (candidate: unknown, original: OriginalCall) => boolean;
+  readonly compare: (candidate: unknown, original: OriginalCall) => Comparison;
+  readonly createdAt: ((candidate: unknown) => number | undefined) | undefined;
+  readonly clockSkewMs: number;
+}
+
+/**
+ * Judges one candidate. Throws when it lacks a required field: an answer of another shape than
+ * expected proves nothing, so the check must fail closed rather than call it "someone else's".
+ */
+export function judgeCandidate(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number): CandidateVerdict {
+  const missing = rules.requiredFields.find((path) => valueAt(candidate, path) === undefined);
+  if (missing !== undefined) throw new Error(`a candidate has no "${missing}"`);
+  const reference = rules.reference?.of(original);
+  if (rules.reference !== undefined && reference !== undefined) {
+    const theirs = rules.reference.in(candidate);
+    if (theirs === reference) return { kind: 'mine' };
+    // Another call's reference: someone else's resource. No reference stored: judge by fields.
+    if (theirs !== undefined && theirs !== null && theirs !== '') return { kind: 'other' };
+  }
+  if (rules.matches !== undefined) return rules.matches(candidate, original) ? { kind: 'match' } : { kind: 'other' };
+  if (!rules.identifies(candidate, original)) return { kind: 'other' };
+  const window = inWindow(candidate, original, rules, now);
+  if (window === 'before') return { kind: 'other' };
+  if (window === 'unknown') return { kind: 'near', differences: ['createdAt (unreadable)'] };
+  const comparison = rules.compare(candidate, original);
+  return comparison.equal ? { kind: 'match' } : { kind: 'near', differences: comparison.differences };
+}
+
+/**
+ * Whether a candidate was created inside the call's window: not before the first send minus
+ * the clock skew allowed between us and the server. Later is always possible (a late commit).
+ */
+function inWindow(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number): 'inside' | 'before' | 'unknown' {
+  if (rules.createdAt === undefined) return 'inside';
+  const created = rules.createdAt(candidate);
+  if (created === undefined || !Number.isFinite(created)) return 'unknown';
+  const since = original.firstSentAt ?? now;
+  return created >= since - rules.clockSkewMs ? 'inside' : 'before';
+}
+
+/**
+ * The value at a dotted path (`shipTo.email`), `undefined` when any step is missing. A `null`
+ * leaf counts as present.
+ *
+ * @example
+ * ```ts
+ * valueAt({ shipTo: { email: 'a@b.c' } }, 'shipTo.email'); // 'a@b.c'
+ * ```
+ */
+export function valueAt(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

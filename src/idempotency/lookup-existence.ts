@@ -1,0 +1,217 @@
+import { ExistenceCheckError, type NearMatch } from '../existence-check-error.js';
+import type { CallContext, ResendDecision } from '../types.js';
+import { judgeCandidate, type CandidateRules, type OriginalCall } from './candidate.js';
+import { compareSent, type CompareOptions, type Comparison } from './compare.js';
+import type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
+import { readAllPages, UnreadableLookup, type PageReader } from './lookup-pages.js';
+import type { Paging } from './paging.js';
+
+export type { OriginalCall } from './candidate.js';
+
+/** Options of {@link lookupExistence}. */
+export interface LookupOptions {
+  /** The first lookup URL (a list filtered by the create's identifying fields, or a get by key). */
+  readonly lookupUrl: (original: OriginalCall) => URL;
+  /**
+   * The candidates in one answer (`[answer]` for a get by key), or `undefined` when the answer
+   * is not of the shape this API gives (an envelope where a list was expected, an error body
+   * sent with 200): the check then fails closed. Never answer `[]` for a shape you do not know.
+   */
+  readonly candidates: (body: unknown) => readonly unknown[] | undefined;
+  /** How the next page is found ({@link pageNumberPaging}, {@link linkPaging}, {@link bodyPaging}). @default a single page */
+  readonly paging?: Paging;
+  /** Fields (dotted paths) every candidate must have; a candidate without one fails the check closed. @default [] */
+  readonly requiredFields?: readonly string[];
+  /**
+   * Whether a candidate has the create's identifying keys (what the lookup filters on: for an
+   * order, its campaign and recipient). A candidate that has them, was created in the call's
+   * window, and differs in another sent field is a *near match*: never a reason to re-send.
+   * @default () => true
+   */
+  readonly identifies?: (candidate: unknown, original: OriginalCall) => boolean;
+  /**
+   * Compares a candidate with what the create sent.
+   * @default compareSent(original.body, candidate, compareOptions): only sent fields, tolerant of normalization
+   */
+  readonly compare?: (candidate: unknown, original: OriginalCall) => Comparison;
+  /** Per-field comparators and ignored paths for the default `compare`. @default {} */
+  readonly compareOptions?: CompareOptions;
+  /**
+   * When a candidate was created (epoch ms), for the call's window; `undefined` for unreadable
+   * (such a candidate fails the check closed). Without this option every candidate counts as
+   * created inside the window.
+   */
+  readonly createdAt?: (candidate: unknown) => number | undefined;
+  /** How far before our first send a candidate may have been created and still be ours. @default 30000 */
+  readonly clockSkewMs?: number;
+  /**
+   * A value this call wrote into the resource (see `ExistenceCheck.prepare`) and where a
+   * candidate carries it: a candidate with this call's reference is its resource at once.
+   */
+  readonly reference?: {
+    /** The reference this call wrote (e.g. its body's `externalRef`), `undefined` when it wrote none. */
+    readonly of: (original: OriginalCall) => string | undefined;
+    /** The reference a candidate carries. */
+    readonly in: (candidate: unknown) => unknown;
+  };
+  /** Replaces `identifies`, `compare` and the window with one yes/no test (kept for simple checks). */
+  readonly matches?: (candidate: unknown, original: OriginalCall) => boolean;
+  /** The response a found resource becomes. @default the candidate as JSON, status 201 */
+  readonly toResponse?: (candidate: unknown) => Response;
+  /** A 404 to the first read means "not there" (gets by key); otherwise a 404 fails closed. @default false */
+  readonly notFoundIsEmpty?: boolean;
+  /**
+   * Waits before each read, in ms. The original may commit after the first look and lists lag
+   * behind writes, so one read that finds nothing proves nothing: by default four reads spread
+   * over 1.75 s. Make the total exceed the API's list lag plus its slowest commit.
+   * @default [0, 250, 500, 1000]
+   */
+  readonly settleDelaysMs?: readonly number[];
+  /** A match by a key unique to the call (an order number the API enforces) is final at the first read. @default () => false */
+  readonly acceptFirstMatch?: (original: OriginalCall) => boolean;
+  /** Identity of a candidate across reads and pages. @default its `id` field, else its JSON */
+  readonly identify?: (candidate: unknown) => string;
+  /** Most pages read per lookup; a longer list fails closed. @default 20 */
+  readonly maxPages?: number;
+  /** Request headers copied from the create to the lookup (its credentials). @default authorization, x-api-key, api-key */
+  readonly forwardHeaders?: readonly string[];
+}
+
+/**
+ * Builds an existence check from a lookup: reads the API's list (following its paging) or get
+ * endpoint through the caller's own chain, with bounded delayed reads, and answers `recovered`
+ * with this call's resource or `resend` — the latter only on positive evidence of absence: every
+ * read complete and well-formed, and no match nor near match in any of them.
+ *
+ * A candidate is this call's when it carries the call's `reference`, or has its identifying
+ * keys, was created inside its window and equals what it sent (tolerantly: see `compareSent`).
+ * Such a match ends the reads at once when it cannot be anyone else's (a reference, a unique
+ * key, or a call that held its identity exclusively in the store); otherwise it must still be
+ * the only one at the last read. Two matches, a near match, an unreadable answer or a failed
+ * lookup reject with an {@link ExistenceCheckError} carrying the request id: nothing is re-sent.
+ *
+ * @example
+ * ```ts
+ * const check = lookupExistence({
+ *   lookupUrl: ({ url, body }) => new URL(`list?email=${(body as { email: string }).email}`, url),
+ *   candidates: (body) => (Array.isArray(body) ? body : undefined),
+ *   paging: pageNumberPaging({ pageSize: 100 }),
+ *   identifies: (found, { body }) => comparators.email((body as { email: string }).email, (found as { email: string }).email),
+ *   createdAt: (found) => Date.parse((found as { createdAt: string }).createdAt),
+ * });
+ * ```
+ */
+export function lookupExistence(options: LookupOptions): ExistenceCheck {
+  const {
+    lookupUrl,
+    toResponse = (candidate: unknown) => Response.json(candidate, { status: 201, headers: { 'x-surefetch-recovered': 'lookup' } }),
+    settleDelaysMs = [0, 250, 500, 1000],
+    acceptFirstMatch = () => false,
+    identify = defaultIdentity,
+    forwardHeaders = ['authorization', 'x-api-key', 'api-key'],
+  } = options;
+  const compareOptions = options.compareOptions ?? {};
+  const rules: CandidateRules = {
+    requiredFields: options.requiredFields ?? [],
+    reference: options.reference,
+    matches: options.matches,
+    identifies: options.identifies ?? (() => true),
+    compare: options.compare ?? ((candidate, original) => compareSent(original.body, candidate, compareOptions)),
+    createdAt: options.createdAt,
+    clockSkewMs: options.clockSkewMs ?? 30_000,
+  };
+  const reader: PageReader = {
+    candidates: options.candidates,
+    paging: options.paging,
+    notFoundIsEmpty: options.notFoundIsEmpty ?? false,
+    maxPages: options.maxPages ?? 20,
+    identify,
+  };
+
+  return async function existenceLookup(ctx, _previous, record, tools): Promise<ResendDecision> {
+    const original: OriginalCall = {
+      url: new URL(ctx.request.url),
+      body: parseBody(ctx.request.body),
+      clientRequestId: ctx.clientRequestId,
+      firstSentAt: record?.firstSentAt ?? tools.firstSentAt,
+    };
+    const headers = new Headers();
+    for (const name of forwardHeaders) {
+      const value = ctx.request.headers.get(name);
+      if (value !== null) headers.set(name, value);
+    }
+    // Exclusivity rules out other calls of this store only inside the window, so it needs one.
+    const final = acceptFirstMatch(original) || (tools.exclusive && rules.createdAt !== undefined);
+    // Every match and near match of any read, by identity: a fingerprint match seen early may be
+    // someone else's (ours not yet listed), so it counts only if it is still alone at the end.
+    const seen = new Map<string, unknown>();
+    const near = new Map<string, readonly string[]>();
+    for (const delayMs of settleDelaysMs) {
+      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
+      if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
+      const found = await readOnce(ctx, tools, headers, original);
+      if (found.mine !== undefined) return recovered(found.mine);
+      for (const [key, match] of found.matches) seen.set(key, match);
+      for (const [key, differences] of found.near) near.set(key, differences);
+      if (seen.size > 1) throw failure(ctx, `${seen.size} resources match; refusing to guess which is this call's`);
+      const [match] = seen.values();
+      if (match !== undefined && near.size === 0 && final) return recovered(match);
+    }
+    if (near.size > 0) throw failure(ctx, nearMatchReason(near, seen.size), undefined, [...near].map(([id, differences]) => ({ id, differences })));
+    const [match] = seen.values();
+    return match === undefined ? { action: 'resend', absent: true } : recovered(match);
+  };
+
+  function recovered(candidate: unknown): ResendDecision {
+    return { action: 'recovered', response: toResponse(candidate) };
+  }
+
+  async function readOnce(ctx: CallContext, tools: ExistenceCheckTools, headers: Headers, original: OriginalCall) {
+    let candidates: unknown[];
+    try {
+      candidates = await readAllPages(ctx, lookupUrl(original), (url) => tools.lookup(url, headers), reader);
+    } catch (error) {
+      if (error instanceof UnreadableLookup) throw failure(ctx, error.message, error.cause);
+      throw error;
+    }
+    const matches = new Map<string, unknown>();
+    const nearMatches = new Map<string, readonly string[]>();
+    for (const candidate of candidates) {
+      let verdict;
+      try {
+        verdict = judgeCandidate(candidate, original, rules, ctx.clock.now());
+      } catch (error) {
+        throw failure(ctx, error instanceof Error ? error.message : String(error));
+      }
+      if (verdict.kind === 'mine') return { mine: candidate, matches, near: nearMatches };
+      if (verdict.kind === 'match') matches.set(identify(candidate), candidate);
+      if (verdict.kind === 'near') nearMatches.set(identify(candidate), verdict.differences);
+    }
+    return { mine: undefined, matches, near: nearMatches };
+  }
+}
+
+function nearMatchReason(near: ReadonlyMap<string, readonly string[]>, matches: number): string {
+  const described = [...near].slice(0, 3).map(([id, differences]) => `${id} differs in ${differences.join(', ') || 'unknown fields'}`);
+  const also = matches > 0 ? ` beside ${matches} exact match` : '';
+  return `a near match${also}: ${described.join('; ')}`;
+}
+
+function defaultIdentity(candidate: unknown): string {
+  const id = candidate !== null && typeof candidate === 'object' ? (candidate as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(candidate);
+}
+
+function parseBody(body: Uint8Array | ReadableStream<Uint8Array> | null): unknown {
+  if (!(body instanceof Uint8Array)) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(body)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function failure(ctx: CallContext, reason: string, cause?: unknown, nearMatches?: NearMatch[]): ExistenceCheckError {
+  const init = { operation: ctx.operation, clientRequestId: ctx.clientRequestId, reason, ...(nearMatches === undefined ? {} : { nearMatches }) };
+  return new ExistenceCheckError(init, cause === undefined ? undefined : { cause });
+}

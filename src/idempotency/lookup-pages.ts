@@ -1,0 +1,84 @@
+import { BodyTimeoutError } from '../body-timeout-error.js';
+import { bodyReadLimit, readJson as readJsonWithin } from '../response-body.js';
+import type { CallContext } from '../types.js';
+import type { Paging } from './paging.js';
+
+/** How one read of a lookup gets its pages (see `LookupOptions`). */
+export interface PageReader {
+  readonly candidates: (body: unknown) => readonly unknown[] | undefined;
+  readonly paging: Paging | undefined;
+  readonly notFoundIsEmpty: boolean;
+  readonly maxPages: number;
+  readonly identify: (candidate: unknown) => string;
+}
+
+/** A lookup answer that proves nothing; the check turns it into an `ExistenceCheckError`. */
+export class UnreadableLookup extends Error {}
+
+/**
+ * Reads every page of one lookup through `send` and returns all candidates. Any answer that is
+ * not a well-formed page of the expected shape — a refusal, a non-2xx status, a body that is
+ * not JSON, a body without the candidate list, a paging signal that cannot be followed, a next
+ * page on another origin, the same page twice, more pages than `maxPages` — throws an
+ * {@link UnreadableLookup}: only a complete, well-formed read is evidence of absence.
+ */
+export async function readAllPages(
+  ctx: CallContext,
+  first: URL,
+  send: (url: URL) => Promise<Response>,
+  reader: PageReader,
+): Promise<unknown[]> {
+  const found: unknown[] = [];
+  const earlierItems: number[] = [];
+  let previousPage = '';
+  let url: URL | undefined = first;
+  for (let index = 0; url !== undefined; index += 1) {
+    if (index >= reader.maxPages) throw new UnreadableLookup(`the list has more than ${reader.maxPages} pages (maxPages)`);
+    if (url.origin !== first.origin) throw new UnreadableLookup(`the next page is on another origin (${url.origin})`);
+    const response = await sendOnce(ctx, send, url);
+    if (response.status === 404 && reader.notFoundIsEmpty && index === 0) {
+      await response.body?.cancel().catch(() => undefined);
+      return found;
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new UnreadableLookup(`the lookup answered HTTP ${response.status}`);
+    }
+    const body = await readJson(ctx, response);
+    const items = reader.candidates(body);
+    if (!Array.isArray(items)) throw new UnreadableLookup('the lookup answer is not of the expected shape (no list of candidates)');
+    const thisPage = items.map(reader.identify).join('\n');
+    if (index > 0 && items.length > 0 && thisPage === previousPage) throw new UnreadableLookup('the API answered the same page twice');
+    previousPage = thisPage;
+    found.push(...items);
+    try {
+      url = reader.paging?.({ url, headers: response.headers, body, items: items.length, index, earlierItems });
+    } catch (error) {
+      throw new UnreadableLookup(`the next page cannot be found: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    earlierItems.push(items.length);
+  }
+  return found;
+}
+
+async function sendOnce(ctx: CallContext, send: (url: URL) => Promise<Response>, url: URL): Promise<Response> {
+  try {
+    return await send(url);
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw new UnreadableLookup('the lookup failed', { cause: error });
+  }
+}
+
+/**
+ * The body as JSON, read within the body timeout and the call's deadline (a body that stalls
+ * after the headers must not hold the call), and abandoned on the caller's abort.
+ */
+async function readJson(ctx: CallContext, response: Response): Promise<unknown> {
+  try {
+    return await readJsonWithin(response, bodyReadLimit(ctx));
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw new UnreadableLookup(error instanceof BodyTimeoutError ? 'the lookup answer stalled' : 'the lookup answer is not JSON', { cause: error });
+  }
+}

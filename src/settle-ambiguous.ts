@@ -1,0 +1,48 @@
+import { AmbiguousOutcomeError } from './errors.js';
+import { eventBase } from './events.js';
+import { NotAppliedError } from './not-applied-error.js';
+import type { AttemptOutcome, CallContext } from './types.js';
+
+/** What a call that is giving up after an ambiguous attempt turns out to be. */
+export type SettledOutcome =
+  /** The create landed: its resource is the call's result. */
+  | { readonly landed: true; readonly response: Response }
+  /** It did not land: the error to reject with says so. */
+  | { readonly landed: false; readonly error: NotAppliedError }
+  /** The guard allows a re-send without knowing (an idempotency key): the last error stands. */
+  | { readonly landed: undefined };
+
+/**
+ * Before a protected create gives up (out of attempts, past its deadline) with its last attempt
+ * ambiguous, asks the resend guard — the existence check — once more, sending nothing: a found
+ * resource becomes the call's result, proven absence a {@link NotAppliedError}, and a check
+ * that cannot decide an {@link AmbiguousOutcomeError}. "Failed" is never said of a create that
+ * may have landed. A guard that allows re-sends without looking (an idempotency key) leaves
+ * the last error as it is.
+ *
+ * @example
+ * ```ts
+ * const settled = await settleAmbiguous(ctx, previous, lastError, 'attempts ran out');
+ * if (settled.landed) return settled.response;
+ * ```
+ */
+export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome, lastError: unknown, reason: string): Promise<SettledOutcome> {
+  const guard = ctx.resendGuard;
+  const status = previous.status === undefined ? {} : { status: previous.status };
+  const facts = { clientRequestId: ctx.clientRequestId, attempts: previous.attempt, operation: ctx.operation };
+  if (guard === undefined) throw new AmbiguousOutcomeError({ ...facts, ...status, reason }, { cause: lastError });
+  let decision;
+  try {
+    decision = await guard(ctx, previous, 'final');
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new AmbiguousOutcomeError({ ...facts, ...status, reason: `${reason}, and the last look could not decide: ${why}` }, { cause: lastError });
+  }
+  if (decision.action === 'recovered') {
+    ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
+    return { landed: true, response: decision.response };
+  }
+  if (decision.absent !== true) return { landed: undefined };
+  return { landed: false, error: new NotAppliedError({ ...facts, reason }, { cause: lastError }) };
+}
