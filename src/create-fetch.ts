@@ -125,7 +125,10 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     const route = matchRoute(routes, request.method, url);
     let secrets: readonly string[] | undefined;
     // Whatever a layer puts in an event, the credentials this request carries are taken out.
-    const emitRedacted = (event: SurefetchEvent): void => emit(redactEvent(event, (secrets ??= requestSecrets(request))));
+    const emitRedacted = (event: SurefetchEvent): void => {
+      secrets ??= requestSecrets(request);
+      emit(redactEvent(event, secrets));
+    };
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? new AbortController().signal;
     const ctx: CallContext = Object.freeze({
       request,

@@ -33,18 +33,26 @@ export class InvalidRequestError extends SurefetchError {
  * try { new Request(input, init); } catch (error) { throw toInvalidRequestError(error, input, init); }
  * ```
  */
-export function toInvalidRequestError(error: unknown, input: string | URL | Request, init: RequestInit | undefined): InvalidRequestError {
+export function toInvalidRequestError(
+  error: unknown,
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): InvalidRequestError {
   const url = input instanceof Request ? input.url : String(input);
   const entries = headerEntries(init?.headers);
   const secrets = [
     ...requestSecrets({ url, headers: new Headers(), body: null }),
-    ...entries.filter(([name]) => isSecretHeaderName(name)).flatMap(([, value]) => [value, value.replace(/^\S+\s+/, '')]),
+    ...entries
+      .filter(([name]) => isSecretHeaderName(name))
+      .flatMap(([, value]) => [value, value.replace(/^\S+\s+/, '')]),
   ];
   const safeUrl = redactUrlWith(url, secrets);
   if (!URL.canParse(url)) return new InvalidRequestError(`the URL does not parse: ${safeUrl}`);
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '') {
-    return new InvalidRequestError(`the URL includes credentials (user:password@), which fetch refuses; send them in an Authorization header: ${safeUrl}`);
+    return new InvalidRequestError(
+      `the URL includes credentials (user:password@), which fetch refuses; send them in an Authorization header: ${safeUrl}`,
+    );
   }
   for (const [name, value] of entries) {
     try {

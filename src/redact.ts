@@ -12,7 +12,9 @@ const SECRET_PARAMS = new Set([
 ]);
 const SECRET_PARAM_PARTS = ['token', 'secret', 'password', 'signature', 'apikey'];
 // Any other name ending in `key` is taken for a credential (`hapikey`, `app_key`, `subscription-key`), but these.
-const PUBLIC_KEY_PARAMS = new Set(['idempotencykey', 'publickey', 'publishablekey', 'sortkey', 'partitionkey', 'primarykey', 'cachekey']);
+const PUBLIC_KEY_PARAMS = new Set([
+  'idempotencykey', 'publickey', 'publishablekey', 'sortkey', 'partitionkey', 'primarykey', 'cachekey',
+]);
 // Given secrets this long are removed wherever they appear; shorter ones only as a whole word,
 // so that a 3-character key does not eat every "401" or "key" in a message.
 const MIN_SECRET_LENGTH = 8;
@@ -177,7 +179,8 @@ const wordChar = /[A-Za-z0-9]/;
 function isWholeWord(text: string, secret: string, at: number): boolean {
   const before = at === 0 || !wordChar.test(text.charAt(at - 1)) || !wordChar.test(secret.charAt(0));
   const end = at + secret.length;
-  return before && (end === text.length || !wordChar.test(text.charAt(end)) || !wordChar.test(secret.charAt(secret.length - 1)));
+  const after = end === text.length || !wordChar.test(text.charAt(end)) || !wordChar.test(secret.charAt(secret.length - 1));
+  return before && after;
 }
 
 function looksLikeCredential(value: string): boolean {

@@ -10,7 +10,10 @@ import type { SentState, Verdict } from './types.js';
 export type RedirectErrorCode = 'REDIRECT_REFUSED' | 'TOO_MANY_REDIRECTS';
 
 /** The fields of a {@link RedirectError}. */
-export type RedirectErrorInit = Pick<RedirectError, 'status' | 'location' | 'method' | 'url' | 'sent' | 'operation' | 'reason'> & {
+export type RedirectErrorInit = Pick<
+  RedirectError,
+  'status' | 'location' | 'method' | 'url' | 'sent' | 'operation' | 'reason'
+> & {
   /** Which refusal. */
   readonly code: RedirectErrorCode;
 };
@@ -47,7 +50,8 @@ export class RedirectError extends SurefetchError {
 
   /** @param init - the redirect and why it was not followed */
   constructor(init: RedirectErrorInit, options?: ErrorOptions) {
-    super(init.code, `${init.operation}: HTTP ${init.status} to ${init.location || '(no location)'} not followed: ${init.reason}`, options);
+    const where = init.location || '(no location)';
+    super(init.code, `${init.operation}: HTTP ${init.status} to ${where} not followed: ${init.reason}`, options);
     this.status = init.status;
     this.location = init.location;
     this.method = init.method;

@@ -89,7 +89,11 @@ export function nextHop(request: RequestSpec, status: number, location: string, 
  * const response = await followRedirects(await send(ctx.request), ctx, send);
  * ```
  */
-export async function followRedirects(first: Response, ctx: CallContext, send: (request: RequestSpec) => Promise<Response>): Promise<Response> {
+export async function followRedirects(
+  first: Response,
+  ctx: CallContext,
+  send: (request: RequestSpec) => Promise<Response>,
+): Promise<Response> {
   let request = ctx.request;
   let response = first;
   let mayHaveApplied = false;
@@ -123,8 +127,16 @@ function turnsIntoGet(status: number, method: string): boolean {
   return (status === 301 || status === 302 || status === 303) && method !== 'GET' && method !== 'HEAD';
 }
 
-function refusal(ctx: CallContext, request: RequestSpec, status: number, location: string, mayHaveApplied: boolean, reason: string): RedirectError {
-  return new RedirectError({ code: 'REDIRECT_REFUSED', ...facts(ctx, request, status, location, mayHaveApplied), reason });
+function refusal(
+  ctx: CallContext,
+  request: RequestSpec,
+  status: number,
+  location: string,
+  mayHaveApplied: boolean,
+  reason: string,
+): RedirectError {
+  const known = facts(ctx, request, status, location, mayHaveApplied);
+  return new RedirectError({ code: 'REDIRECT_REFUSED', ...known, reason });
 }
 
 function facts(ctx: CallContext, request: RequestSpec, status: number, location: string, mayHaveApplied: boolean) {

@@ -5,7 +5,9 @@ import type { RequestSpec } from './types.js';
 // A body larger than this is not parsed for secrets (it is rarely a credential exchange).
 const maxParsedBodyBytes = 64 * 1024;
 // Body fields are many and varied (`key` may be a SKU), so only unmistakable names count there.
-const BODY_SECRET_PARTS = ['token', 'secret', 'password', 'passwd', 'passphrase', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey'];
+const BODY_SECRET_PARTS = [
+  'token', 'secret', 'password', 'passwd', 'passphrase', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey',
+];
 // Event fields that are vocabulary, never a value taken from the request.
 const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
 

@@ -30,7 +30,8 @@ export interface BodyReadLimit {
 export function bodyReadLimit(ctx: CallContext): BodyReadLimit {
   const untilDeadline = ctx.deadline === undefined ? undefined : Math.max(0, ctx.deadline - ctx.clock.now());
   const bounds = [ctx.bodyTimeoutMs, untilDeadline].filter((value): value is number => value !== undefined);
-  return { signal: ctx.signal, timeoutMs: bounds.length === 0 ? undefined : Math.min(...bounds), clock: ctx.clock, operation: ctx.operation };
+  const timeoutMs = bounds.length === 0 ? undefined : Math.min(...bounds);
+  return { signal: ctx.signal, timeoutMs, clock: ctx.clock, operation: ctx.operation };
 }
 
 /**
@@ -54,7 +55,8 @@ export async function readChunks(
   const reader = body.getReader();
   const finished = new AbortController();
   const timeout = limit?.timeoutMs === undefined ? undefined : limit.clock.timeoutSignal(limit.timeoutMs, finished.signal);
-  const stop = limit === undefined ? undefined : timeout === undefined ? limit.signal : AbortSignal.any([limit.signal, timeout]);
+  let stop: AbortSignal | undefined = limit?.signal;
+  if (limit !== undefined && timeout !== undefined) stop = AbortSignal.any([limit.signal, timeout]);
   let onStop: (() => void) | undefined;
   const stopped = new Promise<never>((_resolve, reject) => {
     onStop = () => reject(stop?.reason);
@@ -136,7 +138,11 @@ export async function readCappedText(response: Response, maxBytes: number, limit
  * const body = await readJson(response, bodyReadLimit(ctx));
  * ```
  */
-export async function readJson(response: Response, limit: BodyReadLimit | undefined, maxBytes = 32 * 1024 * 1024): Promise<unknown> {
+export async function readJson(
+  response: Response,
+  limit: BodyReadLimit | undefined,
+  maxBytes = 32 * 1024 * 1024,
+): Promise<unknown> {
   if (response.body === null) throw new SyntaxError('the body is empty');
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -31,7 +31,8 @@ export function sendWith(fetchFunction: FetchFunction): Next {
     timeout?.addEventListener('abort', onTimeout, { once: true });
     const signal = AbortSignal.any([ctx.signal, attemptController.signal]);
     const follow = ctx.request.options.redirect !== 'manual';
-    const sendOne = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, follow));
+    const sendOne = (request: RequestSpec): Promise<Response> =>
+      fetchFunction(request.url, initOf(request, signal, follow));
     try {
       const response = await sendOne(ctx.request);
       return follow ? await followRedirects(response, ctx, sendOne) : response;

@@ -23,7 +23,9 @@ const verificationCodes = new Set(['OUT_OF_MEM']);
 const afterHandshake = /RECORD_MAC|DECRYPT|UNEXPECTED_EOF|UNEXPECTED_RECORD|RENEGOTIAT|SESSION_ATTACK|KEY_UPDATE|SHUTDOWN/;
 // Handshake failures that are a mismatch of configuration (versions, ciphers, key sizes, a
 // refused or missing client certificate): as permanent as a bad certificate.
-const configurationMismatch = /CERT|UNKNOWN_CA|VERSION|PROTOCOL|CIPHER|HANDSHAKE_FAILURE|TOO_SMALL|TOO_WEAK|LEGACY|INSUFFICIENT_SECURITY|ACCESS_DENIED|DH_PARAM/;
+const configurationMismatch = new RegExp(
+  'CERT|UNKNOWN_CA|VERSION|PROTOCOL|CIPHER|HANDSHAKE_FAILURE|TOO_SMALL|TOO_WEAK|LEGACY|INSUFFICIENT_SECURITY|ACCESS_DENIED|DH_PARAM',
+);
 
 /**
  * Whether a transport error code is a TLS failure that happened during the handshake, before

@@ -81,11 +81,16 @@ export function isPermanentTransportCode(code: string | undefined): boolean {
  * try { await fetch(url); } catch (error) { const network = toNetworkError(error); }
  * ```
  */
-export function toNetworkError(error: unknown, attempts = 1, secrets: readonly string[] = []): NetworkError | undefined {
+export function toNetworkError(
+  error: unknown,
+  attempts = 1,
+  secrets: readonly string[] = [],
+): NetworkError | undefined {
   if (error instanceof NetworkError) return error;
   const code = causeCodeOf(error);
   const looksNetwork =
-    isNetworkError(error) || (error instanceof Error && code !== undefined && (/^(E[A-Z]+|UND_ERR_)/.test(code) || isTlsHandshakeFailure(code)));
+    isNetworkError(error) ||
+    (error instanceof Error && code !== undefined && (/^(E[A-Z]+|UND_ERR_)/.test(code) || isTlsHandshakeFailure(code)));
   if (!looksNetwork) return undefined;
   const detail = code ?? (error instanceof Error ? error.message : 'unknown');
   return new NetworkError(

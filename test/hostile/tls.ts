@@ -40,9 +40,11 @@ export function makeUntrustedChain(): UntrustedChain {
     const key = (name: string): string[] => ['-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${name}.key`)];
     openssl('req', '-x509', ...key('root'), '-out', at('root.pem'), '-days', '2', '-subj', '/CN=Untrusted Root');
     openssl('req', ...key('int'), '-out', at('int.csr'), '-subj', '/CN=Untrusted Intermediate');
-    openssl('x509', '-req', '-in', at('int.csr'), '-CA', at('root.pem'), '-CAkey', at('root.key'), '-CAcreateserial', '-out', at('int.pem'), '-days', '2', '-extfile', at('ca.cnf'));
+    const sign = (csr: string, ca: string, out: string, ext: string): void =>
+      openssl('x509', '-req', '-in', at(csr), '-CA', at(`${ca}.pem`), '-CAkey', at(`${ca}.key`), '-CAcreateserial', '-out', at(out), '-days', '2', '-extfile', at(ext));
+    sign('int.csr', 'root', 'int.pem', 'ca.cnf');
     openssl('req', ...key('leaf'), '-out', at('leaf.csr'), '-subj', '/CN=localhost');
-    openssl('x509', '-req', '-in', at('leaf.csr'), '-CA', at('int.pem'), '-CAkey', at('int.key'), '-CAcreateserial', '-out', at('leaf.pem'), '-days', '2', '-extfile', at('leaf.cnf'));
+    sign('leaf.csr', 'int', 'leaf.pem', 'leaf.cnf');
     return { key: readFileSync(at('leaf.key'), 'utf8'), cert: readFileSync(at('leaf.pem'), 'utf8') + readFileSync(at('int.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
