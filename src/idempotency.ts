@@ -5,6 +5,7 @@ import { eventBase } from './events.js';
 import { IdempotencyError } from './idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
 import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
+import { bodyReadLimit } from './response-body.js';
 import { memoryStore } from './store/memory-store.js';
 import type { RequestRecord } from './store/record.js';
 import type { RequestStore } from './store/request-store.js';
@@ -103,7 +104,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
       if (existing.state === 'succeeded') {
-        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was too large to store');
+        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was not stored (too large, or its body stalled)');
         ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
         return replayResponse(existing.response);
       }
@@ -178,7 +179,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       throw error;
     }
     if (response.ok) {
-      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes).catch(() => undefined);
+      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx)).catch(() => undefined);
       await Promise.all([
         settle({ state: 'succeeded', lastSent: 'delivered', ...(snapshot === undefined ? {} : { response: snapshot }) }),
         claimResult(down, claimed.clientRequestId, snapshot),
