@@ -1,5 +1,6 @@
 import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError, SurefetchError } from './errors.js';
 import { isRateLimitExhausted } from './rate-limit-headers.js';
+import { RedirectError } from './redirect-error.js';
 import { parseServerWait } from './server-wait.js';
 import { isPermanentTransportCode } from './transport-error.js';
 import type { RouteRule, SentState, Verdict } from './types.js';
@@ -54,7 +55,7 @@ function defaultResponseClass(status: number, headers: Headers, now: number): Cl
 /**
  * Classifies what an attempt threw. A caller abort is terminal; an open circuit is a wait
  * (nothing was sent); a per-attempt timeout is
- * transient and ambiguous; a transport failure is transient with the sent state of its cause
+ * transient and ambiguous; a refused redirect is terminal with its own sent state; a transport failure is transient with the sent state of its cause
  * code (terminal for certificate failures); anything else (a programming error, a decision of
  * another layer such as {@link RetryLaterError}) is terminal.
  *
@@ -66,6 +67,7 @@ function defaultResponseClass(status: number, headers: Headers, now: number): Cl
 export function classifyError(error: unknown, callerSignal: AbortSignal): Classification {
   if (callerSignal.aborted) return { verdict: 'terminal', sent: 'ambiguous', reason: 'aborted by the caller' };
   if (error instanceof CircuitOpenError) return { verdict: 'wait', sent: 'not-sent', reason: 'circuit open' };
+  if (error instanceof RedirectError) return { verdict: 'terminal', sent: error.sent, reason: error.code };
   if (error instanceof AttemptTimeoutError) return { verdict: 'transient', sent: 'ambiguous', reason: error.message };
   if (error instanceof NetworkError) {
     const verdict: Verdict = isPermanentTransportCode(error.causeCode) ? 'terminal' : 'transient';

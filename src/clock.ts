@@ -10,12 +10,41 @@ export interface Clock {
    * A wait of 0 or less resolves on the next tick.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** A signal that aborts with a `TimeoutError` `DOMException` after `ms` milliseconds. */
-  timeoutSignal(ms: number): AbortSignal;
+  /**
+   * A signal that aborts with a `TimeoutError` `DOMException` after `ms` milliseconds, unless
+   * `until` aborts first: then its timer is released and it never fires. surefetch passes
+   * `until` for every per-call timer, so none outlives its call.
+   */
+  timeoutSignal(ms: number, until?: AbortSignal): AbortSignal;
 }
 
 /**
- * The real clock: `Date.now()`, `setTimeout` and `AbortSignal.timeout`. A pending sleep keeps
+ * A real-time timeout signal whose timer is cleared when `until` aborts. Like
+ * `AbortSignal.timeout`, it does not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const done = new AbortController();
+ * const timeout = realTimeoutSignal(30_000, done.signal);
+ * try { await work(timeout); } finally { done.abort(); }
+ * ```
+ */
+export function realTimeoutSignal(ms: number, until?: AbortSignal): AbortSignal {
+  if (until === undefined) return AbortSignal.timeout(Math.max(0, ms));
+  const controller = new AbortController();
+  if (until.aborted) return controller.signal;
+  const release = (): void => clearTimeout(timer);
+  const timer = setTimeout(() => {
+    until.removeEventListener('abort', release);
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, Math.max(0, ms));
+  timer.unref();
+  until.addEventListener('abort', release, { once: true });
+  return controller.signal;
+}
+
+/**
+ * The real clock: `Date.now()`, `setTimeout` and {@link realTimeoutSignal}. A pending sleep keeps
  * the process alive, as the awaited work it stands for would; abort it to stop early.
  *
  * @example
@@ -44,7 +73,7 @@ export const systemClock: Clock = Object.freeze({
       );
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
-  timeoutSignal: (ms: number): AbortSignal => AbortSignal.timeout(Math.max(0, ms)),
+  timeoutSignal: realTimeoutSignal,
 });
 
 /** A clock that takes no real time: each `sleep` is recorded, advances `now()` and resolves. */
@@ -84,6 +113,6 @@ export function createManualClock(start: number = Date.now()): ManualClock {
       await Promise.resolve();
       if (signal?.aborted) throw signal.reason;
     },
-    timeoutSignal: (ms: number): AbortSignal => AbortSignal.timeout(Math.max(0, ms)),
+    timeoutSignal: realTimeoutSignal,
   };
 }

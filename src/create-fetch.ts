@@ -1,7 +1,9 @@
 import { systemClock, type Clock } from './clock.js';
 import type { EventListener, SurefetchEvent } from './events.js';
 import { toHttpError } from './http-error.js';
+import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec } from './request-spec.js';
+import { redactEvent, requestSecrets } from './request-secrets.js';
 import { isIdempotentMethod, matchRoute } from './routes.js';
 import { classifyResponse } from './classify.js';
 import { noteOf, withFacts, type CallFacts } from './clients/call-facts.js';
@@ -20,16 +22,35 @@ export interface CreateFetchOptions {
   readonly routes?: readonly RouteRule[];
   /** Per-attempt timeout in ms (the send alone, not waits or queues). @default 30000 */
   readonly attemptTimeoutMs?: number;
+  /**
+   * Longest time surefetch spends reading one response body itself: an error body (for the
+   * `HttpError`) or a success body (for idempotency's replay copy), also bounded by the call's
+   * deadline. A body that stalls is cancelled (see `BodyTimeoutError`). Your own read of a
+   * returned body is not bounded by it: pass a `signal` for that.
+   * @default 10000
+   */
+  readonly bodyTimeoutMs?: number;
   /** Default deadline for a whole call, in ms from its start; none when absent. */
   readonly deadlineMs?: number;
   /**
-   * Reject a final non-2xx answer with an `HttpError` instead of returning it. `false` is client
-   * mode for every call (see {@link forClient}, which gives the same for one fetch): answers are
-   * returned carrying their facts (`factsOf`), for a client that builds its own errors.
+   * How redirects are followed when the call leaves `redirect` at `'follow'`: surefetch follows
+   * them itself, re-sending a buffered body on 307/308, refusing a 301/302/303 that would turn a
+   * write into a GET, and dropping secret headers when a hop leaves the origin.
+   * @default { max: 10, followAsGet: false }
+   */
+  readonly redirects?: RedirectOptions;
+  /**
+   * Reject a final answer of 400 or more with an `HttpError` instead of returning it. `false` is
+   * client mode for every call (see {@link forClient}, which gives the same for one fetch):
+   * answers are returned carrying their facts (`factsOf`), for a client that builds its own errors.
    * @default true
    */
   readonly throwHttpErrors?: boolean;
-  /** Buffer bodies up to this size so they can be re-sent. @default 10485760 */
+  /**
+   * Buffer bodies up to this size so they can be re-sent; a larger one is sent once (with its
+   * `Content-Length` when its size is known) and never retried.
+   * @default 10485760
+   */
   readonly maxReplayBytes?: number;
   /** Receives every event (attempts, retries, waits, give-ups); secrets already redacted. */
   readonly onEvent?: EventListener;
@@ -60,6 +81,10 @@ export interface CallOptions {
   readonly deadline?: number;
   /** Per-attempt timeout for this call, in ms. */
   readonly attemptTimeoutMs?: number;
+  /** Body timeout for this call, in ms (see {@link CreateFetchOptions.bodyTimeoutMs}). */
+  readonly bodyTimeoutMs?: number;
+  /** Redirect settings for this call, over those of `createFetch`. */
+  readonly redirects?: RedirectOptions;
 }
 
 /**
@@ -100,7 +125,9 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     middleware = [],
     routes = [],
     attemptTimeoutMs = 30_000,
+    bodyTimeoutMs = 10_000,
     deadlineMs,
+    redirects = {},
     throwHttpErrors = true,
     maxReplayBytes,
     onEvent,
@@ -122,6 +149,12 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     const request = await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes });
     const url = new URL(request.url);
     const route = matchRoute(routes, request.method, url);
+    let secrets: readonly string[] | undefined;
+    // Whatever a layer puts in an event, the credentials this request carries are taken out.
+    const emitRedacted = (event: SurefetchEvent): void => {
+      secrets ??= requestSecrets(request);
+      emit(redactEvent(event, secrets));
+    };
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? new AbortController().signal;
     const ctx: CallContext = Object.freeze({
       request,
@@ -135,15 +168,18 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       idempotent: route?.idempotent ?? (isIdempotentMethod(request.method) || request.headers.has('idempotency-key')),
       route,
       attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
+      bodyTimeoutMs: call.bodyTimeoutMs ?? bodyTimeoutMs,
+      redirects: Object.freeze({ ...defaultRedirectPolicy, ...redirects, ...call.redirects }),
       throwHttpErrors: !clientMode,
       resendGuard: undefined,
       clock,
       random,
-      emit,
+      emit: emitRedacted,
     });
     const response = await chain(ctx);
     if (clientMode) return withFacts(response, factsFor(response, ctx));
-    if (response.ok) return response;
+    // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
+    if (response.status < 400) return response;
     const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
     throw await toHttpError(response, ctx, { attempts: 1, verdict, sent });
   };

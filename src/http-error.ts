@@ -1,7 +1,8 @@
 import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from './errors.js';
-import { maxErrorBodyBytes, readCappedText } from './response-body.js';
-import { redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
+import { redactHeaders, redactText } from './redact.js';
+import { redactUrlWith, requestSecrets } from './request-secrets.js';
 import type { CallContext, SentState, Verdict } from './types.js';
 
 /** What a person should do about an {@link HttpError}: a coarse category of the status. */
@@ -136,8 +137,10 @@ export interface HttpErrorFacts {
 
 /**
  * Builds the {@link HttpError} (an {@link AuthError} for 401/403 that are not waits) for a
- * non-2xx answer: reads the capped body, normalizes it whatever the API's error style, and
- * removes every credential the request carried.
+ * non-2xx answer: reads the capped body (within the call's body timeout and deadline: a body
+ * that stalls is cancelled and the error keeps what arrived, with a `BodyTimeoutError` as its
+ * `cause`), normalizes it whatever the API's error style, and removes every credential the
+ * request carried.
  *
  * @example
  * ```ts
@@ -145,8 +148,8 @@ export interface HttpErrorFacts {
  * ```
  */
 export async function toHttpError(response: Response, ctx: CallContext, facts: HttpErrorFacts): Promise<HttpError> {
-  const { text, truncated } = await readCappedText(response, maxErrorBodyBytes);
-  const secrets = secretsOf(ctx.request.headers);
+  const { text, truncated, timedOut } = await readCappedText(response, maxErrorBodyBytes, bodyReadLimit(ctx));
+  const secrets = requestSecrets(ctx.request);
   const body = redactText(text, secrets);
   const normalized = parseErrorBody({
     status: response.status,
@@ -166,11 +169,12 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
     bodyTruncated: truncated,
     operation: ctx.operation,
     method: ctx.request.method,
-    url: redactUrl(ctx.request.url),
+    url: redactUrlWith(ctx.request.url, secrets),
     clientRequestId: ctx.clientRequestId,
-    headers: redactHeaders(response.headers),
+    headers: redactHeaders(response.headers, [], secrets),
     ...(facts.retryAt === undefined ? {} : { retryAt: facts.retryAt }),
   };
   const isAuth = (response.status === 401 || response.status === 403) && facts.verdict !== 'wait';
-  return isAuth ? new AuthError(init) : new HttpError(init);
+  const options = timedOut === undefined ? undefined : { cause: timedOut };
+  return isAuth ? new AuthError(init, options) : new HttpError(init, options);
 }

@@ -8,7 +8,7 @@ export type IdempotencyErrorCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   /** An earlier run of the scope ended in a terminal failure; `store.delete(scope)` to try again. */
   | 'PREVIOUSLY_FAILED'
-  /** An earlier run succeeded but its response was too large to store for replay. */
+  /** An earlier run succeeded but its response was not stored for replay (too large, or its body stalled). */
   | 'REPLAY_UNAVAILABLE'
   /** Another worker took the claim over (this call outlived its lease); nothing more was sent. */
   | 'LEASE_LOST'

@@ -6,22 +6,16 @@ import { eventBase } from './events.js';
 import { IdempotencyError } from './idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
 import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
+import { bodyReadLimit } from './response-body.js';
 import { memoryStore } from './store/memory-store.js';
 import type { RequestRecord } from './store/record.js';
 import type { RequestStore } from './store/request-store.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision, ResendGuard, SentState } from './types.js';
+import { createCheckRunner, type CallHandle } from './idempotency/check-runner.js';
 import type { ExistenceCheck } from './idempotency/existence-check-contract.js';
-import { acquireIdentity, type IdentityLease } from './idempotency/identity-lease.js';
-import { lookupThrough } from './idempotency/lookup-through.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './idempotency/existence-check-contract.js';
 
-/** What the existence check of one call needs besides its context: the chain below, its identity hold, its first send. */
-interface CallHandle {
-  readonly next: Next;
-  readonly lease: IdentityLease | undefined;
-  readonly firstSentAt: () => number | undefined;
-}
 
 /** Options of {@link idempotency}. */
 export interface IdempotencyOptions {
@@ -90,19 +84,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   } = options;
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
 
-  const decide = async (ctx: CallContext, previous: AttemptOutcome, record: RequestRecord | undefined, call: CallHandle): Promise<ResendDecision> => {
-    if (keyHeader !== undefined) return { action: 'resend' };
-    if (existenceCheck !== undefined) {
-      const exclusive = (await call.lease?.exclusive()) ?? false;
-      return existenceCheck(ctx, previous, record, { lookup: lookupThrough(call.next, ctx), exclusive, firstSentAt: call.firstSentAt() });
-    }
-    throw new AmbiguousOutcomeError({
-      clientRequestId: ctx.clientRequestId,
-      attempts: previous.attempt,
-      operation: ctx.operation,
-      reason: 'an earlier run may have sent it and no idempotency key or existence check is configured',
-    });
-  };
+  const { decide, holdIdentity, claimResult } = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
   const leaseFor = (ctx: CallContext): number => ctx.clock.now() + leaseMs;
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
@@ -132,7 +114,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
       if (existing.state === 'succeeded') {
-        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was too large to store');
+        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was not stored (too large, or its body stalled)');
         ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
         return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
@@ -163,15 +145,6 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
       current = await store.get(held.scope);
     }
-  }
-
-  /** Holds the call's identifying keys in the store (see `ExistenceCheck.identity`) before its first send. */
-  async function holdIdentity(ctx: CallContext, clientRequestId: string): Promise<IdentityLease | undefined> {
-    const identity = existenceCheck?.identity;
-    const keys = identity?.of(ctx.request);
-    if (identity === undefined || keys === undefined) return undefined;
-    const holdMs = identity.holdMs;
-    return acquireIdentity(`${new URL(ctx.request.url).host} ${keys}`, { store, clock: ctx.clock, clientRequestId, leaseMs, holdMs });
   }
 
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
@@ -216,8 +189,11 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       throw error;
     }
     if (response.ok) {
-      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes).catch(() => undefined);
-      await settle({ state: 'succeeded', lastSent: 'delivered', ...(snapshot === undefined ? {} : { response: snapshot }) });
+      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx)).catch(() => undefined);
+      await Promise.all([
+        settle({ state: 'succeeded', lastSent: 'delivered', ...(snapshot === undefined ? {} : { response: snapshot }) }),
+        claimResult(down, claimed.clientRequestId, snapshot),
+      ]);
       return response;
     }
     const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());

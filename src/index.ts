@@ -8,6 +8,10 @@ export * from './types.js';
 export * from './clock.js';
 export * from './events.js';
 export * from './errors.js';
+export { BodyTimeoutError } from './body-timeout-error.js';
+export { InvalidRequestError } from './invalid-request-error.js';
+export { RedirectError, type RedirectErrorCode, type RedirectErrorInit } from './redirect-error.js';
+export type { RedirectOptions, RedirectPolicy } from './redirect.js';
 export { AuthError, HttpError, toHttpError, type HttpErrorFacts, type HttpErrorInit, type HttpErrorKind } from './http-error.js';
 export * from './create-fetch.js';
 export { forClient } from './clients/for-client.js';
@@ -23,7 +27,8 @@ export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSour
 export { backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { parseRateLimitState, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions } from './rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './error-body.js';
-export { REDACTED, isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+export { REDACTED, isSecretHeaderName, isSecretParamName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
+export { requestSecrets } from './request-secrets.js';
 export { idempotency, type IdempotencyOptions, type ExistenceCheck, type ExistenceCheckTools } from './idempotency.js';
 export { lookupExistence, type LookupOptions, type OriginalCall } from './idempotency/lookup-existence.js';
 export { compareSent, comparators, type CompareOptions, type Comparison, type FieldComparator } from './idempotency/compare.js';
@@ -38,5 +43,6 @@ export { isRequestRecord, type RequestRecord, type RecordState, type StoredRespo
 export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, type StoreUnavailableInit } from './store/store-unavailable-error.js';
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './idempotency-error.js';
 export { snapshotResponse, replayResponse } from './response-snapshot.js';
+export { bodyReadLimit, type BodyReadLimit } from './response-body.js';
 export { otelAttributes, type OtelAttributes } from './otel-attributes.js';
 export { queueDecisionOf, type QueueDecision } from './queues/queue-decision.js';

@@ -27,7 +27,8 @@ export interface RecordWriterOptions {
 /**
  * Starts writing a claimed record: every write is a compare-and-set on the last version, writes
  * never overlap, and a heartbeat renews the lease every `leaseMs / 3` of real time (through
- * `clock.timeoutSignal`, so a manual clock does not spin it) until `stop()`. A live worker thus
+ * `clock.timeoutSignal`, so a manual clock does not spin it) until `stop()`, which also
+ * releases the pending beat's timer. A live worker thus
  * never loses its claim to one that presumes it dead, however long its call takes; only a
  * worker that stopped beating (crashed, frozen, cut off from the store) can be taken over.
  *
@@ -78,7 +79,7 @@ export function createRecordWriter(claimed: RequestRecord, options: RecordWriter
 export function realDelay(clock: Clock, ms: number, stop: AbortSignal): Promise<boolean> {
   if (stop.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = clock.timeoutSignal(ms);
+    const timer = clock.timeoutSignal(ms, stop);
     const done = (): void => {
       timer.removeEventListener('abort', done);
       stop.removeEventListener('abort', done);

@@ -1,10 +1,12 @@
+import { toInvalidRequestError } from './invalid-request-error.js';
 import type { RequestSpec } from './types.js';
 
 /** Options for {@link buildRequestSpec}. */
 export interface RequestSpecOptions {
   /**
    * Bodies up to this size are buffered once so every attempt can send them again; a larger
-   * streamed body is sent once and never retried.
+   * body is streamed once and never retried, with its `Content-Length` when its size is known
+   * (a string, bytes, a `Blob`, `URLSearchParams`).
    * @default 10485760 (10 MiB)
    */
   readonly maxReplayBytes?: number;
@@ -28,7 +30,8 @@ const passThroughKeys = [
  * Normalizes `fetch` arguments into a {@link RequestSpec}. A body given as a string, bytes,
  * `Blob`, `FormData` or `URLSearchParams`, or inside a `Request`, is buffered (it is already in
  * memory, or was tee'd by the caller) up to `maxReplayBytes`; a `ReadableStream` or async
- * iterable given as `init.body` is a one-shot stream and is never buffered.
+ * iterable given as `init.body` is a one-shot stream and is never buffered. Arguments that make
+ * no valid request reject with an `InvalidRequestError` free of the credentials they carried.
  *
  * @example
  * ```ts
@@ -42,7 +45,12 @@ export async function buildRequestSpec(
   { maxReplayBytes = 10 * 1024 * 1024 }: RequestSpecOptions = {},
 ): Promise<RequestSpec> {
   const oneShot = isStreamBody(init?.body);
-  const request = new Request(input, oneShot ? { ...init, duplex: 'half' } as RequestInit : stripSignal(init));
+  let request: Request;
+  try {
+    request = new Request(input, oneShot ? { ...init, duplex: 'half' } as RequestInit : stripSignal(init));
+  } catch (error) {
+    throw toInvalidRequestError(error, input, init);
+  }
   const passThrough: Record<string, unknown> = {};
   for (const key of passThroughKeys) {
     const value = (init as Record<string, unknown> | undefined)?.[key];
@@ -52,7 +60,20 @@ export async function buildRequestSpec(
   if (request.body === null) return { ...base, body: null, replayable: true };
   if (oneShot) return { ...base, body: request.body, replayable: false };
   const buffered = await bufferUpTo(request.body, maxReplayBytes);
+  // Too large to keep, so streamed once: without its length it would go out chunked, which
+  // some servers (S3) refuse.
+  const length = buffered.complete ? undefined : knownLength(init?.body);
+  if (length !== undefined && !base.headers.has('content-length')) base.headers.set('content-length', String(length));
   return { ...base, body: buffered.body, replayable: buffered.complete };
+}
+
+// The byte length of a body fetch would send with a Content-Length; `undefined` when unknown.
+function knownLength(body: unknown): number | undefined {
+  if (typeof body === 'string') return Buffer.byteLength(body, 'utf8');
+  if (body instanceof URLSearchParams) return Buffer.byteLength(body.toString(), 'utf8');
+  if (body instanceof Blob) return body.size;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
+  return undefined;
 }
 
 function stripSignal(init: RequestInit | undefined): RequestInit | undefined {

@@ -1,40 +1,158 @@
-/** Reading and discarding response bodies without holding more of them than needed. */
+/** Reading and discarding response bodies without holding more of them, or longer, than needed. */
+import { BodyTimeoutError } from './body-timeout-error.js';
+import type { Clock } from './clock.js';
+import type { CallContext } from './types.js';
 
 /** The largest error body kept on an {@link HttpError}, in bytes. */
 export const maxErrorBodyBytes = 64 * 1024;
 
+/** How long a body read by the library may take, and what else stops it. */
+export interface BodyReadLimit {
+  /** Stops the read with its reason (the caller's signal). */
+  readonly signal: AbortSignal;
+  /** Longest time the read may take, in ms; `undefined` for no bound. */
+  readonly timeoutMs: number | undefined;
+  /** Where the timeout comes from. */
+  readonly clock: Clock;
+  /** For the error's message. */
+  readonly operation: string;
+}
+
 /**
- * Reads at most `maxBytes` of a response body as text and cancels the rest, so a huge error
- * page never fills memory and the connection is released.
+ * The limit of a body read within a call: the body timeout, shortened to what is left until
+ * the call's deadline, and the caller's signal.
  *
  * @example
  * ```ts
- * const { text, truncated } = await readCappedText(response, 1024);
+ * const { text } = await readCappedText(response, 1024, bodyReadLimit(ctx));
  * ```
  */
-export async function readCappedText(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+export function bodyReadLimit(ctx: CallContext): BodyReadLimit {
+  const untilDeadline = ctx.deadline === undefined ? undefined : Math.max(0, ctx.deadline - ctx.clock.now());
+  const bounds = [ctx.bodyTimeoutMs, untilDeadline].filter((value): value is number => value !== undefined);
+  const timeoutMs = bounds.length === 0 ? undefined : Math.min(...bounds);
+  return { signal: ctx.signal, timeoutMs, clock: ctx.clock, operation: ctx.operation };
+}
+
+/**
+ * Reads a body chunk by chunk into `take` until it ends or `take` returns `false`, within
+ * `limit`. A read that is stopped (by `take`, the timeout or the signal) cancels the body, which
+ * releases its connection; the cancel is not awaited, because cancelling one branch of a
+ * cloned body settles only once the other branch is done too. Rejects with a
+ * {@link BodyTimeoutError} when the time is up, with the signal's reason when it aborts, and
+ * with the stream's error when the body breaks off.
+ *
+ * @example
+ * ```ts
+ * await readChunks(response.body, bodyReadLimit(ctx), (chunk) => (chunks.push(chunk), true));
+ * ```
+ */
+export async function readChunks(
+  body: ReadableStream<Uint8Array>,
+  limit: BodyReadLimit | undefined,
+  take: (chunk: Uint8Array) => boolean,
+): Promise<void> {
+  const reader = body.getReader();
+  const finished = new AbortController();
+  const timeout = limit?.timeoutMs === undefined ? undefined : limit.clock.timeoutSignal(limit.timeoutMs, finished.signal);
+  let stop: AbortSignal | undefined = limit?.signal;
+  if (limit !== undefined && timeout !== undefined) stop = AbortSignal.any([limit.signal, timeout]);
+  let onStop: (() => void) | undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    onStop = () => reject(stop?.reason);
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
+  });
+  stopped.catch(() => undefined);
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), stopped]);
+      if (done) return;
+      if (!take(value)) {
+        reader.cancel().catch(() => undefined);
+        return;
+      }
+    }
+  } catch (error) {
+    reader.cancel().catch(() => undefined);
+    if (limit?.signal.aborted) throw limit.signal.reason;
+    if (timeout?.aborted && limit?.timeoutMs !== undefined) {
+      throw new BodyTimeoutError({ timeoutMs: limit.timeoutMs, operation: limit.operation }, { cause: error });
+    }
+    throw error;
+  } finally {
+    if (onStop !== undefined) stop?.removeEventListener('abort', onStop);
+    finished.abort();
+  }
+}
+
+/** What {@link readCappedText} read. */
+export interface CappedText {
+  /** The text that arrived, up to the cap. */
+  readonly text: string;
+  /** Whether the body was cut: at the cap, by the time limit, or because it broke off. */
+  readonly truncated: boolean;
+  /** Set when the time limit cut the body. */
+  readonly timedOut?: BodyTimeoutError;
+}
+
+/**
+ * Reads at most `maxBytes` of a response body as text within `limit`, and cancels the rest, so
+ * a huge or stalled error page never fills memory or holds the call. Rejects only with the
+ * limit signal's reason (the caller's abort); a timeout or a body that breaks off still yields
+ * what arrived.
+ *
+ * @example
+ * ```ts
+ * const { text, truncated } = await readCappedText(response, 1024, bodyReadLimit(ctx));
+ * ```
+ */
+export async function readCappedText(response: Response, maxBytes: number, limit?: BodyReadLimit): Promise<CappedText> {
   if (response.body === null) return { text: '', truncated: false };
-  const reader = response.body.getReader();
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let text = '';
   let size = 0;
+  let capped = false;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return { text: text + decoder.decode(), truncated: false };
+    await readChunks(response.body, limit, (chunk) => {
       const room = maxBytes - size;
-      size += value.byteLength;
-      if (value.byteLength > room) {
-        text += decoder.decode(value.subarray(0, Math.max(0, room)));
-        await reader.cancel().catch(() => undefined);
-        return { text, truncated: true };
-      }
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    // A body that breaks off mid-way still yields what arrived.
-    return { text, truncated: true };
+      size += chunk.byteLength;
+      capped = chunk.byteLength > room;
+      text += decoder.decode(capped ? chunk.subarray(0, Math.max(0, room)) : chunk, { stream: !capped });
+      return !capped;
+    });
+  } catch (error) {
+    if (limit?.signal.aborted) throw error;
+    return { text, truncated: true, ...(error instanceof BodyTimeoutError ? { timedOut: error } : {}) };
   }
+  return { text: capped ? text : text + decoder.decode(), truncated: capped };
+}
+
+/**
+ * Reads a whole body as JSON within `limit` (and at most `maxBytes`), for the answers the
+ * library itself interprets (an existence check's lookup, a 409 to a re-send). Rejects with a
+ * {@link BodyTimeoutError} when it stalls, or when it is not JSON or too large.
+ *
+ * @example
+ * ```ts
+ * const body = await readJson(response, bodyReadLimit(ctx));
+ * ```
+ */
+export async function readJson(
+  response: Response,
+  limit: BodyReadLimit | undefined,
+  maxBytes = 32 * 1024 * 1024,
+): Promise<unknown> {
+  if (response.body === null) throw new SyntaxError('the body is empty');
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  await readChunks(response.body, limit, (chunk) => {
+    size += chunk.byteLength;
+    chunks.push(chunk);
+    return size <= maxBytes;
+  });
+  if (size > maxBytes) throw new RangeError(`the body is larger than ${maxBytes} bytes`);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
 }
 
 /**
@@ -48,4 +166,3 @@ export async function readCappedText(response: Response, maxBytes: number): Prom
 export async function discardBody(response: Response): Promise<void> {
   if (response.body !== null && !response.bodyUsed) await response.body.cancel().catch(() => undefined);
 }
-

@@ -1,4 +1,5 @@
-import { isSecretHeaderName } from './redact.js';
+import { isSecretHeaderName, redactText } from './redact.js';
+import { readChunks, type BodyReadLimit } from './response-body.js';
 import type { StoredResponse } from './store/record.js';
 import type { RequestSpec } from './types.js';
 
@@ -8,24 +9,26 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 const textType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml)|application\/(?:javascript|x-www-form-urlencoded))/i;
 
 /**
- * A storable copy of a response: status, headers without credentials (`set-cookie`, tokens)
- * or framing, and the body as text when it is text, else base64. `undefined` when the body
+ * A storable copy of a response: status, headers without credentials (`set-cookie`, tokens,
+ * a `Link` URL's `api_key=` value) or framing, and the body as text when it is text, else base64. `undefined` when the body
  * is larger than `maxBodyBytes` (nothing is read past it) or is an event stream. Reads
- * `response` (pass a clone).
+ * `response` (pass a clone) within `limit`: a body that stalls rejects with a
+ * `BodyTimeoutError` and is cancelled.
  *
  * @example
  * ```ts
- * const snapshot = await snapshotResponse(response.clone(), 1_048_576);
+ * const snapshot = await snapshotResponse(response.clone(), 1_048_576, bodyReadLimit(ctx));
  * ```
  */
-export async function snapshotResponse(response: Response, maxBodyBytes: number): Promise<StoredResponse | undefined> {
+export async function snapshotResponse(response: Response, maxBodyBytes: number, limit?: BodyReadLimit): Promise<StoredResponse | undefined> {
   // A stream of events may never end: it is not waited for, and cannot be replayed anyway.
   if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return undefined;
-  const bytes = await readUpTo(response, maxBodyBytes);
+  const bytes = await readUpTo(response, maxBodyBytes, limit);
   if (bytes === undefined) return undefined;
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) {
-    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = value;
+    // A credential inside another header (a `Link` with `?api_key=`) must not be stored either.
+    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = redactText(value, []);
   }
   const text = textType.test(response.headers.get('content-type') ?? '') ? utf8(bytes) : undefined;
   return text === undefined
@@ -65,23 +68,16 @@ export async function fingerprintRequest(request: RequestSpec): Promise<string> 
   return `sha256:${Buffer.from(digest).toString('hex')}`;
 }
 
-async function readUpTo(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+async function readUpTo(response: Response, maxBytes: number, limit: BodyReadLimit | undefined): Promise<Uint8Array | undefined> {
   if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      // Not awaited: cancelling one branch of a clone settles only once the other branch is done too.
-      reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  await readChunks(response.body, limit, (chunk) => {
+    size += chunk.byteLength;
+    chunks.push(chunk);
+    return size <= maxBytes;
+  });
+  return size > maxBytes ? undefined : Buffer.concat(chunks);
 }
 
 function utf8(bytes: Uint8Array): string | undefined {

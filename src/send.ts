@@ -1,12 +1,16 @@
 import { AttemptTimeoutError } from './errors.js';
+import { followRedirects } from './redirect.js';
+import { requestSecrets } from './request-secrets.js';
 import { toNetworkError } from './transport-error.js';
-import type { CallContext, FetchFunction, Next } from './types.js';
+import type { CallContext, FetchFunction, Next, RequestSpec } from './types.js';
 
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
  * the per-attempt timeout (and the call's deadline), and turns what the fetch threw into a
  * typed error: the caller's abort reason as is, an {@link AttemptTimeoutError}, or a
- * `NetworkError` whose sent state comes from the cause code.
+ * `NetworkError` whose sent state comes from the cause code. Unless the caller asked for
+ * `redirect: 'manual'`, it follows redirects itself (the wrapped fetch is called with
+ * `redirect: 'manual'`): see {@link followRedirects}.
  *
  * @example
  * ```ts
@@ -17,36 +21,48 @@ export function sendWith(fetchFunction: FetchFunction): Next {
   return async function send(ctx: CallContext): Promise<Response> {
     ctx.signal.throwIfAborted();
     const limitMs = attemptLimitMs(ctx);
-    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs);
+    // Released once the answer is in, so that no timer outlives the attempt.
+    const answered = new AbortController();
+    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs, answered.signal);
     // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
     // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
     const attemptController = new AbortController();
     const onTimeout = (): void => attemptController.abort(timeout?.reason);
     timeout?.addEventListener('abort', onTimeout, { once: true });
     const signal = AbortSignal.any([ctx.signal, attemptController.signal]);
-    const { request } = ctx;
-    const init: RequestInit & { duplex?: 'half' } = {
-      ...request.options,
-      method: request.method,
-      headers: request.headers,
-      signal,
-    };
-    if (request.body !== null) {
-      init.body = request.body as NonNullable<RequestInit['body']>;
-      if (request.body instanceof ReadableStream) init.duplex = 'half';
-    }
+    const follow = ctx.request.options.redirect !== 'manual';
+    const sendOne = (request: RequestSpec): Promise<Response> =>
+      fetchFunction(request.url, initOf(request, signal, follow));
     try {
-      return await fetchFunction(request.url, init);
+      const response = await sendOne(ctx.request);
+      return follow ? await followRedirects(response, ctx, sendOne) : response;
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (attemptController.signal.aborted && limitMs !== undefined) {
         throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
       }
-      throw toNetworkError(error, ctx.attempt) ?? error;
+      throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
       timeout?.removeEventListener('abort', onTimeout);
+      answered.abort();
     }
   };
+}
+
+function initOf(request: RequestSpec, signal: AbortSignal, follow: boolean): RequestInit {
+  const init: RequestInit & { duplex?: 'half' } = {
+    ...request.options,
+    method: request.method,
+    headers: request.headers,
+    signal,
+    // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
+    ...(follow ? { redirect: 'manual' as const } : {}),
+  };
+  if (request.body !== null) {
+    init.body = request.body as NonNullable<RequestInit['body']>;
+    if (request.body instanceof ReadableStream) init.duplex = 'half';
+  }
+  return init;
 }
 
 function attemptLimitMs(ctx: CallContext): number | undefined {

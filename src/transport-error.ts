@@ -1,16 +1,8 @@
 import isNetworkError from 'is-network-error';
 import { NetworkError } from './errors.js';
+import { redactText } from './redact.js';
+import { isPermanentTlsFailure, isTlsHandshakeFailure } from './tls-failure.js';
 import type { SentState } from './types.js';
-
-// Failures that retrying the same request cannot cure (a certificate will not fix itself).
-const permanentCodes = new Set([
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
 
 // Codes raised before a single byte of the request can have reached the server.
 const notSentCodes = new Set([
@@ -25,7 +17,6 @@ const notSentCodes = new Set([
   'EHOSTDOWN',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
-  ...permanentCodes,
 ]);
 
 /**
@@ -54,9 +45,9 @@ export function causeCodeOf(error: unknown): string | undefined {
 }
 
 /**
- * The sent state implied by a transport error code: `not-sent` for refusals, DNS failures and
- * connect timeouts; `ambiguous` for everything else (a reset or a timeout after the request
- * may have been written).
+ * The sent state implied by a transport error code: `not-sent` for refusals, DNS failures,
+ * connect timeouts and TLS handshake failures of any code (see `isTlsHandshakeFailure`);
+ * `ambiguous` for everything else (a reset or a timeout after the request may have been written).
  *
  * @example
  * ```ts
@@ -64,11 +55,12 @@ export function causeCodeOf(error: unknown): string | undefined {
  * ```
  */
 export function sentStateOfCode(code: string | undefined): SentState {
-  return code !== undefined && notSentCodes.has(code) ? 'not-sent' : 'ambiguous';
+  return code !== undefined && (notSentCodes.has(code) || isTlsHandshakeFailure(code)) ? 'not-sent' : 'ambiguous';
 }
 
 /**
- * Whether a transport error code means retrying cannot help (TLS certificate problems).
+ * Whether a transport error code means retrying cannot help: a TLS handshake that failed on the
+ * certificate or on a configuration mismatch (see `isPermanentTlsFailure`).
  *
  * @example
  * ```ts
@@ -76,26 +68,33 @@ export function sentStateOfCode(code: string | undefined): SentState {
  * ```
  */
 export function isPermanentTransportCode(code: string | undefined): boolean {
-  return code !== undefined && permanentCodes.has(code);
+  return isPermanentTlsFailure(code);
 }
 
 /**
  * Turns what a fetch implementation threw into a {@link NetworkError}, or returns `undefined`
- * when it is not a transport failure (a programming error, an invalid URL).
+ * when it is not a transport failure (a programming error, an invalid URL). `secrets` (the
+ * request's credentials) are removed from the message, which quotes the error when it has no code.
  *
  * @example
  * ```ts
  * try { await fetch(url); } catch (error) { const network = toNetworkError(error); }
  * ```
  */
-export function toNetworkError(error: unknown, attempts = 1): NetworkError | undefined {
+export function toNetworkError(
+  error: unknown,
+  attempts = 1,
+  secrets: readonly string[] = [],
+): NetworkError | undefined {
   if (error instanceof NetworkError) return error;
   const code = causeCodeOf(error);
-  const looksNetwork = isNetworkError(error) || (error instanceof Error && code !== undefined && /^(E[A-Z]+|UND_ERR_|ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED)/.test(code));
+  const looksNetwork =
+    isNetworkError(error) ||
+    (error instanceof Error && code !== undefined && (/^(E[A-Z]+|UND_ERR_)/.test(code) || isTlsHandshakeFailure(code)));
   if (!looksNetwork) return undefined;
   const detail = code ?? (error instanceof Error ? error.message : 'unknown');
   return new NetworkError(
-    { sent: sentStateOfCode(code), causeCode: code, message: `network failure (${detail})`, attempts },
+    { sent: sentStateOfCode(code), causeCode: code, message: `network failure (${redactText(detail, secrets)})`, attempts },
     { cause: error },
   );
 }

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { SurefetchEvent } from './events.js';
 import type { HttpError } from './http-error.js';
+import type { RedirectPolicy } from './redirect.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
@@ -17,7 +18,7 @@ import type { HttpError } from './http-error.js';
 // The init is `any` on purpose: undici's own fetch types its init with undici's classes, which
 // differ from the global ones (a newer undici than Node's bundled types), and must be accepted.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type FetchFunction = (input: string, init?: any) => Promise<Response>;
+export type FetchFunction = (input: string | URL, init?: any) => Promise<Response>;
 
 /**
  * The outcome class of one attempt.
@@ -145,6 +146,13 @@ export interface CallContext {
   readonly route: RouteRule | undefined;
   /** Per-attempt timeout for the send, in ms; `undefined` for none. Written by `createFetch`. */
   readonly attemptTimeoutMs: number | undefined;
+  /**
+   * Longest time the library spends reading one response body (an error body, a replay copy),
+   * in ms, further bounded by `deadline`; `undefined` for none. Written by `createFetch`.
+   */
+  readonly bodyTimeoutMs: number | undefined;
+  /** How redirects are followed within an attempt. Written by `createFetch`. */
+  readonly redirects: RedirectPolicy;
   /** Whether a final non-2xx answer rejects with an {@link HttpError} (else it is returned). */
   readonly throwHttpErrors: boolean;
   /** Guard consulted before a non-idempotent re-send after an ambiguous attempt. */

@@ -107,7 +107,7 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
     } finally {
       await store.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!backend.url)('sends once per scope when 4 processes start the same 3 scopes at the same moment', async () => {
     api.faults.setMix({ routes: ['POST /v1/orders/create'], rates: { delay: 1 }, delayMs: 150 });

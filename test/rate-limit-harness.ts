@@ -4,6 +4,7 @@
  */
 import { systemClock, type Clock } from '../src/clock.js';
 import type { SurefetchEvent } from '../src/events.js';
+import { defaultRedirectPolicy } from '../src/redirect.js';
 import type { CallContext, Middleware, Next } from '../src/types.js';
 
 /** Options of {@link contextFor}. */
@@ -31,6 +32,8 @@ export function contextFor(url: string, options: ContextOptions = {}): CallConte
     idempotent: method === 'GET',
     route: undefined,
     attemptTimeoutMs: undefined,
+    bodyTimeoutMs: undefined,
+    redirects: defaultRedirectPolicy,
     throwHttpErrors: true,
     resendGuard: undefined,
     clock: options.clock ?? systemClock,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from '../src/redact.js';
+import { requestSecrets } from '../src/request-secrets.js';
 
 // A 96-character key, the length the fulfillment API's keys have.
 const apiKey = `fk_${'a1B2c3D4'.repeat(11)}zyxwv`;
@@ -78,7 +79,15 @@ describe('redactUrl', () => {
     ['not a url at all', 'not a url at all'],
     ['https://api.example.com/?%ZZ=1&token', 'https://api.example.com/?%ZZ=1&token'],
   ];
-  it.each(cases)('redacts %s', (url, expected) => {
+  it.each([
+    ...cases,
+    ['https://api.example.com/?page=2;api_key=abc;q=1', 'https://api.example.com/?page=2;api_key=[redacted];q=1'],
+    [
+      'https://a.test/?hapikey=1&app_key=2&application_key=3&subscription-key=4&x-api-key=5&jwt=6&pw=7&appid=8&passphrase=9&authorization=10',
+      'https://a.test/?hapikey=[redacted]&app_key=[redacted]&application_key=[redacted]&subscription-key=[redacted]&x-api-key=[redacted]&jwt=[redacted]&pw=[redacted]&appid=[redacted]&passphrase=[redacted]&authorization=[redacted]',
+    ],
+    ['https://a.test/?sort_key=name&public_key=pk&page=2', 'https://a.test/?sort_key=name&public_key=pk&page=2'],
+  ])('redacts %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });
 
@@ -98,12 +107,16 @@ describe('redactText', () => {
     ['every occurrence of a secret', 'abcdefgh1 then abcdefgh1', ['abcdefgh1'], '[redacted] then [redacted]'],
     ['a URL-encoded secret', 'url?k=a%2Fb%2Bcdefgh', ['a/b+cdefgh'], 'url?k=[redacted]'],
     ['overlapping secrets as one marker', 'xx0123456789yy', ['01234567', '23456789'], 'xx[redacted]yy'],
-    ['no secret shorter than 8 characters', 'code 1234567 stays', ['1234567'], 'code 1234567 stays'],
+    ['a secret shorter than 8 characters where it is a whole word', 'bad key k3y. (k3y)', ['k3y'], 'bad key [redacted]. ([redacted])'],
+    ['no short secret inside a longer word', 'HTTP 401 k3yboard', ['1', 'k3y'], 'HTTP 401 k3yboard'],
+    ['a short secret that starts with punctuation', 'x=-ab-y', ['-ab-'], 'x=[redacted]y'],
     ['a Bearer token', 'sent Authorization: Bearer eyJhbGciOi.J9x_y', [], 'sent Authorization: Bearer [redacted]'],
     ['an Api-Key credential', 'header Api-Key k_9f8e7d6c5b', [], 'header Api-Key [redacted]'],
     ['a Token credential', 'Token 0123456789abcdef.', [], 'Token [redacted].'],
     ['a Basic credential', 'Basic dXNlcjpwYXNzd29yZA==', [], 'Basic [redacted]'],
     ['query-style credentials', 'GET /x?api_key=abc123&page=2', [], 'GET /x?api_key=[redacted]&page=2'],
+    ['query-style credentials under other key names', '/x?hapikey=h1&app_key=a1;subscription-key=s1', [], '/x?hapikey=[redacted]&app_key=[redacted];subscription-key=[redacted]'],
+    ['a query credential inside a Link header', '<https://a.test/x?api_key=abc123>; rel="next"', [], '<https://a.test/x?api_key=[redacted]>; rel="next"'],
     ['JSON-style credentials', '{"password": "hunter2", "user": "bo"}', [], '{"password": "[redacted]", "user": "bo"}'],
     ['nothing in plain prose', 'Token expired, Bearer realm required', [], 'Token expired, Bearer realm required'],
   ];
@@ -120,6 +133,18 @@ describe('redactText', () => {
         for (const value of secrets) expect(out).not.toContain(value);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('never leaves a given short secret standing as a word of its own', () => {
+    const secret = fc.stringMatching(/^[A-Za-z0-9]{1,7}$/).filter((value) => !'[redacted]'.includes(value));
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z ,.:]{0,12}$/), { maxLength: 6 }), secret, (pieces, value) => {
+        const text = pieces.map((piece) => ` ${piece} ${value} `).join('');
+        const words = redactText(text, [value]).split(/[^A-Za-z0-9]+/);
+        expect(words).not.toContain(value);
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -149,5 +174,33 @@ describe('secretsOf', () => {
   it('feeds redactText so that an error body loses the request key', () => {
     const headers = new Headers({ authorization: `Bearer ${apiKey}` });
     expect(redactText(`rejected key ${apiKey}`, secretsOf(headers))).toBe('rejected key [redacted]');
+  });
+});
+
+describe('requestSecrets', () => {
+  it('learns header values, secret query and fragment values, URL credentials and secret body fields', () => {
+    const secrets = requestSecrets({
+      url: 'https://bot:pw-1@api.test/x?key=AIza%2F1&page=2#access_token=frag-1',
+      headers: new Headers({ 'x-api-key': 'k3y', 'content-type': 'application/x-www-form-urlencoded' }),
+      body: new TextEncoder().encode('client_id=app&client_secret=cs-1&key=SKU-1'),
+    });
+    expect(secrets).toEqual(expect.arrayContaining(['k3y', 'AIza%2F1', 'AIza/1', 'frag-1', 'bot', 'pw-1', 'cs-1']));
+    for (const value of ['2', 'app', 'SKU-1']) expect(secrets).not.toContain(value);
+  });
+
+  it('learns nested secret fields of a JSON body and nothing else of it', () => {
+    const body = new TextEncoder().encode(JSON.stringify({ sku: 'SKU-1', auth: { refresh_token: 'rt-1', user: 'ada' }, list: [{ apiKey: 'ak-1' }] }));
+    const secrets = requestSecrets({ url: 'https://api.test/x', headers: new Headers({ 'content-type': 'application/json' }), body });
+    expect(secrets.sort()).toEqual(['ak-1', 'rt-1']);
+  });
+});
+
+describe('redactHeaders with request secrets', () => {
+  it('removes echoed secrets and query credentials from ordinary header values', () => {
+    const headers = new Headers({ link: '<https://a.test/x?page=2&api_key=abc12345>; rel="next"', 'x-debug': 'key k3y refused' });
+    expect(redactHeaders(headers, [], ['k3y'])).toEqual({
+      link: '<https://a.test/x?page=2&api_key=[redacted]>; rel="next"',
+      'x-debug': 'key [redacted] refused',
+    });
   });
 });

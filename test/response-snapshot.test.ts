@@ -20,6 +20,12 @@ describe('snapshotResponse', () => {
     });
   });
 
+  it('stores a Link header without the credential in its URL', async () => {
+    const response = new Response('{}', { headers: { 'content-type': 'application/json', link: '<https://api.test/x?page=2&api_key=k-12345678>; rel="next"' } });
+    const stored = await snapshotResponse(response, 1024);
+    expect(stored?.headers.link).toBe('<https://api.test/x?page=2&api_key=[redacted]>; rel="next"');
+  });
+
   it.each([
     ['binary content', 'application/pdf', new Uint8Array([0x25, 0x50, 0xff, 0x00])],
     ['text that is not UTF-8', 'text/plain', new Uint8Array([0xc3, 0x28])],

@@ -21,6 +21,15 @@ export interface ExistenceCheckTools {
   readonly exclusive: boolean;
   /** When the call was first sent (epoch ms, the call's clock), when known. */
   readonly firstSentAt: number | undefined;
+  /**
+   * Claims a found resource (by its id) as this call's result in the request store: `true`
+   * when it is this call's (now or already), `false` when another call took it. A match by
+   * fingerprint must be claimed before it is returned, so that two identical creates never
+   * both take the same resource. Rejects when the store cannot say.
+   */
+  readonly claim: (resourceId: string) => Promise<boolean>;
+  /** Whether another call already claimed a found resource (reads only). Rejects when the store cannot say. */
+  readonly takenByOther: (resourceId: string) => Promise<boolean>;
 }
 
 /**
@@ -47,6 +56,12 @@ export interface ExistenceCheck {
    * the scope's fingerprint is taken, with the scope's stable client request id.
    */
   readonly prepare?: (request: RequestSpec, clientRequestId: string) => RequestSpec;
+  /**
+   * The id of the resource a successful create answered with (from its JSON body), so that
+   * the idempotency layer claims it for the call (see {@link ExistenceCheckTools.claim}) and
+   * no other call's check takes it for its own.
+   */
+  readonly resourceOf?: (body: unknown, request: RequestSpec) => string | undefined;
   /**
    * The create's identifying keys (for orders: API, campaign and recipient) and how long after
    * a call ends its resource may still turn up in another call's window (the check's clock

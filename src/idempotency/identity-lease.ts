@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { realDelay } from '../record-writer.js';
+import { sha256 } from './resource-claims.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 
@@ -97,9 +98,4 @@ function fresh(scope: string, clientRequestId: string, leaseUntil: number, now: 
     scope, clientRequestId, state: 'pending', operation: 'identity hold', fingerprint: 'identity',
     attempts: 0, owner: 'identity', leaseUntil, version: 1, createdAt: now, updatedAt: now,
   };
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

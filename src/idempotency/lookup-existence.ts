@@ -87,7 +87,9 @@ export interface LookupOptions {
  * keys, was created inside its window and equals what it sent (tolerantly: see `compareSent`).
  * Such a match ends the reads at once when it cannot be anyone else's (a reference, a unique
  * key, or a call that held its identity exclusively in the store); otherwise it must still be
- * the only one at the last read. Two matches, a near match, an unreadable answer or a failed
+ * the only one at the last read. A match by fields is claimed in the request store before it
+ * is returned: one that another call already took (as its answer or its recovery) is not this
+ * call's, so two identical creates are never both given the same resource. Two matches, a near match, an unreadable answer or a failed
  * lookup reject with an {@link ExistenceCheckError} carrying the request id: nothing is re-sent.
  *
  * @example
@@ -146,20 +148,38 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     // someone else's (ours not yet listed), so it counts only if it is still alone at the end.
     const seen = new Map<string, unknown>();
     const near = new Map<string, readonly string[]>();
+    // Matches another call of this store already took as its own: never this call's.
+    const taken = new Set<string>();
+    const storeSays = <T>(question: Promise<T>): Promise<T> =>
+      question.catch((error: unknown) => {
+        throw failure(ctx, 'the request store cannot say whose the match is', error);
+      });
+    const claimed = async (match: unknown): Promise<boolean> => {
+      const key = identify(match);
+      if (await storeSays(tools.claim(key))) return true;
+      taken.add(key);
+      seen.delete(key);
+      return false;
+    };
     for (const delayMs of settleDelaysMs) {
       if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
       const found = await readOnce(ctx, tools, headers, original);
       if (found.mine !== undefined) return recovered(found.mine);
-      for (const [key, match] of found.matches) seen.set(key, match);
+      for (const [key, match] of found.matches) {
+        if (taken.has(key) || seen.has(key)) continue;
+        if (await storeSays(tools.takenByOther(key))) taken.add(key);
+        else seen.set(key, match);
+      }
       for (const [key, differences] of found.near) near.set(key, differences);
       if (seen.size > 1) throw failure(ctx, `${seen.size} resources match; refusing to guess which is this call's`);
       const [match] = seen.values();
-      if (match !== undefined && near.size === 0 && final) return recovered(match);
+      if (match !== undefined && near.size === 0 && final && (await claimed(match))) return recovered(match);
     }
     if (near.size > 0) throw failure(ctx, nearMatchReason(near, seen.size), undefined, [...near].map(([id, differences]) => ({ id, differences })));
     const [match] = seen.values();
-    return match === undefined ? { action: 'resend', absent: true } : recovered(match);
+    if (match !== undefined && (await claimed(match))) return recovered(match);
+    return { action: 'resend', absent: true };
   };
 
   function recovered(candidate: unknown): ResendDecision {

@@ -1,3 +1,6 @@
+import { RetryLaterError } from '../errors.js';
+import { BodyTimeoutError } from '../body-timeout-error.js';
+import { bodyReadLimit, readJson as readJsonWithin } from '../response-body.js';
 import type { CallContext } from '../types.js';
 import type { Paging } from './paging.js';
 
@@ -64,33 +67,22 @@ async function sendOnce(ctx: CallContext, send: (url: URL) => Promise<Response>,
     return await send(url);
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    // "Come back at T" is an answer, not garbage: the call hands it on (a queue re-runs the job at
+    // T, and the re-run looks again before sending anything).
+    if (error instanceof RetryLaterError) throw error;
     throw new UnreadableLookup('the lookup failed', { cause: error });
   }
 }
 
 /**
- * The body as JSON, read within the attempt timeout (a body that stalls after the headers
- * must not hold the call), and abandoned on the caller's abort.
+ * The body as JSON, read within the body timeout and the call's deadline (a body that stalls
+ * after the headers must not hold the call), and abandoned on the caller's abort.
  */
 async function readJson(ctx: CallContext, response: Response): Promise<unknown> {
-  const limit = ctx.attemptTimeoutMs === undefined ? undefined : ctx.clock.timeoutSignal(ctx.attemptTimeoutMs);
-  const signals = limit === undefined ? [ctx.signal] : [ctx.signal, limit];
-  const stop = AbortSignal.any(signals);
-  let onStop: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    onStop = () => reject(stop.reason);
-    if (stop.aborted) onStop();
-    else stop.addEventListener('abort', onStop, { once: true });
-  });
-  stopped.catch(() => undefined);
   try {
-    const text = await Promise.race([response.text(), stopped]);
-    return JSON.parse(text) as unknown;
+    return await readJsonWithin(response, bodyReadLimit(ctx));
   } catch (error) {
-    await response.body?.cancel().catch(() => undefined);
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    throw new UnreadableLookup(limit?.aborted === true ? 'the lookup answer stalled' : 'the lookup answer is not JSON', { cause: error });
-  } finally {
-    if (onStop !== undefined) stop.removeEventListener('abort', onStop);
+    throw new UnreadableLookup(error instanceof BodyTimeoutError ? 'the lookup answer stalled' : 'the lookup answer is not JSON', { cause: error });
   }
 }

@@ -36,6 +36,13 @@ export interface PageNumberPagingOptions {
   readonly pageSize?: number;
   /** Number of the first page. @default 1 */
   readonly firstPage?: number;
+  /**
+   * The most items the API serves on one page whatever is asked (its documented cap). When
+   * known, a page shorter than the smaller of this and the size asked is the last, without a
+   * confirming read of the next page.
+   * @default unknown
+   */
+  readonly maxServed?: number;
 }
 
 /**
@@ -88,7 +95,7 @@ export function linkPaging(): Paging {
  * ```
  */
 export function pageNumberPaging(options: PageNumberPagingOptions = {}): Paging {
-  const { pageParam = 'page', sizeParam = 'pageSize', pageSize = 100, firstPage = 1 } = options;
+  const { pageParam = 'page', sizeParam = 'pageSize', pageSize = 100, firstPage = 1, maxServed } = options;
   return (page) => {
     const link = page.headers.get('link');
     if (link !== null) return nextLink(link, page.url);
@@ -100,6 +107,7 @@ export function pageNumberPaging(options: PageNumberPagingOptions = {}): Paging 
     if (Number.isSafeInteger(total) && total >= 0) return readSoFar < total ? next : undefined;
     const asked = Number(page.url.searchParams.get(sizeParam) ?? pageSize);
     if (page.items >= asked) return next;
+    if (maxServed !== undefined) return page.items >= Math.min(asked, maxServed) ? next : undefined;
     const before = page.earlierItems[page.earlierItems.length - 1];
     return before === undefined || page.items >= before ? next : undefined;
   };

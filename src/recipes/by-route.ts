@@ -37,5 +37,6 @@ export function byRoute(...recipes: readonly ExistenceRecipe[]): ExistenceCheck 
   return Object.assign(check, {
     prepare: (request: RequestSpec, clientRequestId: string): RequestSpec => recipeOf(request)?.check.prepare?.(request, clientRequestId) ?? request,
     identity: { of: (request: RequestSpec): string | undefined => recipeOf(request)?.check.identity?.of(request), holdMs },
+    resourceOf: (body: unknown, request: RequestSpec): string | undefined => recipeOf(request)?.check.resourceOf?.(body, request),
   });
 }

@@ -46,6 +46,12 @@ export interface FulfillmentRecipeOptions extends RecipeOptions {
   readonly soleWriter?: boolean;
   /** Page size asked of the list endpoint (the API may serve fewer; paging follows what it serves). @default 100 */
   readonly pageSize?: number;
+  /**
+   * The most orders the API serves per page, if you know it: a shorter page then ends the list
+   * without a confirming read of the next page. See `PageNumberPagingOptions.maxServed`.
+   * @default unknown (a short first page is confirmed by reading the next)
+   */
+  readonly maxPageSize?: number;
 }
 
 const sentReference = ({ body }: OriginalCall): string | undefined => text(asObject(body).externalRef) || undefined;
@@ -67,7 +73,7 @@ function fulfillmentListRecipe(
     lookupUrl: ({ url, body }) =>
       new URL(`list?${new URLSearchParams({ ...keys.filters(asObject(body)), page: '1', pageSize: String(pageSize) }).toString()}`, url),
     candidates: (body) => (Array.isArray(body) ? body : undefined),
-    paging: pageNumberPaging({ pageSize }),
+    paging: pageNumberPaging({ pageSize, ...(options.maxPageSize === undefined ? {} : { maxServed: options.maxPageSize }) }),
     requiredFields: ['id', 'createdAt', ...keys.required],
     identifies: (candidate, original) => keys.identifies(asObject(candidate), asObject(original.body)),
     compareOptions: { ...options.compare, ignore: ['externalRef', ...(options.compare?.ignore ?? [])] },
@@ -79,6 +85,10 @@ function fulfillmentListRecipe(
     method: 'POST',
     path,
     check: Object.assign(check, {
+      resourceOf: (body: unknown) => {
+        const id = asObject(body).id;
+        return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+      },
       ...(soleWriter ? { identity: { of: (request: Parameters<typeof jsonBodyOf>[0]) => identity(jsonBodyOf(request)), holdMs: clockSkewMs } } : {}),
       ...(writeReference ? { prepare: (request: Parameters<typeof jsonBodyOf>[0], id: string) => withBodyField(request, 'externalRef', id) } : {}),
     }),

@@ -2,6 +2,7 @@ import { ExistenceCheckError } from '../existence-check-error.js';
 import type { OriginalCall } from '../idempotency/candidate.js';
 import type { ExistenceCheck, ExistenceCheckTools } from '../idempotency/existence-check-contract.js';
 import { lookupExistence } from '../idempotency/lookup-existence.js';
+import { bodyReadLimit, readJson } from '../response-body.js';
 import type { RequestRecord } from '../store/record.js';
 import type { AttemptOutcome, CallContext, ResendDecision } from '../types.js';
 import type { ExistenceRecipe } from './by-route.js';
@@ -54,7 +55,7 @@ async function recoverDuplicate(
   tools: ExistenceCheckTools,
 ): Promise<Response | undefined> {
   if (response.status !== 409) return undefined;
-  const code = asObject(asObject(await response.clone().json().catch(() => ({}))).error).code;
+  const code = asObject(asObject(await readJson(response.clone(), bodyReadLimit(ctx)).catch(() => ({}))).error).code;
   if (code !== 'DUPLICATE') return undefined;
   const decision = await lookup(ctx, previous, record, tools);
   if (decision.action === 'recovered') return decision.response;

@@ -1,0 +1,152 @@
+import { RedirectError } from './redirect-error.js';
+import { isSecretHeaderName } from './redact.js';
+import { redactUrlWith, requestSecrets } from './request-secrets.js';
+import { discardBody } from './response-body.js';
+import type { CallContext, RequestSpec } from './types.js';
+
+/** How surefetch follows redirects (`createFetch({ redirects })`, or per call). */
+export interface RedirectOptions {
+  /** Most redirects followed within one attempt; one more ends in `TOO_MANY_REDIRECTS`. @default 10 */
+  readonly max?: number;
+  /**
+   * Follow a 301, 302 or 303 answered to a request other than GET or HEAD by sending a GET
+   * without the body, as browsers do. Off by default, because such an answer often means "done,
+   * see there" and the GET's 200 would pass for the create's success: it is refused with a
+   * `RedirectError` instead.
+   * @default false
+   */
+  readonly followAsGet?: boolean;
+}
+
+/** The redirect settings of one call, resolved. */
+export type RedirectPolicy = Required<RedirectOptions>;
+
+/** The default {@link RedirectPolicy}. */
+export const defaultRedirectPolicy: RedirectPolicy = Object.freeze({ max: 10, followAsGet: false });
+
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+// Headers that describe a body, dropped with it when a redirect turns the request into a GET.
+const bodyHeaders = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location'];
+
+/** The request of the next hop, or why there is none. */
+export type RedirectHop =
+  | {
+      /** The request to send next. */
+      readonly request: RequestSpec;
+    }
+  | {
+      /** Why the redirect is not followed, for people. */
+      readonly refused: string;
+      /** Where it pointed, absolute (not yet redacted); `''` when it is not a URL. */
+      readonly location: string;
+    };
+
+/**
+ * Where a redirect leads: the next request (same method and body for 307/308 and for a GET or
+ * HEAD; a body-less GET for a 301/302/303 to another method, only with `followAsGet`), without
+ * any secret header (`Authorization`, `Cookie`, `X-Api-Key`, ...) when it leaves the origin;
+ * or why it is refused. Pure.
+ *
+ * @example
+ * ```ts
+ * const hop = nextHop(ctx.request, 307, '/v1/orders/create/', defaultRedirectPolicy);
+ * ```
+ */
+export function nextHop(request: RequestSpec, status: number, location: string, policy: RedirectPolicy): RedirectHop {
+  let target: URL;
+  try {
+    target = new URL(location, request.url);
+  } catch {
+    return { refused: 'its Location is not a URL', location: '' };
+  }
+  const refuse = (reason: string): RedirectHop => ({ refused: reason, location: target.href });
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return refuse('its Location is not an http(s) URL');
+  if (request.options.redirect === 'error') return refuse("the caller asked for redirect: 'error'");
+  const toGet = turnsIntoGet(status, request.method);
+  if (toGet && !policy.followAsGet) {
+    return refuse(`it would re-send the ${request.method} as a GET without its body (redirects.followAsGet allows it)`);
+  }
+  if (!toGet && request.body !== null && !(request.body instanceof Uint8Array)) {
+    return refuse('the body was a one-shot stream and cannot be sent again');
+  }
+  const headers = new Headers(request.headers);
+  if (target.origin !== new URL(request.url).origin) {
+    for (const name of [...headers.keys()]) if (isSecretHeaderName(name)) headers.delete(name);
+  }
+  if (!toGet) return { request: { ...request, url: target.href, headers } };
+  for (const name of bodyHeaders) headers.delete(name);
+  return { request: { ...request, url: target.href, method: 'GET', headers, body: null, replayable: true } };
+}
+
+/**
+ * Follows the redirects of one attempt, from its first answer: each hop goes through `send`
+ * (the wrapped fetch, with `redirect: 'manual'`), the body of each 3xx is cancelled, and the
+ * first answer that is not a redirect is returned. Throws a {@link RedirectError} when a hop is
+ * refused (see {@link nextHop}) or when there are more than `ctx.redirects.max` of them.
+ *
+ * @example
+ * ```ts
+ * const response = await followRedirects(await send(ctx.request), ctx, send);
+ * ```
+ */
+export async function followRedirects(
+  first: Response,
+  ctx: CallContext,
+  send: (request: RequestSpec) => Promise<Response>,
+): Promise<Response> {
+  let request = ctx.request;
+  let response = first;
+  let mayHaveApplied = false;
+  for (let hops = 0; ; hops += 1) {
+    const location = response.headers.get('location');
+    const { status } = response;
+    if (response.type === 'opaqueredirect') {
+      throw refusal(ctx, request, status, '', mayHaveApplied, 'the wrapped fetch hides redirects from surefetch');
+    }
+    if (!redirectStatuses.has(status) || location === null) return response;
+    await discardBody(response);
+    mayHaveApplied ||= turnsIntoGet(status, request.method);
+    const hop = nextHop(request, status, location, ctx.redirects);
+    if ('refused' in hop) throw refusal(ctx, request, status, hop.location, mayHaveApplied, hop.refused);
+    if (hops >= ctx.redirects.max) {
+      throw new RedirectError({
+        code: 'TOO_MANY_REDIRECTS',
+        ...facts(ctx, request, status, hop.request.url, mayHaveApplied),
+        reason: `more than ${ctx.redirects.max} redirects`,
+      });
+    }
+    request = hop.request;
+    response = await send(request);
+  }
+}
+
+// A 303 to anything but GET/HEAD, and a 301/302 to a POST, become a GET in browsers; a 301/302
+// to PUT/PATCH/DELETE keeps its method there, but is treated alike here: "moved" answered to a
+// write is as likely to mean "done, see there".
+function turnsIntoGet(status: number, method: string): boolean {
+  return (status === 301 || status === 302 || status === 303) && method !== 'GET' && method !== 'HEAD';
+}
+
+function refusal(
+  ctx: CallContext,
+  request: RequestSpec,
+  status: number,
+  location: string,
+  mayHaveApplied: boolean,
+  reason: string,
+): RedirectError {
+  const known = facts(ctx, request, status, location, mayHaveApplied);
+  return new RedirectError({ code: 'REDIRECT_REFUSED', ...known, reason });
+}
+
+function facts(ctx: CallContext, request: RequestSpec, status: number, location: string, mayHaveApplied: boolean) {
+  const secrets = requestSecrets(ctx.request);
+  return {
+    status,
+    location: location === '' ? '' : redactUrlWith(location, secrets),
+    method: ctx.request.method,
+    url: redactUrlWith(request.url, secrets),
+    sent: mayHaveApplied ? ('ambiguous' as const) : ('delivered' as const),
+    operation: ctx.operation,
+  };
+}

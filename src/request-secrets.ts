@@ -1,0 +1,116 @@
+import type { SurefetchEvent } from './events.js';
+import { isSecretParamName, redactText, redactUrl, secretsOf } from './redact.js';
+import type { RequestSpec } from './types.js';
+
+// A body larger than this is not parsed for secrets (it is rarely a credential exchange).
+const maxParsedBodyBytes = 64 * 1024;
+// Body fields are many and varied (`key` may be a SKU), so only unmistakable names count there.
+const BODY_SECRET_PARTS = [
+  'token', 'secret', 'password', 'passwd', 'passphrase', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey',
+];
+// Event fields that are vocabulary, never a value taken from the request.
+const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
+
+/**
+ * Every credential value a request carries, for {@link redactText}: the values of its secret
+ * headers (see `secretsOf`), of its query and fragment parameters named like credentials (see
+ * `isSecretParamName`), the user and password of a `user:password@` URL, and of the fields of a
+ * form or JSON body (up to 64 KiB) whose names contain `token`, `secret`, `password`,
+ * `passphrase`, `signature`, `apikey`, `credential`, `privatekey` or `accesskey`. A server that
+ * echoes one of them back without its name is then still redacted.
+ *
+ * @example
+ * ```ts
+ * requestSecrets({ url: 'https://api.test/x?key=AIza123', headers: new Headers(), body: null }); // ['AIza123']
+ * ```
+ */
+export function requestSecrets(request: Pick<RequestSpec, 'url' | 'headers' | 'body'>): string[] {
+  const secrets = new Set([...secretsOf(request.headers), ...urlSecrets(request.url), ...bodySecrets(request)]);
+  secrets.delete('');
+  return [...secrets];
+}
+
+/**
+ * A URL fit for errors and events: {@link redactUrl}, then every value of `secrets` removed too
+ * (a key in the path, such as `/bot<token>/`).
+ *
+ * @example
+ * ```ts
+ * redactUrlWith('https://api.test/bot123456789:AA/send', ['123456789:AA']); // 'https://api.test/bot[redacted]/send'
+ * ```
+ */
+export function redactUrlWith(url: string, secrets: readonly string[]): string {
+  return redactText(redactUrl(url), secrets);
+}
+
+/**
+ * A copy of an event with every value of `secrets` removed from its text fields (a message
+ * quoting a server that echoed a key, a reason, the URL).
+ *
+ * @example
+ * ```ts
+ * const safe = redactEvent(event, requestSecrets(ctx.request));
+ * ```
+ */
+export function redactEvent<E extends SurefetchEvent>(event: E, secrets: readonly string[]): E {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(event)) {
+    out[name] = typeof value === 'string' && !EVENT_WORDS.has(name) ? redactText(value, secrets) : value;
+  }
+  return out as E;
+}
+
+function urlSecrets(url: string): string[] {
+  const found: string[] = [];
+  const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/.exec(url)?.[1];
+  if (userinfo !== undefined) for (const part of userinfo.split(':')) found.push(part, safeDecode(part));
+  const hash = url.indexOf('#');
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const query = beforeHash.indexOf('?');
+  const parts = [query < 0 ? '' : beforeHash.slice(query + 1), hash < 0 ? '' : url.slice(hash + 1)];
+  for (const pair of parts.join('&').split(/[&;]/)) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0 || !isSecretParamName(safeDecode(pair.slice(0, equals)))) continue;
+    const raw = pair.slice(equals + 1);
+    found.push(raw, safeDecode(raw));
+  }
+  return found;
+}
+
+function bodySecrets(request: Pick<RequestSpec, 'headers' | 'body'>): string[] {
+  if (!(request.body instanceof Uint8Array) || request.body.byteLength > maxParsedBodyBytes) return [];
+  const type = request.headers.get('content-type') ?? '';
+  const text = new TextDecoder().decode(request.body);
+  if (/^application\/x-www-form-urlencoded/i.test(type)) {
+    return [...new URLSearchParams(text)].filter(([name]) => isBodySecretName(name)).map(([, value]) => value);
+  }
+  if (!/json/i.test(type)) return [];
+  const found: string[] = [];
+  try {
+    collect(JSON.parse(text) as unknown, found, 0);
+  } catch {
+    // Not JSON after all: nothing to learn from it.
+  }
+  return found;
+}
+
+function collect(value: unknown, found: string[], depth: number): void {
+  if (depth > 8 || value === null || typeof value !== 'object' || found.length > 100) return;
+  for (const [name, entry] of Object.entries(value)) {
+    if (typeof entry === 'string' && isBodySecretName(name)) found.push(entry);
+    else collect(entry, found, depth + 1);
+  }
+}
+
+function isBodySecretName(name: string): boolean {
+  const normalized = name.toLowerCase().replace(/[-_\s]/g, '');
+  return BODY_SECRET_PARTS.some((part) => normalized.includes(part));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
