@@ -1,7 +1,8 @@
 import { FetchError } from 'ofetch';
 import { describe, expect, it } from 'vitest';
 import {
-  AmbiguousOutcomeError, CircuitOpenError, ExistenceCheckError, HttpError, IdempotencyError, NetworkError, NotAppliedError, RetryLaterError,
+  AmbiguousOutcomeError, CircuitOpenError, ExistenceCheckError, HttpError, IdempotencyError, InvalidRequestError, NetworkError, NotAppliedError,
+  RedirectError, RetryLaterError,
   callFactHeaders, queueDecisionOf, type QueueDecision,
 } from '../src/index.js';
 
@@ -35,6 +36,8 @@ const cases: Array<[string, unknown, Partial<QueueDecision>]> = [
   ['NetworkError', new NetworkError({ sent: 'not-sent', message: 'refused' }), { action: 'retry', code: 'NETWORK_ERROR' }],
   ['a client\'s error of a terminal answer (facts in headers)', wrappedAnswer(422, 'terminal'), { action: 'fail', code: 'HTTP_422' }],
   ['a client\'s error of a transient answer', wrappedAnswer(502, 'transient'), { action: 'retry', code: undefined }],
+  ['a refused redirect', new RedirectError({ code: 'REDIRECT_REFUSED', status: 302, location: 'https://api.test/y', method: 'POST', url: 'https://api.test/x', sent: 'ambiguous', operation: 'o', reason: 'r' }), { action: 'fail', code: 'REDIRECT_REFUSED' }],
+  ['an invalid request', new InvalidRequestError('the URL does not parse'), { action: 'fail', code: 'INVALID_REQUEST' }],
   ['an unknown error', new TypeError('bug'), { action: 'retry', code: undefined }],
 ];
 

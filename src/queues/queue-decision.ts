@@ -10,7 +10,8 @@ import { IdempotencyError } from '../idempotency-error.js';
  *
  * - `delay`: the server (or another worker holding the scope, or an open circuit) said when to
  *   come back; put the job back until `retryAt` without spending one of its attempts.
- * - `fail`: trying again cannot help (a 400, an auth error, a conflicting scope) or must not
+ * - `fail`: trying again cannot help (a 400, an auth error, a refused redirect, an invalid
+ *   request, a conflicting scope) or must not
  *   happen before a person looks (an ambiguous create with nothing to check it, a near match);
  *   end the job failed, with `code` and `message` in its failure reason.
  * - `retry`: a failure that may pass (network, timeout, 5xx on a read, a lookup that could not
@@ -70,6 +71,8 @@ export function queueDecisionOf(error: unknown): QueueDecision {
   }
   const fail = (): QueueDecision => ({ action: 'fail', code: known.code, message: `${known.code}: ${known.message}` });
   if (known instanceof HttpError) return known.verdict === 'terminal' ? fail() : { action: 'retry', code: known.code };
+  // A refused redirect or a request that cannot be built fails the same way on every run.
+  if ((known as { verdict?: unknown }).verdict === 'terminal' || known.code === 'INVALID_REQUEST') return fail();
   if (known instanceof AmbiguousOutcomeError) return fail();
   if (known instanceof IdempotencyError && finalIdempotencyCodes.has(known.code)) return fail();
   if (known instanceof ExistenceCheckError && known.nearMatches.length > 0) return fail();
