@@ -20,7 +20,10 @@ interface OrderJob {
 export async function main(): Promise<void> {
   const api = await startFulfillment();
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // BullMQ closes only the connections it opened: these three are ours to close.
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const workerConnection = connection.duplicate();
+  const eventsConnection = connection.duplicate();
   const name = `orders-example-${Date.now()}`;
   const headers = { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' };
   const store = redisStore({ url: redisUrl, namespace: name });
@@ -46,12 +49,12 @@ export async function main(): Promise<void> {
       });
       return ((await response.json()) as { id: string }).id;
     }),
-    { connection: connection.duplicate() },
+    { connection: workerConnection },
   );
   // #endregion worker
 
   const queue = new Queue<OrderJob>(name, { connection });
-  const events = new QueueEvents(name, { connection: connection.duplicate() });
+  const events = new QueueEvents(name, { connection: eventsConnection });
   try {
     await events.waitUntilReady();
     // The API asks to come back in 1 s (it could be an hour): more than the worker may sleep.
@@ -74,7 +77,7 @@ export async function main(): Promise<void> {
     await queue.obliterate({ force: true });
     await queue.close();
     await store.close();
-    connection.disconnect();
+    for (const client of [connection, workerConnection, eventsConnection]) client.disconnect();
     await api.close();
   }
 }

@@ -50,9 +50,13 @@ describe.skipIf(!redis.url)('BullMQ workers with bullmqProcessor', () => {
   async function run(processor: Processor<OrderJob>, data: OrderJob, attempts = 3): Promise<{ job: Job<OrderJob>; events: QueueEvents; queue: Queue<OrderJob> }> {
     const name = `sf-${crypto.randomUUID()}`;
     const queue = new Queue<OrderJob>(name, { connection });
-    const events = new QueueEvents(name, { connection: connection.duplicate() });
-    const worker = new Worker<OrderJob>(name, processor, { connection: connection.duplicate() });
-    open.push(queue, events, worker);
+    const [eventsConnection, workerConnection] = [connection.duplicate(), connection.duplicate()];
+    const events = new QueueEvents(name, { connection: eventsConnection });
+    const worker = new Worker<OrderJob>(name, processor, { connection: workerConnection });
+    // BullMQ does not close connections it was given: they are closed after the worker and events.
+    const disconnect = { close: async () => [eventsConnection, workerConnection].forEach((client) => client.disconnect()) };
+    const obliterate = { close: () => queue.obliterate({ force: true }) };
+    open.push(disconnect, queue, obliterate, events, worker);
     await events.waitUntilReady();
     const job = await queue.add('create-order', data, { attempts, backoff: { type: 'fixed', delay: 0 } });
     return { job, events, queue };
