@@ -144,6 +144,22 @@ export async function readJson(
   maxBytes = 32 * 1024 * 1024,
 ): Promise<unknown> {
   if (response.body === null) throw new SyntaxError('the body is empty');
+  const bytes = await readUpTo(response, maxBytes, limit);
+  if (bytes === undefined) throw new RangeError(`the body is larger than ${maxBytes} bytes`);
+  return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+}
+
+/**
+ * The whole body, read within `limit`; `undefined` when it is larger than `maxBytes` (nothing
+ * is kept past it).
+ *
+ * @example
+ * ```ts
+ * const bytes = await readUpTo(response.clone(), 1_048_576, bodyReadLimit(ctx));
+ * ```
+ */
+export async function readUpTo(response: Response, maxBytes: number, limit: BodyReadLimit | undefined): Promise<Uint8Array | undefined> {
+  if (response.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   await readChunks(response.body, limit, (chunk) => {
@@ -151,8 +167,14 @@ export async function readJson(
     chunks.push(chunk);
     return size <= maxBytes;
   });
-  if (size > maxBytes) throw new RangeError(`the body is larger than ${maxBytes} bytes`);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  if (size > maxBytes) return undefined;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /**

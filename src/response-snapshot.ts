@@ -1,5 +1,5 @@
 import { isSecretHeaderName, redactText } from './redact.js';
-import { readChunks, type BodyReadLimit } from './response-body.js';
+import { readUpTo, type BodyReadLimit } from './response-body.js';
 import type { StoredResponse } from './store/record.js';
 import type { RequestSpec } from './types.js';
 
@@ -66,18 +66,6 @@ export async function fingerprintRequest(request: RequestSpec): Promise<string> 
   data.set(body, head.length);
   const digest = await crypto.subtle.digest('SHA-256', data);
   return `sha256:${Buffer.from(digest).toString('hex')}`;
-}
-
-async function readUpTo(response: Response, maxBytes: number, limit: BodyReadLimit | undefined): Promise<Uint8Array | undefined> {
-  if (response.body === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  await readChunks(response.body, limit, (chunk) => {
-    size += chunk.byteLength;
-    chunks.push(chunk);
-    return size <= maxBytes;
-  });
-  return size > maxBytes ? undefined : Buffer.concat(chunks);
 }
 
 function utf8(bytes: Uint8Array): string | undefined {
