@@ -19,6 +19,13 @@ export interface CreateFetchOptions {
   readonly attemptTimeoutMs?: number;
   /** Default deadline for a whole call, in ms from its start; none when absent. */
   readonly deadlineMs?: number;
+  /**
+   * Default longest single in-process wait of a call, for every layer: retry's backoff and
+   * server-directed waits, rateLimit's holds and queue, the breaker's probe. Beyond it the call
+   * rejects at once with `RetryLaterError` (`retryAt`), so a job queue can reschedule it.
+   * @default each layer's own (60000)
+   */
+  readonly maxWaitMs?: number;
   /** Reject a final non-2xx answer with an `HttpError` instead of returning it. @default true */
   readonly throwHttpErrors?: boolean;
   /** Buffer bodies up to this size so they can be re-sent. @default 10485760 */
@@ -47,6 +54,8 @@ export interface CallOptions {
   readonly deadline?: number;
   /** Per-attempt timeout for this call, in ms. */
   readonly attemptTimeoutMs?: number;
+  /** Longest single in-process wait for this call; replaces `createFetch`'s `maxWaitMs`. */
+  readonly maxWaitMs?: number;
 }
 
 /** `RequestInit` plus surefetch's per-call options. */
@@ -75,6 +84,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     routes = [],
     attemptTimeoutMs = 30_000,
     deadlineMs,
+    maxWaitMs,
     throwHttpErrors = true,
     maxReplayBytes,
     onEvent,
@@ -102,6 +112,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       operation: call.operation ?? route?.operation ?? `${request.method} ${url.pathname}`,
       signal,
       deadline: deadlineOf(clock.now(), call, deadlineMs),
+      maxWaitMs: call.maxWaitMs ?? maxWaitMs,
       attempt: 1,
       previous: undefined,
       clientRequestId: call.clientRequestId ?? generateId(),

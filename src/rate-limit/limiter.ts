@@ -37,7 +37,7 @@ export interface ApiLimiter {
    * no effect, so unconfigured local limiters leave the pace to the budget alone.
    */
   readonly bottleneck: Bottleneck | undefined;
-  /** The shared budget and pause. */
+  /** The shared budget, holds and pace, per scope. */
   readonly store: BudgetStore;
 }
 
@@ -167,7 +167,6 @@ function unavailableOnError(store: BudgetStore, limiterId: string): BudgetStore 
   return {
     acquire: wrap(store.acquire.bind(store)),
     settle: wrap(store.settle.bind(store)),
-    pausedUntil: wrap(store.pausedUntil.bind(store)),
     snapshot: wrap(store.snapshot.bind(store)),
   };
 }
