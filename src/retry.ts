@@ -6,6 +6,7 @@ import { eventBase } from './events.js';
 import { toHttpError } from './http-error.js';
 import { discardBody } from './response-body.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
+import { refusalGivenUp } from './rate-limit/middleware.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
@@ -163,6 +164,8 @@ export function retry(options: RetryOptions = {}): Middleware {
         );
       }
       if (classification.verdict === 'wait') {
+        // rateLimit inside already re-sent it as often as it may: the limits do not multiply.
+        if (failure.response !== undefined && refusalGivenUp(failure.response)) return false;
         waits += 1;
         if (waits > maxWaits) return false;
         await serverWait(failure);

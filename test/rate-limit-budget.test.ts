@@ -46,31 +46,46 @@ async function go(store: BudgetStore, now: number, request = ask()): Promise<Tur
 
 // One behaviour table, run against the in-memory store and the Redis one.
 function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
-  // A store past first contact: its probe was answered without a word about the budget.
+  // A store past first contact and its slow start: 64 answers told nothing of the budget.
   const opened = async (): Promise<BudgetStore> => {
     const store = await makeStore();
-    await store.settle(T - 99, ok(await go(store, T - 100)));
+    for (let i = 0; i <= 64; i += 1) await store.settle(T - 99, ok(await go(store, T - 100)));
     return store;
   };
 
-  it('at first contact lets one probe per endpoint go alone, then everyone while nothing is known', async () => {
+  it('at first contact lets one probe per endpoint go alone, then one more in flight per accepted answer', async () => {
     const store = await makeStore();
     const probe = await go(store, T);
     expect(probe.probe).toBe(true);
     expect(await store.acquire(T + 1, ask())).toMatchObject({ go: false, reason: 'probe' });
-    expect((await go(store, T + 1, ask('e2'))).probe).toBe(true); // another endpoint probes too
+    const other = await go(store, T + 1, ask('e2')); // another endpoint probes too
+    expect(other.probe).toBe(true);
     await store.settle(T + 5, ok(probe));
-    for (let i = 0; i < 20; i += 1) expect((await store.acquire(T + 6, ask())).go).toBe(true);
+    await store.settle(T + 5, ok(other, undefined, 'e2'));
+    // Two answers accepted: three in flight.
+    for (let i = 0; i < 3; i += 1) await go(store, T + 6);
+    expect(await store.acquire(T + 6, ask())).toMatchObject({ go: false, reason: 'probe' });
   });
 
   it('counts the sends still in flight when it first learns the budget, then holds at zero until the reset', async () => {
     const store = await opened();
     const turns = [];
     for (let i = 0; i < 4; i += 1) turns.push(await go(store, T));
-    // The server counted 1 of the 4 in flight: limit 10 - 5 sent (the first-contact probe and these 4) = 5 left.
-    await store.settle(T + 5, ok(turns[0]!, { remaining: 9, resetAt: T + 1000, limit: 10 }));
-    for (let i = 0; i < 5; i += 1) await go(store, T + 10);
+    // The server counted 1 of the 4 in flight: 9 left less the 3 still in flight = 6.
+    await store.settle(T + 5, ok(turns[0]!, { remaining: 9, resetAt: T + 1000 }));
+    for (let i = 0; i < 6; i += 1) await go(store, T + 10);
     expect(await store.acquire(T + 10, ask())).toEqual({ go: false, until: T + 1000, reason: 'exhausted', source: 'ratelimit-remaining' });
+  });
+
+  it('with a known limit, counts every send of the window: limit - sent', async () => {
+    const store = await makeStore();
+    await store.settle(T + 1, ok(await go(store, T), { remaining: 9, resetAt: T + 1000, limit: 10 }));
+    const turns = [];
+    for (let i = 0; i < 4; i += 1) turns.push(await go(store, T + 2));
+    // The server counted 2 of the 5 sent: limit 10 - 5 sent = 5 left (not its 8).
+    await store.settle(T + 5, ok(turns[0]!, { remaining: 8, resetAt: T + 1000, limit: 10 }));
+    for (let i = 0; i < 5; i += 1) await go(store, T + 10);
+    expect(await store.acquire(T + 10, ask())).toMatchObject({ go: false, reason: 'exhausted' });
   });
 
   it('keeps the earliest reset and the lowest remaining the server reports within a window', async () => {
@@ -84,11 +99,11 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
   it('ignores an answer settled late that reports an older, higher count (another worker was slow)', async () => {
     const store = await opened();
     const turns = [];
-    for (let i = 0; i < 8; i += 1) turns.push(await go(store, T));
-    await store.settle(T + 5, ok(turns[7]!, { remaining: 2, resetAt: T + 1000, limit: 10 }));
-    // Left: the lower of the server's 2 and limit 10 - 9 sent = 1.
-    await store.settle(T + 9, ok(turns[0]!, { remaining: 9, resetAt: T + 1000, limit: 10 }));
-    await go(store, T + 10);
+    for (let i = 0; i < 3; i += 1) turns.push(await go(store, T));
+    await store.settle(T + 5, ok(turns[2]!, { remaining: 5, resetAt: T + 1000 }));
+    // Left: 5 less the 2 in flight = 3; the late answer's 9 does not raise it.
+    await store.settle(T + 9, ok(turns[0]!, { remaining: 9, resetAt: T + 1000 }));
+    for (let i = 0; i < 3; i += 1) await go(store, T + 10);
     expect(await store.acquire(T + 10, ask())).toMatchObject({ go: false, reason: 'exhausted' });
   });
 
@@ -209,18 +224,21 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
     expect(await store.acquire(T + 11, ask('u1', { softPartitions: true }))).toMatchObject({ go: false, until: T + 2000, reason: 'pause' });
   });
 
-  it('learns a pace from a refusal that gave only a time: the window holds as many as the server accepted', async () => {
+  it('learns a pace from a refusal that gave only a time: as many sends per window as the server accepted', async () => {
     const store = await makeStore();
     await store.settle(T + 2, ok(await go(store, T)));
-    const turns = [];
-    for (let i = 0; i < 6; i += 1) turns.push(await go(store, T + 3 + i));
-    for (const turn of turns.slice(0, 4)) await store.settle(T + 10, ok(turn));
-    await store.settle(T + 11, refused(turns[4]!, T + 1010, 'e1', { timeOnly: true }));
-    await store.settle(T + 12, refused(turns[5]!, T + 1011, 'e1', { timeOnly: true }));
-    // The probe and 4 more were accepted, in a window that ended 1011 ms after its first send.
-    // After the pause: a window of 5 (no probe), held 1011 ms past its last send.
-    for (let i = 0; i < 5; i += 1) expect((await go(store, T + 1011 + i)).probe).toBe(false);
-    expect(await store.acquire(T + 1020, ask())).toEqual({ go: false, until: T + 1015 + 1011, reason: 'exhausted', source: 'pacing' });
+    for (let i = 3; i <= 6; i += 1) await store.settle(T + i, ok(await go(store, T + i)));
+    const turns = [await go(store, T + 7), await go(store, T + 8)];
+    await store.settle(T + 11, refused(turns[0]!, T + 1011, 'e1', { timeOnly: true }));
+    await store.settle(T + 12, refused(turns[1]!, T + 1010, 'e1', { timeOnly: true }));
+    // Accepted: the probe (T) and 4 more (T+3..T+6). The tightest bound on the window is
+    // 1007 ms, in whole seconds 1000; 2% margin: 20 ms. After the pause each send takes the
+    // slot of the accepted send 1020 ms before it, and no probe is needed.
+    expect(await store.acquire(T + 1011, ask())).toEqual({ go: false, until: T + 1020, reason: 'exhausted', source: 'pacing' });
+    expect((await go(store, T + 1020)).probe).toBe(false);
+    expect(await store.acquire(T + 1021, ask())).toEqual({ go: false, until: T + 3 + 1020, reason: 'exhausted', source: 'pacing' });
+    for (let i = 0; i < 4; i += 1) await go(store, T + 1026);
+    expect(await store.acquire(T + 1026, ask())).toEqual({ go: false, until: T + 1020 + 1020, reason: 'exhausted', source: 'pacing' });
   });
 }
 
@@ -254,7 +272,8 @@ describe('budget (in memory)', () => {
           for (const s of Object.values(state.scopes)) {
             expect(s.remaining).toBeGreaterThanOrEqual(-1);
             expect(s.inflight).toBeGreaterThanOrEqual(0);
-            expect(s.paceLimit).toBeGreaterThanOrEqual(0);
+            expect(s.pace.limit).toBeGreaterThanOrEqual(0);
+            expect(s.pace.log.length).toBeLessThanOrEqual(Math.max(2, 4 * s.pace.limit));
             if (s.remaining >= 0) expect(s.resetAt).toBeGreaterThan(0);
           }
         }
@@ -289,7 +308,7 @@ describe.skipIf(redis.skipReason !== undefined)('budget (Redis)', () => {
     const key = keyOf(counter++);
     await client.del(key);
     const [a, b] = [createRedisBudgetStore({ client, key }), createRedisBudgetStore({ client, key })];
-    await a.settle(T, ok(await go(a, T)));
+    for (let i = 0; i <= 64; i += 1) await (i % 2 === 0 ? a : b).settle(T, ok(await go(i % 2 === 0 ? a : b, T)));
     const turns = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).acquire(T + 1, ask())));
     expect(turns.every((turn) => turn.go)).toBe(true);
     expect((await b.snapshot())?.inflight).toBe(20);

@@ -115,3 +115,13 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     expect(await probe).toBe(200);
   });
 });
+
+describe('one wait policy per call: re-send limits do not multiply', () => {
+  it('a refusal rateLimit gave up on after maxWaits re-sends is not sent again by retry', async () => {
+    const clock = createManualClock();
+    const api = await server({ script: () => ({ status: 429, headers: { 'Retry-After': '1' } }) });
+    const error = await outcome({ middleware: [retry({ maxAttempts: 4, maxWaits: 5 }), limiter({ maxWaits: 2 })], clock }, `${api.url}/a`);
+    expect((error as { status?: number }).status).toBe(429);
+    expect(api.log).toHaveLength(3); // the first send and rateLimit's 2 re-sends; retry adds none
+  });
+});

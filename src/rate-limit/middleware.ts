@@ -43,6 +43,22 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
   readonly groups?: readonly RateLimitGroup[];
 }
 
+// Refusals returned after `maxWaits` re-sends: an outer `retry` does not send them again.
+const givenUp = new WeakSet<Response>();
+
+/**
+ * Whether `rateLimit` already re-sent this refusal as often as it may (`maxWaits`) and gave it
+ * back: an outer layer must not send it again, or the re-send limits would multiply.
+ *
+ * @example
+ * ```ts
+ * if (verdict === 'wait' && refusalGivenUp(response)) return response; // no more re-sends
+ * ```
+ */
+export function refusalGivenUp(response: Response): boolean {
+  return givenUp.has(response);
+}
+
 /** The `rateLimit` middleware, with a way to release its Redis connections. */
 export type RateLimitMiddleware = Middleware & {
   /** The limiter of the API a request goes to (for metrics and tests). */
@@ -140,7 +156,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
       const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter.store, ctx, next, at, scopes.home, gate));
-      if (!refused || refusals >= maxWaits) return response;
+      if (!refused) return response;
+      if (refusals >= maxWaits) {
+        givenUp.add(response);
+        return response;
+      }
       // The server's answer to this very request names a wait it cannot take: reject at once.
       // (Other calls verify such a hold before they believe it.)
       const now = ctx.clock.now();

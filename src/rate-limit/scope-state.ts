@@ -4,7 +4,7 @@
  * answer teaches it. `budget.ts` combines the scopes a send passes through. Numbers are epoch
  * ms on the callers' clocks; `0` means "none".
  */
-import { closeWindow, learnPaceWindow, nextPaceWindow } from './pacing.js';
+import { closePaceWindow, emptyPace, notePaceRefusal, paceHold, type PaceState } from './pacing.js';
 
 /** The budget of one scope at one moment. */
 export interface ScopeState {
@@ -26,6 +26,12 @@ export interface ScopeState {
   needProbe: boolean;
   /** Lease end of the probe in flight (endpoint scopes only); 0 = none. */
   probeUntil: number;
+  /**
+   * While nothing is known of the budget, the sends allowed in flight: one more for each
+   * accepted answer, as TCP's slow start, so a throttle that states no budget draws few
+   * refusals at first contact; 0 = no cap (a budget or a pace is known).
+   */
+  rampCap: number;
   /** Consecutive refusals of `strikeEndpoint` that named no usable time (doubles the fallback). */
   strikes: number;
   /** The endpoint those refusals came from. */
@@ -44,20 +50,8 @@ export interface ScopeState {
   verifyAt: number;
   /** Lease end of the probe verifying the hold; 0 = none in flight. */
   verifyUntil: number;
-  /** Sends per window learned from refusals that gave only a time; 0 = none learned. */
-  paceLimit: number;
-  /** The window of that pace, in ms. */
-  paceWindowMs: number;
-  /** Consecutive paced windows fully used without a refusal. */
-  cleanWindows: number;
-  /** The current window is inferred from the pace (its end moves with each send). */
-  paced: boolean;
-  /** When the first send of the current window went; 0 = none yet. */
-  windowStart: number;
-  /** Sends of the current window the server accepted (answered and not refused). */
-  accepted: number;
-  /** A refusal that gave only a time came in the current window: its end teaches the pace. */
-  timeOnlyRefusal: boolean;
+  /** The pace learned from refusals that gave only a time (see `pacing.ts`). */
+  pace: PaceState;
   /** Last time a send or an answer touched the scope (to forget idle scopes). */
   touchedAt: number;
 }
@@ -107,10 +101,9 @@ export interface Hold {
  */
 export function emptyScope(now: number, needProbe: boolean): ScopeState {
   return {
-    pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, needProbe, probeUntil: 0,
+    pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, needProbe, probeUntil: 0, rampCap: needProbe ? 1 : 0,
     strikes: 0, strikeEndpoint: '', strikeEpoch: 0, epoch: now, heldAt: 0, holdBy: '', confirmed: false, verifyAt: 0,
-    verifyUntil: 0, paceLimit: 0, paceWindowMs: 0, cleanWindows: 0, paced: false, windowStart: 0, accepted: 0,
-    timeOnlyRefusal: false, touchedAt: now,
+    verifyUntil: 0, pace: emptyPace(), touchedAt: now,
   };
 }
 
@@ -124,14 +117,15 @@ export function emptyScope(now: number, needProbe: boolean): ScopeState {
  */
 export function holdOf(s: ScopeState, now: number): Hold | undefined {
   if (now < s.pauseUntil) return { until: s.pauseUntil, reason: 'pause', source: s.pauseSource };
-  if (s.remaining === 0 && s.resetAt > now) return { until: s.resetAt, reason: 'exhausted', source: s.paced ? 'pacing' : 'ratelimit-remaining' };
-  return undefined;
+  if (s.remaining === 0 && s.resetAt > now) return { until: s.resetAt, reason: 'exhausted', source: 'ratelimit-remaining' };
+  const paced = paceHold(s.pace, now);
+  return paced === undefined ? undefined : { until: paced, reason: 'exhausted', source: 'pacing' };
 }
 
 /**
- * Opens the next window once the current one has reset and no pause holds: a paced scope
- * opens a window of its learned size; otherwise the window is unknown and learned from one
- * probe, because a reset read from whole seconds can be early. Forgets a hold that has ended.
+ * Opens the next window once the current one has reset and no pause holds: the window is
+ * unknown and learned from one probe, because a reset read from whole seconds can be early —
+ * unless a pace was learned, which the sends then follow. Forgets a hold that has ended.
  *
  * @example
  * ```ts
@@ -140,17 +134,13 @@ export function holdOf(s: ScopeState, now: number): Hold | undefined {
  */
 export function rollover(s: ScopeState, now: number): void {
   if (s.resetAt > 0 && now >= s.resetAt && now >= s.pauseUntil) {
-    closeWindow(s);
+    closePaceWindow(s.pace, now);
     s.epoch += 1;
     s.sent = s.inflight;
-    s.windowStart = 0;
-    s.accepted = 0;
-    s.timeOnlyRefusal = false;
-    const paced = nextPaceWindow(s);
-    s.paced = paced !== undefined;
-    s.remaining = paced ?? -1;
-    s.resetAt = paced === undefined ? 0 : now + s.paceWindowMs;
-    s.needProbe = paced === undefined;
+    s.remaining = -1;
+    s.resetAt = 0;
+    s.needProbe = s.pace.limit <= 0;
+    s.rampCap = s.needProbe ? 1 : 0;
   }
   if (s.heldAt > 0 && holdOf(s, now) === undefined) clearHold(s);
 }
@@ -202,13 +192,13 @@ export function liftHold(s: ScopeState): void {
   if (s.remaining === 0) {
     s.remaining = -1;
     s.resetAt = 0;
-    s.paced = false;
     s.epoch += 1;
     s.sent = s.inflight;
-    s.windowStart = 0;
-    s.accepted = 0;
   }
-  s.timeOnlyRefusal = false;
+  // The window that set the hold teaches no pace.
+  s.pace.windowStart = 0;
+  s.pace.acceptedInWindow = 0;
+  s.pace.learnedWindowMs = 0;
   clearHold(s);
 }
 
@@ -222,9 +212,11 @@ export function liftHold(s: ScopeState): void {
  */
 export function learnBudget(s: ScopeState, budget: ReportedBudget): void {
   if (budget.limit !== undefined && budget.limit > 0) s.limit = budget.limit;
-  if (s.resetAt === 0 || s.paced) {
+  // A budget the server states replaces any pace inferred without one, and any ramp.
+  if (s.pace.limit > 0) s.pace = emptyPace();
+  s.rampCap = 0;
+  if (s.resetAt === 0) {
     s.resetAt = budget.resetAt;
-    s.paced = false;
     // The server's count lags ours by the sends still in flight. With a known limit,
     // `limit - sent` is exact when we are the only client (the server's `remaining` caps it
     // when others use the key too); without one, `remaining - inflight` is a safe floor.
@@ -244,12 +236,13 @@ export function learnBudget(s: ScopeState, budget: ReportedBudget): void {
  * one window, do not escalate it). A time already past gets one probe at once, then the
  * fallback. The refusal ends the window; its successor is probed.
  *
+ * @param sentAt - when the refused send went (a refusal that gave only a time teaches the pace)
  * @example
  * ```ts
- * applyPause(scope, Date.now(), { until: Date.now() + 2000, source: 'retry-after', fallbackMs: 1000, maxFallbackMs: 30_000 }, endpoint);
+ * applyPause(scope, Date.now(), { until: Date.now() + 2000, source: 'retry-after', fallbackMs: 1000, maxFallbackMs: 30_000 }, endpoint, sentAt);
  * ```
  */
-export function applyPause(s: ScopeState, now: number, input: ReportedPause, endpoint: string): void {
+export function applyPause(s: ScopeState, now: number, input: ReportedPause, endpoint: string, sentAt: number): void {
   let until = input.until;
   let source = input.source;
   if (until === undefined || until <= now) {
@@ -259,7 +252,7 @@ export function applyPause(s: ScopeState, now: number, input: ReportedPause, end
     until = firstOfPast ? now : now + Math.min(input.maxFallbackMs, input.fallbackMs * 2 ** Math.max(0, exponent));
     if (!firstOfPast) source = 'fallback';
   } else if (input.timeOnly === true) {
-    learnPaceWindow(s, until);
+    notePaceRefusal(s.pace, sentAt, now, until, (until - now) % 1000 === 0);
   }
   if (until >= s.pauseUntil) {
     s.pauseUntil = until;
