@@ -22,6 +22,8 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
   const answered = status !== undefined;
   const refused = lessons.some((lesson) => lesson.pause !== undefined);
   const healthy = answered && status < 500 && !lessons.some((lesson) => exhausts(lesson, now));
+  // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
+  const budgeted = lessons.some((lesson) => lesson.budget !== undefined);
   for (const key of Object.keys(turn.epochs)) {
     const s = scopes[key];
     if (s === undefined) continue;
@@ -32,6 +34,7 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
       notePaceAccepted(s.pace, turn.at);
       if (s.rampCap > 0) s.rampCap = s.rampCap >= MAX_RAMP ? 0 : s.rampCap + 1;
     }
+    if (budgeted) s.rampCap = 0;
     s.touchedAt = now;
     rollover(s, now);
   }
