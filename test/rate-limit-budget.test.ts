@@ -67,6 +67,12 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
     expect(await store.acquire(T + 6, ask())).toMatchObject({ go: false, reason: 'probe' });
   });
 
+  it('ends the slow start as soon as an answer states a budget, even a partition’s', async () => {
+    const store = await makeStore();
+    await store.settle(T + 1, { ...ok(await go(store, T)), lessons: [{ scope: 'p:core', budget: { remaining: 4000, resetAt: T + 3_600_000 } }] });
+    for (let i = 0; i < 20; i += 1) await go(store, T + 2);
+  });
+
   it('counts the sends still in flight when it first learns the budget, then holds at zero until the reset', async () => {
     const store = await opened();
     const turns = [];
