@@ -76,7 +76,8 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
       for (let tries = 0; tries < MAX_TRIES; tries += 1) {
         const next = step(current.state);
         const version = randomBytes(6).toString('hex');
-        const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, JSON.stringify(next.state), keepMs(next.state, now, ttlMs));
+        const json = JSON.stringify(next.state);
+        const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, json, keepMs(next.state, now, ttlMs));
         if (Number(written) === 1) {
           cached = { version, state: next.state };
           return next.result;

@@ -49,7 +49,10 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
     s.verifyUntil = 0;
     const hold = holdOf(s, now);
     if (hold === undefined) continue;
-    const exhausted = key.startsWith('e:') ? !healthy && refusedOrSpent(lessons, now) : lessons.some((lesson) => lesson.scope === key && exhausts(lesson, now));
+    // An endpoint's own hold is about every answer of it; another scope's about its lessons.
+    const exhausted = key.startsWith('e:')
+      ? !healthy && refusedOrSpent(lessons, now)
+      : lessons.some((lesson) => lesson.scope === key && exhausts(lesson, now));
     const ownEndpoint = isHomeScope(key) && s.holdBy !== '';
     if (healthy) {
       // Contradicted by another endpoint: the hold was that endpoint's own.
@@ -101,7 +104,14 @@ function refusedOrSpent(lessons: readonly ScopeLesson[], now: number): boolean {
   return lessons.some((lesson) => exhausts(lesson, now));
 }
 
-function holdEndpoint(scopes: Record<string, ScopeState>, endpoint: string, hold: Hold, now: number, probeIntervalMs: number, confirmed: boolean): void {
+function holdEndpoint(
+  scopes: Record<string, ScopeState>,
+  endpoint: string,
+  hold: Hold,
+  now: number,
+  probeIntervalMs: number,
+  confirmed: boolean,
+): void {
   const s = (scopes[`e:${endpoint}`] ??= emptyScope(now, false));
   if (hold.until > s.pauseUntil) {
     s.pauseUntil = hold.until;

@@ -73,7 +73,8 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     const waitedMs = now - started;
     if (waitedMs >= waitBoundMs(ctx, started, options.maxWaitMs)) {
       const retryAt = now + probeIntervalMs;
-      throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason: `exceeds maxWaitMs ${options.maxWaitMs} (waiting for a probe's answer)`, operation: ctx.operation });
+      const reason = `exceeds maxWaitMs ${options.maxWaitMs} (waiting for a probe's answer)`;
+      throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason, operation: ctx.operation });
     }
     await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));
   }

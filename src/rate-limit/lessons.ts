@@ -55,9 +55,12 @@ export function lessonsOf(status: number, headers: Headers, now: number, options
     const wait = parseServerWait(headers, { now, skewMarginMs: options.skewMarginMs });
     const fallback = { fallbackMs: options.fallbackWaitMs, maxFallbackMs: options.maxFallbackWaitMs };
     const exhausted = reports.filter((report) => report.partition !== undefined && report.state.remaining === 0);
+    // Retry-After takes precedence over each partition's own reset.
+    const untilOf = (report: PartitionState): number | undefined =>
+      wait?.source === 'retry-after' ? wait.retryAt : (report.state.resetAt ?? wait?.retryAt);
     const targets =
       exhausted.length > 0
-        ? exhausted.map((report) => ({ scope: scopeOf(report), until: wait?.source === 'retry-after' ? wait.retryAt : (report.state.resetAt ?? wait?.retryAt) }))
+        ? exhausted.map((report) => ({ scope: scopeOf(report), until: untilOf(report) }))
         : [{ scope: options.home, until: wait?.retryAt ?? unnamedReset(reports) }];
     const timeOnly = reports.every((report) => report.state.remaining === undefined);
     for (const { scope, until } of targets) {

@@ -125,7 +125,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return limiter;
   };
 
-  const sendGated = async (store: BudgetStore, ctx: CallContext, next: Next, at: GateRequest, home: string, gate: GateOptions): Promise<GatedResult> => {
+  const sendGated = async (store: BudgetStore, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
     const turn = await takeTurn(store, ctx, at, gate);
     const { endpoint } = at;
     let response: Response;
@@ -136,7 +136,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       throw error;
     }
     const now = ctx.clock.now();
-    const lessonOptions = { home, route: ctx.route, skewMarginMs, fallbackWaitMs, maxFallbackWaitMs };
+    const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, fallbackWaitMs, maxFallbackWaitMs };
     const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
     partitions.learn(endpoint, named);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
@@ -150,12 +150,13 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
     const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs };
     for (let refusals = 0; ; refusals += 1) {
-      const scopes = partitions.scopesOf(ctx.request);
-      const at: GateRequest = { scopes: [scopes.home, ...(scopes.partitions ?? [])], endpoint: scopes.endpoint, softPartitions: scopes.partitions === undefined };
+      const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
+      const at: GateRequest = { scopes: [home, ...(known ?? [])], endpoint, softPartitions: known === undefined };
       // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
-      const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter.store, ctx, next, at, scopes.home, gate));
+      const send = (): Promise<GatedResult> => sendGated(limiter.store, ctx, next, at, gate);
+      const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, send);
       if (!refused) return response;
       if (refusals >= maxWaits) {
         givenUp.add(response);
