@@ -123,7 +123,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
     const bottleneck =
       userLimiter ??
       own(new Bottleneck({ id, maxConcurrent, minTime: minTimeMs, datastore: 'ioredis', connection, clearDatastore: false, timeout: ttlMs }));
-    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget`, ttlMs }), id) };
+    // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
+    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget:v2`, ttlMs }), id) };
   };
 
   const own = (bottleneck: Bottleneck): Bottleneck => {
