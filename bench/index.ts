@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
- * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-cluster, outage) to run one.
+ * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-retry-after, rate-limit-cluster,
+ * throttle, partitions, outage) to run one.
  */
 import { printTable } from './harness.js';
 
@@ -20,6 +21,30 @@ const benches: Array<[string, () => Promise<void>]> = [
       const { runRateLimitBench, describeRateLimitBench } = await import('./rate-limit.js');
       console.log(describeRateLimitBench());
       printTable(await runRateLimitBench());
+    },
+  ],
+  [
+    'rate-limit-retry-after',
+    async () => {
+      const { runRateLimitBench, describeRateLimitBench } = await import('./rate-limit.js');
+      console.log(describeRateLimitBench({ retryAfter: true }));
+      printTable(await runRateLimitBench({ retryAfter: true }));
+    },
+  ],
+  [
+    'throttle',
+    async () => {
+      const { runThrottleBench, describeThrottleBench } = await import('./throttle.js');
+      console.log(describeThrottleBench());
+      printTable(await runThrottleBench());
+    },
+  ],
+  [
+    'partitions',
+    async () => {
+      const { runPartitionBench, describePartitionBench } = await import('./partitions.js');
+      console.log(describePartitionBench());
+      printTable(await runPartitionBench());
     },
   ],
   [

@@ -3,7 +3,8 @@
  * to 50 requests per 1000 ms fixed window. For each client: wall time divided by the ideal the
  * limit allows ((ceil(250 / 50) - 1) windows), 429s received, and failed calls. The peers are
  * configured as their docs suggest for rate-limited APIs. Each client is first warmed up with 40
- * requests to an unlimited server, so no client pays the process's cold start alone.
+ * requests to an unlimited server, so no client pays the process's cold start alone. With
+ * `retryAfter`, the 429s also carry `Retry-After`, the one header got reads.
  */
 import got from 'got';
 import ky from 'ky';
@@ -44,7 +45,7 @@ export function rateLimitClients(): Array<[string, () => { get: GetClient; close
 }
 
 /** Runs the single-process rate-limit benchmark and returns its rows. */
-export async function runRateLimitBench(): Promise<Array<Record<string, string | number>>> {
+export async function runRateLimitBench(options: { readonly retryAfter?: boolean } = {}): Promise<Array<Record<string, string | number>>> {
   const rows: Array<Record<string, string | number>> = [];
   for (const [name, make] of rateLimitClients()) {
     // Warm every client up the same way (JIT, connection pool) on an unlimited server first.
@@ -53,7 +54,7 @@ export async function runRateLimitBench(): Promise<Array<Record<string, string |
     await runPool(40, concurrency, (index) => warmClient.get(`${warm.url}/v1/orders/list?campaignId=warm&email=w-${index}@example.com`, { Authorization: `Bearer ${warm.apiKey}` }));
     await warmClient.close?.();
     await warm.close();
-    const api = await startFulfillment({ rateLimit: limit });
+    const api = await startFulfillment({ rateLimit: { ...limit, retryAfter: options.retryAfter === true } });
     const client = make();
     const headers = { Authorization: `Bearer ${api.apiKey}` };
     const { result, ms } = await timed(() =>
@@ -82,8 +83,9 @@ export async function runRateLimitBench(): Promise<Array<Record<string, string |
 }
 
 /** One paragraph saying what the rate-limit benchmark runs. */
-export function describeRateLimitBench(): string {
-  return `${calls} GETs, concurrency ${concurrency}, server limit ${limit.limit} per ${limit.windowMs} ms fixed window; ideal ${idealMs} ms\n`;
+export function describeRateLimitBench(options: { readonly retryAfter?: boolean } = {}): string {
+  const refusals = options.retryAfter === true ? '429s with RateLimit-* and Retry-After' : '429s with RateLimit-* only';
+  return `${calls} GETs, concurrency ${concurrency}, server limit ${limit.limit} per ${limit.windowMs} ms fixed window, ${refusals}; ideal ${idealMs} ms\n`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

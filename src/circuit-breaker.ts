@@ -1,9 +1,10 @@
 import { classifyError, classifyResponse } from './classify.js';
-import { CircuitOpenError } from './errors.js';
+import { CircuitOpenError, RetryLaterError } from './errors.js';
 import { eventBase } from './events.js';
 import { toHttpError } from './http-error.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
 import type { CallContext, Middleware, Next, RequestSpec } from './types.js';
+import { maxWaitOf, waitBoundMs } from './wait-policy.js';
 
 /** Options of {@link circuitBreaker}. */
 export interface CircuitBreakerOptions {
@@ -26,6 +27,8 @@ type BreakerState =
  * {@link CircuitOpenError} carrying `retryAt`, which `retry` treats as a wait); after
  * `halfOpenAfterMs` one attempt goes through as a probe while the others wait for its outcome;
  * a successful probe closes the circuit, a failed one opens it again. Put it inside `retry`.
+ * Waiting for the probe is bounded by the call's `maxWaitMs` and deadline: beyond it the call
+ * rejects with a `RetryLaterError`.
  * 4xx answers, 429s and server-directed waits are not failures: the API is up.
  *
  * @example
@@ -53,7 +56,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
       }
       if (state.kind === 'open') return observe(api, ctx, next, true);
       // Half-open: wait for the probe in flight, then go round again (closed, or open anew).
-      await abortable(state.probe, ctx.signal);
+      await probeOutcome(state.probe, ctx, halfOpenAfterMs);
     }
   };
 
@@ -94,6 +97,21 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     const failures = state.kind === 'closed' ? state.failures + 1 : failureThreshold;
     if (probing || failures >= failureThreshold) setState(api, { kind: 'open', until: ctx.clock.now() + halfOpenAfterMs }, ctx);
     else setState(api, { kind: 'closed', failures }, ctx);
+  }
+}
+
+// Waits for the probe's outcome within the call's bound; abortable. The bound races real work,
+// so it is a timeout signal (a manual clock's sleeps would end it at once).
+async function probeOutcome(probe: Promise<boolean>, ctx: CallContext, halfOpenAfterMs: number): Promise<void> {
+  const maxWaitMs = maxWaitOf(ctx);
+  const bound = ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
+  try {
+    await abortable(probe, AbortSignal.any([ctx.signal, bound]));
+  } catch (error) {
+    if (ctx.signal.aborted || !bound.aborted) throw error;
+    const retryAt = ctx.clock.now() + halfOpenAfterMs;
+    const reason = `exceeds maxWaitMs ${maxWaitMs} (waiting for the circuit's probe)`;
+    throw new RetryLaterError({ retryAt, delayMs: halfOpenAfterMs, reason, operation: ctx.operation });
   }
 }
 

@@ -40,6 +40,13 @@ export interface CreateFetchOptions {
    */
   readonly redirects?: RedirectOptions;
   /**
+   * Default longest single in-process wait of a call, for every layer: retry's backoff and
+   * server-directed waits, rateLimit's holds and queue, the breaker's probe. Beyond it the call
+   * rejects at once with `RetryLaterError` (`retryAt`), so a job queue can reschedule it.
+   * @default each layer's own (60000)
+   */
+  readonly maxWaitMs?: number;
+  /**
    * Reject a final answer of 400 or more with an `HttpError` instead of returning it. `false` is
    * client mode for every call (see {@link forClient}, which gives the same for one fetch):
    * answers are returned carrying their facts (`factsOf`), for a client that builds its own errors.
@@ -85,6 +92,8 @@ export interface CallOptions {
   readonly bodyTimeoutMs?: number;
   /** Redirect settings for this call, over those of `createFetch`. */
   readonly redirects?: RedirectOptions;
+  /** Longest single in-process wait for this call; replaces `createFetch`'s `maxWaitMs`. */
+  readonly maxWaitMs?: number;
 }
 
 /**
@@ -128,6 +137,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     bodyTimeoutMs = 10_000,
     deadlineMs,
     redirects = {},
+    maxWaitMs,
     throwHttpErrors = true,
     maxReplayBytes,
     onEvent,
@@ -161,6 +171,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       operation: call.operation ?? route?.operation ?? `${request.method} ${url.pathname}`,
       signal,
       deadline: deadlineOf(clock.now(), call, deadlineMs),
+      maxWaitMs: call.maxWaitMs ?? maxWaitMs,
       attempt: 1,
       previous: undefined,
       clientRequestId: call.clientRequestId ?? generateId(),

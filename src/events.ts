@@ -59,7 +59,10 @@ export interface WaitEvent extends EventBase {
   readonly delayMs: number;
   /** Epoch ms at which the server said to come back. */
   readonly retryAt: number;
-  /** The header the wait was read from, or `"fallback"`. */
+  /**
+   * The header the wait was read from, or how it was decided: `"fallback"` (no usable time),
+   * `"pacing"` (a learned pace), `"verify"` (the next probe of an unconfirmed hold).
+   */
   readonly source: string;
 }
 

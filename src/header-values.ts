@@ -101,6 +101,25 @@ export function firstValid<T>(value: string | null, parse: (piece: string) => T 
 }
 
 /**
+ * The largest value of a comma-joined field that `parse` accepts: for waits, the latest
+ * instant named (two `Retry-After` lines, or a proxy's and the origin's, must both be obeyed).
+ *
+ * @example
+ * ```ts
+ * latestValid('1, abc, 5', (value) => secondsToMs(value)); // 5000
+ * ```
+ */
+export function latestValid(value: string | null, parse: (piece: string) => number | undefined): number | undefined {
+  if (value === null) return undefined;
+  let latest: number | undefined;
+  for (const piece of splitValues(value)) {
+    const parsed = parse(piece);
+    if (parsed !== undefined && (latest === undefined || parsed > latest)) latest = parsed;
+  }
+  return latest;
+}
+
+/**
  * The wait until an absolute time: 0 when it has passed, else the distance plus the skew
  * margin (the server's clock may run ahead of ours). `undefined` past a year.
  *

@@ -25,7 +25,7 @@ export { isIdempotentMethod, matchRoute } from './routes.js';
 export { causeCodeOf, sentStateOfCode, toNetworkError } from './transport-error.js';
 export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSource } from './server-wait.js';
 export { backoffDelayMs, type BackoffOptions } from './backoff.js';
-export { parseRateLimitState, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions } from './rate-limit-headers.js';
+export { parseRateLimitState, parsePartitionStates, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions, type PartitionState } from './rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './error-body.js';
 export { REDACTED, isSecretHeaderName, isSecretParamName, redactHeaders, redactText, redactUrl, secretsOf } from './redact.js';
 export { requestSecrets } from './request-secrets.js';

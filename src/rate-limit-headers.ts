@@ -1,5 +1,6 @@
 import {
   firstValid,
+  latestValid,
   parseCount,
   readRateLimitField,
   resetValueDelayMs,
@@ -69,15 +70,61 @@ export function parseRateLimitState(headers: Headers, options: RateLimitStateOpt
   const at = (delayMs: number | undefined): number | undefined =>
     delayMs === undefined || !Number.isFinite(now) || now < 0 ? undefined : now + delayMs;
   const resetAt = (name: string) => at(firstValid(headers.get(name), (value) => resetValueDelayMs(value, clock)));
+  const latestAt = (name: string) => at(latestValid(headers.get(name), (value) => resetValueDelayMs(value, clock)));
 
   const state =
     structuredState(headers, at) ??
     separateState(headers, 'ratelimit-', 'ratelimit-fields', resetAt) ??
     separateState(headers, 'x-ratelimit-', 'x-ratelimit', resetAt) ??
     separateState(headers, 'x-rate-limit-', 'x-ratelimit', resetAt);
-  const retryAfterAt = resetAt('retry-after');
+  const retryAfterAt = latestAt('retry-after');
   if (retryAfterAt === undefined) return state;
   return state === undefined ? { resetAt: retryAfterAt, source: 'retry-after' } : { ...state, resetAt: retryAfterAt };
+}
+
+/** The budget one partition of an API reports. */
+export interface PartitionState {
+  /** The partition the server names (`x-ratelimit-resource`, a structured policy's name); absent: none. */
+  readonly partition?: string;
+  /** Its budget. */
+  readonly state: RateLimitState;
+}
+
+/**
+ * Reads the budget a response reports per partition: each named policy of the structured
+ * `RateLimit` field (with its `RateLimit-Policy` quota and window) is one partition; otherwise
+ * the state {@link parseRateLimitState} reads belongs to the partition `X-RateLimit-Resource`
+ * names (GitHub's `core`, `search`, `graphql`, ...), or to none. A name longer than 64
+ * characters or with control characters is ignored.
+ *
+ * @returns one entry per partition reported; empty when nothing usable is present
+ * @example
+ * ```ts
+ * parsePartitionStates(new Headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-resource': 'search' }), { now: Date.now() });
+ * // [{ partition: 'search', state: { remaining: 0, source: 'x-ratelimit' } }]
+ * ```
+ */
+export function parsePartitionStates(headers: Headers, options: RateLimitStateOptions): PartitionState[] {
+  const { now } = options;
+  const entries = readRateLimitField(headers.get('ratelimit'));
+  if (entries.length > 0 && entries.every((entry) => partitionName(entry.name) !== undefined)) {
+    const policies = readPolicies(headers.get('ratelimit-policy'));
+    const at = (delayMs: number | undefined): number | undefined => (delayMs === undefined || !Number.isFinite(now) ? undefined : now + delayMs);
+    return entries.map((entry) => {
+      const policy = policies.find((candidate) => candidate.name === entry.name);
+      const state = compact({ limit: entry.limit ?? policy?.quota, remaining: entry.remaining, resetAt: at(entry.resetMs), windowMs: policy?.windowMs, source: 'ratelimit' });
+      return { partition: partitionName(entry.name)!, state };
+    });
+  }
+  const state = parseRateLimitState(headers, options);
+  if (state === undefined) return [];
+  const resource = partitionName(headers.get('x-ratelimit-resource') ?? undefined);
+  return [resource === undefined ? { state } : { partition: resource, state }];
+}
+
+function partitionName(value: string | undefined): string | undefined {
+  const name = value?.trim();
+  return name === undefined || name === '' || name.length > 64 || !/^[\x21-\x7e]+$/.test(name) ? undefined : name;
 }
 
 /**

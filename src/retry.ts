@@ -7,11 +7,13 @@ import { eventBase } from './events.js';
 import { toHttpError } from './http-error.js';
 import { discardBody } from './response-body.js';
 import { apiKeyOf } from './rate-limit/limiter.js';
+import { refusalGivenUp } from './rate-limit/middleware.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { parseServerWait } from './server-wait.js';
 import { emitEnd, giveUp } from './retry-events.js';
 import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
+import { longWaitReason, maxWaitOf } from './wait-policy.js';
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
 export interface RetryDecisionInfo {
@@ -36,9 +38,11 @@ export interface RetryOptions {
   /** Cap of one backoff delay. @default 20000 */
   readonly maxDelayMs?: number;
   /**
-   * Longest server-directed wait (Retry-After, RateLimit-Reset, ...) taken in-process. A longer
-   * one rejects at once with a `RetryLaterError` carrying `retryAt`.
-   * @default 60000
+   * Longest single in-process wait of a call — a backoff or a server-directed wait (Retry-After,
+   * RateLimit-Reset, ...) — for this layer and every layer inside it (it lowers the call's
+   * `maxWaitMs` from `createFetch`). A longer one rejects at once with a `RetryLaterError`
+   * carrying `retryAt`.
+   * @default the call's maxWaitMs, else 60000
    */
   readonly maxWaitMs?: number;
   /**
@@ -94,7 +98,6 @@ export function retry(options: RetryOptions = {}): Middleware {
     maxAttempts = 4,
     baseDelayMs = 300,
     maxDelayMs = 20_000,
-    maxWaitMs = 60_000,
     maxWaits = 5,
     fallbackWaitMs = 1000,
     skewMarginMs = 1000,
@@ -108,9 +111,11 @@ export function retry(options: RetryOptions = {}): Middleware {
     let retryTokens: number | undefined;
     let lastAmbiguous: AttemptOutcome | undefined;
     const api = apiKeyOf(ctx.request);
+    // One bound for every wait of the call, handed to the layers inside.
+    const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
 
     const attemptOnce = async (attempt: number): Promise<Response> => {
-      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous });
+      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous, maxWaitMs });
       // Any earlier ambiguous attempt may still land, so every later send is guarded.
       const decision = await consultGuard(actx, lastAmbiguous);
       if (decision?.action === 'recovered') return decision.response;
@@ -162,6 +167,8 @@ export function retry(options: RetryOptions = {}): Middleware {
         );
       }
       if (classification.verdict === 'wait') {
+        // rateLimit inside already re-sent it as often as it may: the limits do not multiply.
+        if (failure.response !== undefined && refusalGivenUp(failure.response)) return false;
         waits += 1;
         if (waits > maxWaits) return false;
         await serverWait(failure);
@@ -170,8 +177,13 @@ export function retry(options: RetryOptions = {}): Middleware {
       retryTokens = budget?.withdraw(api, failure.outcome.error instanceof AttemptTimeoutError);
       if (budget !== undefined && retryTokens === undefined) return false;
       const delayMs = backoffDelayMs(failure.outcome.attempt, { baseMs: baseDelayMs, maxMs: maxDelayMs, random: ctx.random });
-      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs >= ctx.deadline) {
+      const now = ctx.clock.now();
+      if (ctx.deadline !== undefined && now + delayMs >= ctx.deadline) {
         throw new DeadlineExceededError({ operation: ctx.operation, attempts: failure.outcome.attempt }, { cause: await finalError(failure) });
+      }
+      if (delayMs > maxWaitMs) {
+        const init = { retryAt: now + delayMs, delayMs, reason: `exceeds maxWaitMs ${maxWaitMs}`, operation: ctx.operation };
+        throw new RetryLaterError(init, { cause: await finalError(failure, now + delayMs) });
       }
       if (failure.response !== undefined) await discardBody(failure.response);
       failure.ctx.emit({ ...eventBase(failure.ctx), type: 'retry', delayMs, reason: classification.reason });
@@ -186,7 +198,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       const circuitDelayMs = error instanceof CircuitOpenError ? Math.max(0, error.retryAt - now) : undefined;
       const delayMs = parsed?.delayMs ?? circuitDelayMs ?? Math.min(maxDelayMs, fallbackWaitMs * 2 ** (waits - 1));
       const retryAt = now + delayMs;
-      const tooLong = delayMs > maxWaitMs ? `exceeds maxWaitMs ${maxWaitMs}` : ctx.deadline !== undefined && retryAt >= ctx.deadline ? 'passes the call deadline' : undefined;
+      const tooLong = longWaitReason(ctx, retryAt, now, maxWaitMs);
       if (tooLong !== undefined) {
         throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation }, { cause: await finalError(failure, retryAt) });
       }

@@ -1,5 +1,6 @@
 import {
   firstValid,
+  latestValid,
   parseCount,
   readRateLimitField,
   resetValueDelayMs,
@@ -47,7 +48,8 @@ const REMAINING_OF = {
  * Reads the wait a response asks for, trying in order:
  *
  * 1. `Retry-After` — delay-seconds (decimals tolerated) or an HTTP-date; it takes precedence
- *    over every rate-limit field, as the RateLimit draft requires.
+ *    over every rate-limit field, as the RateLimit draft requires. Of several values (repeated
+ *    field lines arrive comma-joined) the latest instant wins; unparseable ones are skipped.
  * 2. The structured `RateLimit` field: the largest `t` among the policies with `r=0` (the
  *    request may go once every exhausted policy has refilled; a policy with quota left does
  *    not delay it, so with none exhausted this field gives no wait). The draft -07 dictionary
@@ -74,7 +76,7 @@ export function parseServerWait(headers: Headers, options: ServerWaitOptions): S
   const clock: WaitClock = { now, skewMarginMs: skewMargin(options.skewMarginMs) };
   const read = (source: WaitSource, delayMs: number | undefined): ServerWait | undefined =>
     delayMs === undefined ? undefined : { delayMs, retryAt: now + delayMs, source };
-  const fromValue = (name: string) => firstValid(headers.get(name), (value) => resetValueDelayMs(value, clock));
+  const fromValue = (name: string) => latestValid(headers.get(name), (value) => resetValueDelayMs(value, clock));
 
   return (
     read('retry-after', fromValue('retry-after')) ??

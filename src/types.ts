@@ -132,6 +132,13 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Absolute deadline for the whole call on `clock.now()`'s scale, if any. */
   readonly deadline: number | undefined;
+  /**
+   * Longest single in-process wait for this call (a backoff, a server-directed wait, a
+   * rate-limit hold or queue, a breaker's probe); a longer one rejects with `RetryLaterError`.
+   * `undefined`: each layer's default. Written by `createFetch`; `retry({ maxWaitMs })` may
+   * lower it for the layers inside it.
+   */
+  readonly maxWaitMs: number | undefined;
   /** Attempt number, 1-based. Written by `retry`. */
   readonly attempt: number;
   /** The outcome of the previous attempt of this call, if any. Written by `retry`. */

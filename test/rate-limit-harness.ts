@@ -13,6 +13,7 @@ export interface ContextOptions {
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal;
   readonly deadline?: number;
+  readonly maxWaitMs?: number;
   readonly clock?: Clock;
   readonly events?: SurefetchEvent[];
 }
@@ -25,6 +26,7 @@ export function contextFor(url: string, options: ContextOptions = {}): CallConte
     operation: `${method} ${new URL(url).pathname}`,
     signal: options.signal ?? new AbortController().signal,
     deadline: options.deadline,
+    maxWaitMs: options.maxWaitMs,
     attempt: 1,
     previous: undefined,
     clientRequestId: crypto.randomUUID(),

@@ -5,11 +5,13 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlidingWindowThrottle } from './emulator/throttle.js';
 
 /** A scripted answer. */
 export interface ScriptedReply {
   readonly status: number;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A list value is sent as that many field lines. */
+  readonly headers?: Readonly<Record<string, string | string[]>>;
   readonly body?: string;
 }
 
@@ -33,6 +35,11 @@ export interface RateLimitServerOptions {
   readonly script?: (request: { path: string; headers: IncomingMessage['headers']; index: number }) => ScriptedReply | undefined;
   /** Delay before each answer. @default 0 */
   readonly latencyMs?: number;
+  /**
+   * A Django REST Framework-style sliding-window throttle per credential instead of the fixed
+   * window: refusals carry `Retry-After` only, accepted answers no rate-limit header at all.
+   */
+  readonly throttle?: { readonly limit: number; readonly windowMs: number };
 }
 
 /** A running server. */
@@ -50,6 +57,7 @@ export interface RateLimitServer {
  */
 export async function startRateLimitServer(options: RateLimitServerOptions = {}): Promise<RateLimitServer> {
   const { limit, windowMs = 1000, retryAfter = false, script, latencyMs = 0 } = options;
+  const throttle = options.throttle === undefined ? undefined : createSlidingWindowThrottle(options.throttle);
   const windows = new Map<string, { start: number; used: number }>();
   const log: ServerLogEntry[] = [];
   let index = 0;
@@ -60,6 +68,10 @@ export async function startRateLimitServer(options: RateLimitServerOptions = {})
     const worker = String(request.headers['x-worker'] ?? '');
     const credential = String(request.headers.authorization ?? request.headers['x-api-key'] ?? 'anonymous');
     let reply = script?.({ path, headers: request.headers, index: index++ });
+    if (reply === undefined && throttle !== undefined) {
+      const decision = throttle.take(credential, now);
+      reply = decision.allowed ? { status: 200, body: '{"ok":true}' } : { status: 429, headers: decision.headers, body: '{"detail":"Request was throttled."}' };
+    }
     if (reply === undefined && limit !== undefined) {
       let window = windows.get(credential);
       if (window === undefined || now >= window.start + windowMs) {

@@ -157,18 +157,22 @@ describe('rateLimit: refusals pause every call of the API', () => {
 });
 
 describe('rateLimit: bounded and abortable waits', () => {
-  it('rejects at once with a RetryLaterError carrying retryAt when the pause exceeds maxWaitMs, and later calls send nothing', async () => {
-    const { api, limit } = await setup({ script: () => ({ status: 429, headers: { 'Retry-After': '120' }, body: '{"message":"slow down"}' }) }, { maxWaitMs: 5000 });
+  it('rejects at once with a RetryLaterError carrying retryAt when the pause exceeds maxWaitMs; another call verifies it once, then calls send nothing', async () => {
+    const { api, limit } = await setup({ script: () => ({ status: 429, headers: { 'Retry-After': '120' }, body: '{"message":"slow down"}' }) }, { maxWaitMs: 5000, probeIntervalMs: 100 });
     const before = Date.now();
     const first = await call(limit, `${api.url}/a`).catch((error: unknown) => error);
     expect(first).toBeInstanceOf(RetryLaterError);
     expect((first as RetryLaterError).code).toBe('RETRY_LATER');
     expect((first as RetryLaterError).retryAt).toBeGreaterThanOrEqual(before + 120_000);
     expect(((first as RetryLaterError).cause as { status?: number }).status).toBe(429);
-    const second = await call(limit, `${api.url}/b`).catch((error: unknown) => error);
-    expect(second).toBeInstanceOf(RetryLaterError);
-    expect(Date.now() - before).toBeLessThan(1000);
     expect(api.log).toHaveLength(1);
+    // One answer does not silence the API: the next call probes 100 ms later, and its refusal confirms the pause.
+    expect(await call(limit, `${api.url}/b`).catch((error: unknown) => error)).toBeInstanceOf(RetryLaterError);
+    expect(api.log).toHaveLength(2);
+    expect(api.log[1]!.time - api.log[0]!.time).toBeGreaterThanOrEqual(90);
+    expect(await call(limit, `${api.url}/c`).catch((error: unknown) => error)).toBeInstanceOf(RetryLaterError);
+    expect(Date.now() - before).toBeLessThan(1000);
+    expect(api.log).toHaveLength(2);
   });
 
   it("rejects a pause that would pass the call's deadline", async () => {

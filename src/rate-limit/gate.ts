@@ -1,54 +1,26 @@
 import { RetryLaterError } from '../errors.js';
 import { eventBase } from '../events.js';
 import type { CallContext } from '../types.js';
+import { refuseLongWait, waitBoundMs } from '../wait-policy.js';
+import type { AcquireRequest, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
+
+export { longWaitReason, refuseLongWait } from '../wait-policy.js';
 
 /** How a send waits for its turn. */
 export interface GateOptions {
-  /** Longest wait taken in-process; a longer one rejects with a `RetryLaterError`. */
+  /** Longest wait taken in-process for this call; a longer one rejects with a `RetryLaterError`. */
   readonly maxWaitMs: number;
   /** How long a probe may stay unanswered before another send probes. */
   readonly probeLeaseMs: number;
-  /** How often a send waiting for the probe's answer looks again. */
+  /** Spacing of the probes that verify a hold longer than a caller can wait. */
+  readonly probeIntervalMs: number;
+  /** How often a send waiting for a probe's answer looks again. */
   readonly pollMs: number;
 }
 
-/** A send's permission, to hand back to `store.settle`. */
-export interface Turn {
-  /** The send is the probe of a new window. */
-  readonly probe: boolean;
-  /** The window generation it was counted in. */
-  readonly epoch: number;
-}
-
-/**
- * Why waiting until `retryAt` is not allowed (it exceeds `maxWaitMs` or passes the call's
- * deadline), or `undefined` when it is.
- *
- * @example
- * ```ts
- * longWaitReason(ctx, pauseUntil, ctx.clock.now(), 60_000); // 'exceeds maxWaitMs 60000'
- * ```
- */
-export function longWaitReason(ctx: CallContext, retryAt: number, now: number, maxWaitMs: number): string | undefined {
-  if (retryAt - now > maxWaitMs) return `exceeds maxWaitMs ${maxWaitMs}`;
-  if (ctx.deadline !== undefined && retryAt >= ctx.deadline) return 'passes the call deadline';
-  return undefined;
-}
-
-/**
- * Throws a {@link RetryLaterError} when waiting until `retryAt` is not allowed.
- *
- * @example
- * ```ts
- * refuseLongWait(ctx, pauseUntil, ctx.clock.now(), 60_000);
- * ```
- */
-export function refuseLongWait(ctx: CallContext, retryAt: number, now: number, maxWaitMs: number): void {
-  const reason = longWaitReason(ctx, retryAt, now, maxWaitMs);
-  if (reason === undefined) return;
-  throw new RetryLaterError({ retryAt, delayMs: Math.max(0, retryAt - now), reason, operation: ctx.operation });
-}
+/** Where a send stands: the parts of {@link AcquireRequest} that depend on the request. */
+export type GateRequest = Pick<AcquireRequest, 'scopes' | 'endpoint' | 'softPartitions'>;
 
 /**
  * Sleeps out a pause (or an exhausted budget) announced with a `wait` event, after checking it
@@ -68,26 +40,42 @@ export async function waitUntil(ctx: CallContext, retryAt: number, source: strin
 }
 
 /**
- * Waits until the budget lets this send go: past any pause, past the reset of an exhausted
- * window, and behind the probe of a new window. Counts the send when it returns.
+ * Waits until the budget lets this send go — past the holds it can wait out, behind its
+ * endpoint's probe of a new window, or as the probe verifying a hold longer than it can wait —
+ * and counts it (with `count: false`, only waits). A confirmed hold longer than the call can
+ * wait, or a wait for a probe's answer beyond `maxWaitMs`, rejects with a
+ * {@link RetryLaterError}.
  *
  * @example
  * ```ts
- * const turn = await takeTurn(store, ctx, { maxWaitMs: 60_000, probeLeaseMs: 5000, pollMs: 10 });
+ * const turn = await takeTurn(store, ctx, { scopes: [''], endpoint, softPartitions: false }, gateOptions);
  * ```
  */
-export async function takeTurn(store: BudgetStore, ctx: CallContext, options: GateOptions): Promise<Turn> {
+export async function takeTurn(store: BudgetStore, ctx: CallContext, request: GateRequest, options: GateOptions, count = true): Promise<Turn> {
+  const started = ctx.clock.now();
+  let waitedUntil = 0;
   for (;;) {
     ctx.signal.throwIfAborted();
     const now = ctx.clock.now();
-    const result = await store.acquire(now, options.probeLeaseMs);
-    if (result.go) return { probe: result.probe, epoch: result.epoch };
+    const maxHoldMs = waitBoundMs(ctx, now, options.maxWaitMs);
+    const { probeLeaseMs, probeIntervalMs } = options;
+    const result = await store.acquire(now, { ...request, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
+    if (result.go) return result.turn;
+    if (result.reason === 'confirmed') refuseLongWait(ctx, result.until, now, options.maxWaitMs);
     if (result.reason !== 'probe') {
-      await waitUntil(ctx, result.until, result.source, options.maxWaitMs);
+      // A timer may fire a little early: sleep the rest of the same wait without announcing it again.
+      if (result.until === waitedUntil) await ctx.clock.sleep(Math.max(1, result.until - now), ctx.signal);
+      else await waitUntil(ctx, result.until, result.source, options.maxWaitMs);
+      waitedUntil = result.until;
       continue;
     }
-    // The probe's answer comes at no known time: look again shortly, within the deadline.
-    if (ctx.deadline !== undefined && now >= ctx.deadline) refuseLongWait(ctx, result.until, now, options.maxWaitMs);
+    // The probe's answer comes at no known time: look again shortly, within the call's bound.
+    const waitedMs = now - started;
+    if (waitedMs >= waitBoundMs(ctx, started, options.maxWaitMs)) {
+      const retryAt = now + probeIntervalMs;
+      const reason = `exceeds maxWaitMs ${options.maxWaitMs} (waiting for a probe's answer)`;
+      throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason, operation: ctx.operation });
+    }
     await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));
   }
 }

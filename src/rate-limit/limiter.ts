@@ -37,7 +37,7 @@ export interface ApiLimiter {
    * no effect, so unconfigured local limiters leave the pace to the budget alone.
    */
   readonly bottleneck: Bottleneck | undefined;
-  /** The shared budget and pause. */
+  /** The shared budget, holds and pace, per scope. */
   readonly store: BudgetStore;
 }
 
@@ -123,7 +123,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
     const bottleneck =
       userLimiter ??
       own(new Bottleneck({ id, maxConcurrent, minTime: minTimeMs, datastore: 'ioredis', connection, clearDatastore: false, timeout: ttlMs }));
-    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget`, ttlMs }), id) };
+    // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
+    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget:v2`, ttlMs }), id) };
   };
 
   const own = (bottleneck: Bottleneck): Bottleneck => {
@@ -167,7 +168,6 @@ function unavailableOnError(store: BudgetStore, limiterId: string): BudgetStore 
   return {
     acquire: wrap(store.acquire.bind(store)),
     settle: wrap(store.settle.bind(store)),
-    pausedUntil: wrap(store.pausedUntil.bind(store)),
     snapshot: wrap(store.snapshot.bind(store)),
   };
 }

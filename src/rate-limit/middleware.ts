@@ -1,19 +1,23 @@
-import { classifyResponse } from '../classify.js';
 import { toHttpError } from '../http-error.js';
 import { discardBody } from '../response-body.js';
-import { parseRateLimitState } from '../rate-limit-headers.js';
-import { parseServerWait } from '../server-wait.js';
-import { RetryLaterError } from '../errors.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../types.js';
-import type { ReportedBudget, SettleInput, SettleResult } from './budget.js';
+import { longWaitReason, maxWaitOf, refuseLongWait } from '../wait-policy.js';
+import type { BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';
-import { longWaitReason, takeTurn, waitUntil, type GateOptions } from './gate.js';
+import { takeTurn, type GateOptions, type GateRequest } from './gate.js';
+import { lessonsOf } from './lessons.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
+import { createPartitionMap, type RateLimitGroup } from './partitions.js';
 import { scheduleAbortable } from './schedule.js';
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions extends LimiterRegistryOptions {
-  /** Longest server-directed wait taken in-process; a longer one rejects with `RetryLaterError`. @default 60000 */
+  /**
+   * Longest in-process wait (a hold, a pause, a queue). The call's own `maxWaitMs` (set on
+   * `createFetch`, per call, or by an outer `retry`) replaces the default; this can only lower
+   * it. A longer wait rejects with `RetryLaterError`.
+   * @default 60000
+   */
   readonly maxWaitMs?: number;
   /** Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. @default 5 */
   readonly maxWaits?: number;
@@ -23,12 +27,36 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
   readonly maxFallbackWaitMs?: number;
   /** Margin added to reset times given as absolute server times (clock skew). @default 1000 */
   readonly skewMarginMs?: number;
-  /** How long the one probe sent after a reset may stay unanswered before another send probes. @default 5000 */
+  /** How long one probe may stay unanswered before another send probes. @default 5000 */
   readonly probeTimeoutMs?: number;
+  /** Spacing of the probes that verify a hold longer than a call can wait. @default 1000 */
+  readonly probeIntervalMs?: number;
   /** How often sends waiting for a probe's answer look again. @default 10 */
   readonly pollMs?: number;
   /** Longest wait for the clustered limiter (Redis) to become ready. @default 5000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * Route groups with limits of their own (first match wins): an answer naming no partition
+   * teaches and holds only the group of its request. Requests in no group share the whole
+   * API's budget. @default []
+   */
+  readonly groups?: readonly RateLimitGroup[];
+}
+
+// Refusals returned after `maxWaits` re-sends: an outer `retry` does not send them again.
+const givenUp = new WeakSet<Response>();
+
+/**
+ * Whether `rateLimit` already re-sent this refusal as often as it may (`maxWaits`) and gave it
+ * back: an outer layer must not send it again, or the re-send limits would multiply.
+ *
+ * @example
+ * ```ts
+ * if (verdict === 'wait' && refusalGivenUp(response)) return response; // no more re-sends
+ * ```
+ */
+export function refusalGivenUp(response: Response): boolean {
+  return givenUp.has(response);
 }
 
 /** The `rateLimit` middleware, with a way to release its Redis connections. */
@@ -42,41 +70,38 @@ export type RateLimitMiddleware = Middleware & {
 interface GatedResult {
   readonly response: Response;
   readonly refused: boolean;
-  readonly settled: SettleResult;
+  /** When the refusal's scopes may send again (0: now). */
+  readonly retryAt: number;
 }
 
 /**
  * Gates every attempt through one limiter per API (host + credential hash): bottleneck caps
  * concurrency and spacing; a shared budget learned from every answer's `RateLimit-*`,
- * `X-RateLimit-*` or `RateLimit` fields holds every send once the window's budget is spent,
- * until its reset. A refusal (429, a 503 with `Retry-After`, a 403 with the budget at 0)
- * pauses every call of that API until the server's time, then the refused request is sent
- * again (the server did not process it) through the limiter. With `redis`, every worker
- * using the credential shares the budget, the pause and bottleneck's limits.
+ * `X-RateLimit-*` or `RateLimit` fields holds the sends once a window's budget is spent, until
+ * its reset. A refusal (429, a 503 with `Retry-After`, a 403 with the budget at 0) pauses the
+ * calls of its partition until the server's time, then the refused request is sent again (the
+ * server did not process it). A partition is what the server names (`X-RateLimit-Resource`,
+ * the structured fields' policy names) or a route group you declare; unnamed, the whole API.
  *
- * A wait longer than `maxWaitMs` or past the call's deadline rejects at once with a
- * `RetryLaterError` carrying `retryAt`. Place it inside `retry`, so each attempt is gated.
+ * One answer is evidence, not proof: a hold longer than a call can wait is verified by probes
+ * (one at a time, `probeIntervalMs` apart) while the other calls wait; a healthy answer lifts
+ * it, a second exhausted answer confirms it, and calls then reject at once with a
+ * `RetryLaterError` carrying `retryAt`. After refusals that give only a time, sends are paced
+ * to the window learned from what the server accepted. With `redis`, every worker using the
+ * credential shares all of it. Place it inside `retry`, so each attempt is gated.
  *
  * @example
  * ```ts
- * const limit = rateLimit({ redis: { url: process.env.REDIS_URL! }, maxWaitMs: 30_000 });
- * const sureFetch = createFetch({ middleware: [retry(), limit] });
+ * const limit = rateLimit({ redis: { url: process.env.REDIS_URL! }, groups: [{ name: 'search', path: '/search/*' }] });
+ * const sureFetch = createFetch({ middleware: [retry(), limit], maxWaitMs: 30_000 });
  * process.on('SIGTERM', () => void limit.close());
  * ```
  */
 export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
-  const {
-    maxWaitMs = 60_000,
-    maxWaits = 5,
-    fallbackWaitMs = 1000,
-    maxFallbackWaitMs = 30_000,
-    skewMarginMs = 1000,
-    probeTimeoutMs = 5000,
-    pollMs = 10,
-    readyTimeoutMs = 5000,
-  } = options;
+  const { maxWaits = 5, fallbackWaitMs = 1000, maxFallbackWaitMs = 30_000, skewMarginMs = 1000 } = options;
+  const { probeTimeoutMs = 5000, probeIntervalMs = 1000, pollMs = 10, readyTimeoutMs = 5000 } = options;
   const registry = createLimiterRegistry(options);
-  const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, pollMs };
+  const partitions = createPartitionMap(options.groups);
   const ready = new WeakSet<ApiLimiter>();
 
   const limiterReady = async (ctx: CallContext): Promise<ApiLimiter> => {
@@ -100,50 +125,49 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return limiter;
   };
 
-  const sendGated = async (limiter: ApiLimiter, ctx: CallContext, next: Next): Promise<GatedResult> => {
-    const turn = await takeTurn(limiter.store, ctx, gate);
+  const sendGated = async (store: BudgetStore, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
+    const turn = await takeTurn(store, ctx, at, gate);
+    const { endpoint } = at;
     let response: Response;
     try {
       response = await next(ctx);
     } catch (error) {
-      await limiter.store.settle(ctx.clock.now(), { probe: turn.probe, epoch: turn.epoch, answered: false, success: false }).catch(() => undefined);
+      await store.settle(ctx.clock.now(), { turn, endpoint, lessons: [], probeIntervalMs }).catch(() => undefined);
       throw error;
     }
     const now = ctx.clock.now();
-    const lesson = learn(response, ctx, now, skewMarginMs);
-    const input: SettleInput = {
-      probe: turn.probe,
-      epoch: turn.epoch,
-      answered: true,
-      success: response.ok,
-      ...(lesson.budget === undefined ? {} : { budget: lesson.budget }),
-      ...(lesson.refusal === undefined
-        ? {}
-        : { pause: { ...lesson.refusal, fallbackMs: fallbackWaitMs, maxFallbackMs: maxFallbackWaitMs } }),
-    };
-    // A response in hand is never lost to a failing Redis: the refusal still pauses this call.
-    const settled = await limiter.store.settle(now, input).catch(() => ({
-      pauseUntil: lesson.refusal?.until ?? now + fallbackWaitMs,
-      pauseSource: lesson.refusal?.source ?? 'fallback',
-    }));
-    return { response, refused: lesson.refusal !== undefined, settled };
+    const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, fallbackWaitMs, maxFallbackWaitMs };
+    const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
+    partitions.learn(endpoint, named);
+    // A response in hand is never lost to a failing Redis: the refusal still holds this call.
+    const settled = await store.settle(now, { turn, endpoint, status: response.status, lessons, probeIntervalMs }).catch(() => undefined);
+    const own = Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
+    return { response, refused, retryAt: settled?.pauseUntil ?? own };
   };
 
   const rateLimitMiddleware = async function rateLimitMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     const limiter = await limiterReady(ctx);
+    const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
+    const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs };
     for (let refusals = 0; ; refusals += 1) {
-      // Sit out a pause before queueing, so a long pause neither holds bottleneck's slots nor
+      const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
+      const at: GateRequest = { scopes: [home, ...(known ?? [])], endpoint, softPartitions: known === undefined };
+      // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
-      const paused = await limiter.store.pausedUntil(ctx.clock.now());
-      if (paused.pauseUntil > 0) await waitUntil(ctx, paused.pauseUntil, paused.pauseSource, maxWaitMs);
-      const { response, refused, settled } = await scheduleAbortable(limiter, ctx, () => sendGated(limiter, ctx, next));
-      if (!refused || refusals >= maxWaits) return response;
-      const retryAt = settled.pauseUntil;
+      if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
+      const send = (): Promise<GatedResult> => sendGated(limiter.store, ctx, next, at, gate);
+      const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, send);
+      if (!refused) return response;
+      if (refusals >= maxWaits) {
+        givenUp.add(response);
+        return response;
+      }
+      // The server's answer to this very request names a wait it cannot take: reject at once.
+      // (Other calls verify such a hold before they believe it.)
       const now = ctx.clock.now();
-      const reason = longWaitReason(ctx, retryAt, now, maxWaitMs);
-      if (reason !== undefined) {
+      if (longWaitReason(ctx, retryAt, now, maxWaitMs) !== undefined) {
         const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'wait', sent: 'delivered', retryAt });
-        throw new RetryLaterError({ retryAt, delayMs: Math.max(0, retryAt - now), reason, operation: ctx.operation }, { cause });
+        refuseLongWait(ctx, retryAt, now, maxWaitMs, cause);
       }
       await discardBody(response);
     }
@@ -154,23 +178,3 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   });
 }
 
-interface Lesson {
-  readonly budget?: ReportedBudget;
-  readonly refusal?: { readonly until?: number; readonly source: string };
-}
-
-function learn(response: Response, ctx: CallContext, now: number, skewMarginMs: number): Lesson {
-  const { headers, status } = response;
-  const state = parseRateLimitState(headers, { now, skewMarginMs });
-  const resetAt = state?.resetAt ?? (state?.windowMs === undefined ? undefined : now + state.windowMs);
-  const budget =
-    state?.remaining === undefined || resetAt === undefined
-      ? undefined
-      : { remaining: state.remaining, resetAt, ...(state.limit === undefined ? {} : { limit: state.limit }) };
-  const base = budget === undefined ? {} : { budget };
-  if (classifyResponse(status, headers, ctx.route, now).verdict !== 'wait') return base;
-  const wait = parseServerWait(headers, { now, skewMarginMs });
-  if (wait !== undefined) return { ...base, refusal: { until: wait.retryAt, source: wait.source } };
-  if (state?.remaining === 0 && state.resetAt !== undefined) return { ...base, refusal: { until: state.resetAt, source: state.source } };
-  return { ...base, refusal: { source: 'fallback' } };
-}

@@ -1,32 +1,41 @@
+import { RetryLaterError } from '../errors.js';
 import { discardBody } from '../response-body.js';
 import type { CallContext } from '../types.js';
+import { waitBoundMs } from '../wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
 
 type Box<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 /**
- * Runs `job` through the limiter's bottleneck, with two things bottleneck lacks: a queued job
- * is abandoned at once when the caller aborts (bottleneck cannot cancel one; when its turn
- * comes it sees the abort and sends nothing), and a failure of bottleneck itself (Redis down)
- * is told apart from the job's own error and becomes a {@link RateLimiterUnavailableError}.
- * bottleneck's `failed`/retry machinery is never used: its retries bypass the limiter (#223).
+ * Runs `job` through the limiter's bottleneck, with three things bottleneck lacks: a queued
+ * job is abandoned at once when the caller aborts or when it has queued for `maxWaitMs` (or
+ * up to the deadline) — it then rejects with a `RetryLaterError`; bottleneck cannot cancel
+ * a job, so when its turn comes it sees it was left and sends nothing — and a failure of
+ * bottleneck itself (Redis down) is told apart from the job's own error and becomes a
+ * {@link RateLimiterUnavailableError}. bottleneck's `failed`/retry machinery is never used:
+ * its retries bypass the limiter (#223).
  *
  * @example
  * ```ts
- * const result = await scheduleAbortable(limiter, ctx, () => next(ctx));
+ * const result = await scheduleAbortable(limiter, ctx, 60_000, () => next(ctx));
  * ```
  */
 export function scheduleAbortable<T extends { readonly response: Response }>(
   limiter: ApiLimiter,
   ctx: CallContext,
+  maxWaitMs: number,
   job: () => Promise<T>,
 ): Promise<T> {
   const { signal } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason);
+  const left = new AbortController();
+  let started = limiter.bottleneck === undefined;
   const run = async (): Promise<Box<T>> => {
+    started = true;
     try {
       signal.throwIfAborted();
+      left.signal.throwIfAborted();
       return { ok: true, value: await job() };
     } catch (error) {
       return { ok: false, error };
@@ -42,12 +51,25 @@ export function scheduleAbortable<T extends { readonly response: Response }>(
     },
   );
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason);
+    const leave = (reason: unknown): void => {
+      left.abort(reason);
+      reject(reason);
       // An answer that arrives after the caller left is nobody's: release its connection.
       scheduled.then((value) => discardBody(value.response), () => undefined);
     };
+    const onAbort = (): void => leave(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    scheduled.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    // The bound races real work, so it is a timeout signal (a manual clock's sleeps end at once).
+    const queued = started ? undefined : ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
+    const onQueuedTooLong = (): void => {
+      if (started) return;
+      const reason = `exceeds maxWaitMs ${maxWaitMs} (queued behind the limiter)`;
+      leave(new RetryLaterError({ retryAt: ctx.clock.now() + maxWaitMs, delayMs: maxWaitMs, reason, operation: ctx.operation }));
+    };
+    queued?.addEventListener('abort', onQueuedTooLong, { once: true });
+    scheduled.then(resolve, reject).finally(() => {
+      queued?.removeEventListener('abort', onQueuedTooLong);
+      signal.removeEventListener('abort', onAbort);
+    });
   });
 }

@@ -139,6 +139,7 @@ export async function startEmulator<R>(spec: ApiSpec<R>, options: EmulatorOption
       const decision = limiter.take(auth.key, readClock());
       rateHeaders = decision.headers;
       if (!decision.allowed) {
+        if (options.rateLimit?.retryAfter === true) rateHeaders = { ...rateHeaders, 'Retry-After': String(decision.resetSeconds) };
         exchange.send(spec.tooManyRequests(decision.resetSeconds), true);
         return;
       }

@@ -11,8 +11,11 @@ export type EmulatorClock = (() => number) | { now(): number };
 export interface EmulatorOptions {
   /** Time source for rate-limit windows, list lag, timestamps and the log. @default Date.now */
   readonly clock?: EmulatorClock;
-  /** A fixed window per API key; when set every answer carries `RateLimit-*` headers. @default off */
-  readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+  /**
+   * A fixed window per API key; when set every answer carries `RateLimit-*` headers, and with
+   * `retryAfter` its 429s also carry `Retry-After` (whole seconds). @default off
+   */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number; readonly retryAfter?: boolean };
   /** A committed record shows in list endpoints only this many ms (of `clock`) later. @default 0 */
   readonly listLagMs?: number;
   /** Seeds the generated API key and the fault mix. @default 1 */

@@ -1,0 +1,57 @@
+/** Helpers shared by the budget's steps: scope kinds, copies, forgetting idle scopes. */
+import { copyPace } from './pacing.js';
+import { holdOf, type ScopeState } from './scope-state.js';
+import type { BudgetState } from './budget-types.js';
+
+const MAX_PARTITIONS = 64;
+const IDLE_PARTITION_MS = 600_000;
+
+/**
+ * Whether a scope key is a home scope (the whole API or a declared group): its first send is
+ * a probe, and its holds need a second endpoint to be confirmed.
+ *
+ * @example
+ * ```ts
+ * isHomeScope('g:search'); // true
+ * ```
+ */
+export function isHomeScope(key: string): boolean {
+  return key === '' || key.startsWith('g:');
+}
+
+/**
+ * A copy of the scopes that shares nothing with `state` (steps mutate their copy).
+ *
+ * @example
+ * ```ts
+ * const scopes = copyScopes(state);
+ * ```
+ */
+export function copyScopes(state: BudgetState): Record<string, ScopeState> {
+  const scopes: Record<string, ScopeState> = {};
+  for (const [key, value] of Object.entries(state.scopes)) scopes[key] = { ...value, pace: copyPace(value.pace) };
+  return scopes;
+}
+
+/**
+ * Forgets what carries nothing: an endpoint scope lives only while it holds a probe or a hold;
+ * a partition while recently used (at most 64 are kept).
+ *
+ * @example
+ * ```ts
+ * const kept = prune(scopes, Date.now());
+ * ```
+ */
+export function prune(scopes: Record<string, ScopeState>, now: number): Record<string, ScopeState> {
+  const partitions: Array<[string, ScopeState]> = [];
+  for (const [key, s] of Object.entries(scopes)) {
+    const busy = holdOf(s, now) !== undefined || s.inflight > 0 || s.probeUntil > now || s.verifyUntil > now;
+    if (key.startsWith('e:') && !busy) delete scopes[key];
+    else if (key.startsWith('p:') && !busy && now - s.touchedAt > IDLE_PARTITION_MS) delete scopes[key];
+    else if (key.startsWith('p:') && !busy) partitions.push([key, s]);
+  }
+  partitions.sort((a, b) => a[1].touchedAt - b[1].touchedAt);
+  for (const [key] of partitions.slice(0, Math.max(0, partitions.length - MAX_PARTITIONS))) delete scopes[key];
+  return scopes;
+}
+

@@ -1,0 +1,124 @@
+/** How one answer teaches the budget (see `budget.ts`). */
+import { copyScopes, isHomeScope, prune } from './budget-scopes.js';
+import type { BudgetState, BudgetStep, ScopeLesson, SettleInput, SettleResult } from './budget-types.js';
+import { notePaceAccepted } from './pacing.js';
+import { applyPause, emptyScope, holdOf, learnBudget, liftHold, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
+
+const MAX_RAMP = 64;
+
+/**
+ * Reports how one send ended, so the budget learns from it: the budgets and refusals of the
+ * scopes the answer speaks for, and the outcome of a probe that verified a hold.
+ *
+ * @example
+ * ```ts
+ * settleStep(state, Date.now(), { turn, endpoint, status: 200, lessons: [{ scope: '', budget: { remaining: 9, resetAt } }], probeIntervalMs: 1000 });
+ * ```
+ */
+export function settleStep(state: BudgetState, now: number, input: SettleInput): BudgetStep<SettleResult> {
+  const scopes = copyScopes(state);
+  const { turn, status, lessons, probeIntervalMs } = input;
+  const endpointKey = `e:${input.endpoint}`;
+  const answered = status !== undefined;
+  const refused = lessons.some((lesson) => lesson.pause !== undefined);
+  const healthy = answered && status < 500 && !lessons.some((lesson) => exhausts(lesson, now));
+  // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
+  const budgeted = lessons.some((lesson) => lesson.budget !== undefined);
+  for (const key of Object.keys(turn.epochs)) {
+    const s = scopes[key];
+    if (s === undefined) continue;
+    s.inflight = Math.max(0, s.inflight - 1);
+    if (turn.probe && answered) s.needProbe = false;
+    if (status !== undefined && status >= 200 && status < 300) s.strikes = 0;
+    if (answered && status < 500 && !refused) {
+      notePaceAccepted(s.pace, turn.at);
+      if (s.rampCap > 0) s.rampCap = s.rampCap >= MAX_RAMP ? 0 : s.rampCap + 1;
+    }
+    if (budgeted) s.rampCap = 0;
+    s.touchedAt = now;
+    rollover(s, now);
+  }
+  const endpoint = scopes[endpointKey];
+  if (turn.probe && endpoint !== undefined) endpoint.probeUntil = 0;
+
+  const lifted = new Set<string>();
+  const confirmed = new Set<string>();
+  for (const key of turn.verify) {
+    const s = scopes[key];
+    if (s === undefined) continue;
+    s.verifyUntil = 0;
+    const hold = holdOf(s, now);
+    if (hold === undefined) continue;
+    // An endpoint's own hold is about every answer of it; another scope's about its lessons.
+    const exhausted = key.startsWith('e:')
+      ? !healthy && refusedOrSpent(lessons, now)
+      : lessons.some((lesson) => lesson.scope === key && exhausts(lesson, now));
+    const ownEndpoint = isHomeScope(key) && s.holdBy !== '';
+    if (healthy) {
+      // Contradicted by another endpoint: the hold was that endpoint's own.
+      if (ownEndpoint && s.holdBy !== input.endpoint) holdEndpoint(scopes, s.holdBy, hold, now, probeIntervalMs, false);
+      liftHold(s);
+      lifted.add(key);
+    } else if (exhausted && ownEndpoint && s.holdBy === input.endpoint) {
+      // The same endpoint said it again: confirmed for it, while another must agree for everyone.
+      holdEndpoint(scopes, input.endpoint, hold, now, probeIntervalMs, true);
+    } else if (exhausted) {
+      s.confirmed = true;
+      confirmed.add(key);
+    }
+  }
+
+  let pauseUntil = 0;
+  let pauseSource = '';
+  for (const lesson of lessons) {
+    const s = (scopes[lesson.scope] ??= emptyScope(now, false));
+    rollover(s, now);
+    const heldBefore = s.heldAt > 0 && !lifted.has(lesson.scope);
+    const epoch = turn.epochs[lesson.scope];
+    const current = epoch === undefined || epoch === s.epoch || lifted.has(lesson.scope);
+    if (lesson.budget !== undefined && current && lesson.budget.resetAt > now) learnBudget(s, lesson.budget);
+    if (lesson.pause !== undefined) {
+      // A confirming answer is the fresher evidence: its time replaces the first answer's.
+      if (confirmed.has(lesson.scope) && lesson.pause.until !== undefined && lesson.pause.until > now) s.pauseUntil = 0;
+      applyPause(s, now, lesson.pause, input.endpoint, turn.at);
+    }
+    // A second answer agreeing confirms the hold: for the whole API or a group it must come
+    // from another endpoint than the first (one endpoint may be limited on its own).
+    const agrees = !isHomeScope(lesson.scope) || s.holdBy === '' || s.holdBy !== input.endpoint;
+    if (heldBefore && exhausts(lesson, now) && agrees && holdOf(s, now) !== undefined) s.confirmed = true;
+    markHold(s, now, input.endpoint, probeIntervalMs);
+    s.touchedAt = now;
+    if (s.pauseUntil > now && s.pauseUntil > pauseUntil) {
+      pauseUntil = s.pauseUntil;
+      pauseSource = s.pauseSource;
+    }
+  }
+  return { state: { scopes: prune(scopes, now) }, result: { pauseUntil, pauseSource } };
+}
+
+function exhausts(lesson: ScopeLesson, now: number): boolean {
+  return lesson.pause !== undefined || (lesson.budget !== undefined && lesson.budget.remaining === 0 && lesson.budget.resetAt > now);
+}
+
+function refusedOrSpent(lessons: readonly ScopeLesson[], now: number): boolean {
+  return lessons.some((lesson) => exhausts(lesson, now));
+}
+
+function holdEndpoint(
+  scopes: Record<string, ScopeState>,
+  endpoint: string,
+  hold: Hold,
+  now: number,
+  probeIntervalMs: number,
+  confirmed: boolean,
+): void {
+  const s = (scopes[`e:${endpoint}`] ??= emptyScope(now, false));
+  if (hold.until > s.pauseUntil) {
+    s.pauseUntil = hold.until;
+    s.pauseSource = hold.source;
+  }
+  markHold(s, now, endpoint, probeIntervalMs);
+  if (confirmed) s.confirmed = true;
+  s.touchedAt = now;
+}
+

@@ -1,0 +1,85 @@
+import { classifyResponse } from '../classify.js';
+import { parsePartitionStates, type PartitionState, type RateLimitState } from '../rate-limit-headers.js';
+import { parseServerWait } from '../server-wait.js';
+import type { RouteRule } from '../types.js';
+import type { ScopeLesson } from './budget.js';
+import type { ReportedBudget, ReportedPause } from './scope-state.js';
+
+/** What one answer teaches the budget. */
+export interface AnswerLessons {
+  /** Per scope: the budget reported, the refusal's hold. */
+  readonly lessons: readonly ScopeLesson[];
+  /** The partitions the answer named (to remember for its endpoint). */
+  readonly partitions: readonly string[];
+  /** The answer refused the send (429, a 503 with a time, an exhausted 403): re-send it later. */
+  readonly refused: boolean;
+}
+
+/** How {@link lessonsOf} reads an answer. */
+export interface LessonOptions {
+  /** The request's home scope: what an answer naming no partition speaks for. */
+  readonly home: string;
+  /** The route rule of the request (it may override verdicts). */
+  readonly route: RouteRule | undefined;
+  /** Margin added to absolute reset times. */
+  readonly skewMarginMs: number;
+  /** Pause after a refusal that gives no usable time. */
+  readonly fallbackWaitMs: number;
+  /** Cap of the doubled fallback. */
+  readonly maxFallbackWaitMs: number;
+}
+
+/**
+ * Reads what an answer teaches: each partition's budget goes to `p:<partition>`, an unnamed
+ * one to the home scope. A refusal holds the partitions it reports exhausted, until
+ * `Retry-After` if given (it takes precedence) or each one's reset; a refusal no named
+ * partition explains holds the home scope. A refusal with a time but no budget numbers is
+ * marked `timeOnly`, so its window teaches the pace.
+ *
+ * @example
+ * ```ts
+ * const { lessons, refused } = lessonsOf(response.status, response.headers, Date.now(), options);
+ * ```
+ */
+export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions): AnswerLessons {
+  const reports = parsePartitionStates(headers, { now, skewMarginMs: options.skewMarginMs });
+  const scopeOf = (report: PartitionState): string => (report.partition === undefined ? options.home : `p:${report.partition}`);
+  const byScope = new Map<string, { budget?: ReportedBudget; pause?: ReportedPause }>();
+  for (const report of reports) {
+    const budget = budgetOf(report.state, now);
+    if (budget !== undefined) byScope.set(scopeOf(report), { budget });
+  }
+  const partitions = reports.flatMap((report) => (report.partition === undefined ? [] : [report.partition]));
+  const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
+  if (refused) {
+    const wait = parseServerWait(headers, { now, skewMarginMs: options.skewMarginMs });
+    const fallback = { fallbackMs: options.fallbackWaitMs, maxFallbackMs: options.maxFallbackWaitMs };
+    const exhausted = reports.filter((report) => report.partition !== undefined && report.state.remaining === 0);
+    // Retry-After takes precedence over each partition's own reset.
+    const untilOf = (report: PartitionState): number | undefined =>
+      wait?.source === 'retry-after' ? wait.retryAt : (report.state.resetAt ?? wait?.retryAt);
+    const targets =
+      exhausted.length > 0
+        ? exhausted.map((report) => ({ scope: scopeOf(report), until: untilOf(report) }))
+        : [{ scope: options.home, until: wait?.retryAt ?? unnamedReset(reports) }];
+    const timeOnly = reports.every((report) => report.state.remaining === undefined);
+    for (const { scope, until } of targets) {
+      const source = wait?.source ?? (until === undefined ? 'fallback' : 'ratelimit-remaining');
+      const pause: ReportedPause = { ...(until === undefined ? {} : { until }), source, timeOnly: timeOnly && until !== undefined, ...fallback };
+      byScope.set(scope, { ...byScope.get(scope), pause });
+    }
+  }
+  const lessons = [...byScope].map(([scope, lesson]) => ({ scope, ...lesson }));
+  return { lessons, partitions, refused };
+}
+
+function budgetOf(state: RateLimitState, now: number): ReportedBudget | undefined {
+  const resetAt = state.resetAt ?? (state.windowMs === undefined ? undefined : now + state.windowMs);
+  if (state.remaining === undefined || resetAt === undefined) return undefined;
+  return { remaining: state.remaining, resetAt, ...(state.limit === undefined ? {} : { limit: state.limit }) };
+}
+
+function unnamedReset(reports: readonly PartitionState[]): number | undefined {
+  const unnamed = reports.find((report) => report.partition === undefined);
+  return unnamed?.state.remaining === 0 ? unnamed.state.resetAt : undefined;
+}
