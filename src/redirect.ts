@@ -2,27 +2,10 @@ import { RedirectError } from './redirect-error.js';
 import { isSecretHeaderName } from './redact.js';
 import { redactUrlWith, requestSecrets } from './request-secrets.js';
 import { discardBody } from './response-body.js';
+import { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy } from './redirect-options.js';
 import type { CallContext, RequestSpec } from './types.js';
 
-/** How surefetch follows redirects (`createFetch({ redirects })`, or per call). */
-export interface RedirectOptions {
-  /** Most redirects followed within one attempt; one more ends in `TOO_MANY_REDIRECTS`. @default 10 */
-  readonly max?: number;
-  /**
-   * Follow a 301, 302 or 303 answered to a request other than GET or HEAD by sending a GET
-   * without the body, as browsers do. Off by default, because such an answer often means "done,
-   * see there" and the GET's 200 would pass for the create's success: it is refused with a
-   * `RedirectError` instead.
-   * @default false
-   */
-  readonly followAsGet?: boolean;
-}
-
-/** The redirect settings of one call, resolved. */
-export type RedirectPolicy = Required<RedirectOptions>;
-
-/** The default {@link RedirectPolicy}. */
-export const defaultRedirectPolicy: RedirectPolicy = Object.freeze({ max: 10, followAsGet: false });
+export { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy };
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 // Headers that describe a body, dropped with it when a redirect turns the request into a GET.

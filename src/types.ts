@@ -1,7 +1,6 @@
 import type { Clock } from './clock.js';
 import type { SurefetchEvent } from './events.js';
-import type { HttpError } from './http-error.js';
-import type { RedirectPolicy } from './redirect.js';
+import type { RedirectPolicy } from './redirect-options.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
@@ -72,7 +71,7 @@ export interface AttemptOutcome {
   readonly sent: SentState;
   /** The HTTP status, when the server answered. */
   readonly status?: number;
-  /** The error the attempt ended in (an {@link HttpError}, a network or timeout error). */
+  /** The error the attempt ended in (an `HttpError`, a network or timeout error). */
   readonly error?: unknown;
 }
 
@@ -160,7 +159,7 @@ export interface CallContext {
   readonly bodyTimeoutMs: number | undefined;
   /** How redirects are followed within an attempt. Written by `createFetch`. */
   readonly redirects: RedirectPolicy;
-  /** Whether a final non-2xx answer rejects with an {@link HttpError} (else it is returned). */
+  /** Whether a final non-2xx answer rejects with an `HttpError` (else it is returned). */
   readonly throwHttpErrors: boolean;
   /** Guard consulted before a non-idempotent re-send after an ambiguous attempt. */
   readonly resendGuard: ResendGuard | undefined;
