@@ -15,7 +15,7 @@
  */
 import ky, { type BeforeRequestHook, type KyInstance, type Options } from 'ky';
 import { forClient } from './clients/for-client.js';
-import type { CallOptions, SureFetch } from './create-fetch.js';
+import type { CallOptions, SureFetch } from './pipeline/create-fetch.js';
 
 declare module 'ky' {
   interface Options {

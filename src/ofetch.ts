@@ -15,7 +15,7 @@
  */
 import { ofetch, type $Fetch, type FetchOptions, type ResponseType } from 'ofetch';
 import { forClient } from './clients/for-client.js';
-import type { CallOptions, SureFetch } from './create-fetch.js';
+import type { CallOptions, SureFetch } from './pipeline/create-fetch.js';
 
 declare module 'ofetch' {
   // The type parameters must repeat ofetch's own for the declarations to merge.

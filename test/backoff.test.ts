@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../src/backoff.js';
+import { backoffDelayMs } from '../src/verdict/backoff.js';
 
 const at = (value: number) => () => value;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, classifyResponse } from '../src/classify.js';
-import { AttemptTimeoutError, NetworkError, RetryLaterError } from '../src/errors.js';
-import { isIdempotentMethod, matchRoute } from '../src/routes.js';
-import { causeCodeOf, sentStateOfCode, toNetworkError } from '../src/transport-error.js';
+import { classifyError, classifyResponse } from '../src/verdict/classify.js';
+import { AttemptTimeoutError, NetworkError, RetryLaterError } from '../src/errors/errors.js';
+import { isIdempotentMethod, matchRoute } from '../src/core/routes.js';
+import { causeCodeOf, sentStateOfCode, toNetworkError } from '../src/verdict/transport-error.js';
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
 

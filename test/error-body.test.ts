@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeFromStatus, parseErrorBody, type NormalizedError } from '../src/error-body.js';
+import { codeFromStatus, parseErrorBody, type NormalizedError } from '../src/verdict/error-body.js';
 
 const JSON_TYPE = 'application/json';
 const CODE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;

@@ -8,7 +8,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AmbiguousOutcomeError,
   DeadlineExceededError,
-  ExistenceCheckError,
   HttpError,
   NotAppliedError,
   rateLimit,

@@ -24,9 +24,9 @@ function codesInSource(): Set<string> {
     for (const [, code = ''] of text.matchAll(/super\(\s*'([A-Z][A-Z_]+)'/g)) codes.add(code);
     for (const [, code = ''] of text.matchAll(/\bcode: '([A-Z][A-Z_]+)'/g)) codes.add(code);
   }
-  const idempotencyCodes = read(join(root, 'src/idempotency-error.ts')).match(/export type IdempotencyErrorCode =([\s\S]*?);/)?.[1] ?? '';
+  const idempotencyCodes = read(join(root, 'src/errors/idempotency-error.ts')).match(/export type IdempotencyErrorCode =([\s\S]*?);/)?.[1] ?? '';
   for (const [, code = ''] of idempotencyCodes.matchAll(/'([A-Z_]+)'/g)) codes.add(code);
-  const errorBody = read(join(root, 'src/error-body.ts'));
+  const errorBody = read(join(root, 'src/verdict/error-body.ts'));
   for (const [, code = ''] of errorBody.matchAll(/\d{3}: \['([A-Z_]+)'/g)) codes.add(code);
   for (const [, code = ''] of errorBody.matchAll(/return '([A-Z][A-Z_]+)'/g)) codes.add(code);
   return codes;

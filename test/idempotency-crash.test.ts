@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
-import { idempotency } from '../src/idempotency.js';
+import { idempotency } from '../src/idempotency/idempotency.js';
 import { byRoute, fulfillmentOrders } from '../src/recipes/index.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';

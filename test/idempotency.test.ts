@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmbiguousOutcomeError, HttpError, createFetch, createManualClock, retry, systemClock, type Clock, type SurefetchEvent } from '../src/index.js';
-import { idempotency, type ExistenceCheck, type IdempotencyOptions } from '../src/idempotency.js';
-import { IdempotencyError } from '../src/idempotency-error.js';
+import { idempotency, type ExistenceCheck, type IdempotencyOptions } from '../src/idempotency/idempotency.js';
+import { IdempotencyError } from '../src/errors/idempotency-error.js';
 import { memoryStore } from '../src/store/memory-store.js';
 import type { RequestRecord } from '../src/store/record.js';
 import type { KeyvRequestStore } from '../src/store/request-store.js';

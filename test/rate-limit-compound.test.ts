@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../src/clock.js';
-import { createFetch } from '../src/create-fetch.js';
-import type { SurefetchEvent, WaitEvent } from '../src/events.js';
+import { createManualClock } from '../src/core/clock.js';
+import { createFetch } from '../src/pipeline/create-fetch.js';
+import type { SurefetchEvent, WaitEvent } from '../src/core/events.js';
 import { rateLimit } from '../src/rate-limit/middleware.js';
-import { retry } from '../src/retry.js';
+import { retry } from '../src/retry/retry.js';
 import { call, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type ScriptedReply } from './rate-limit-server.js';
 

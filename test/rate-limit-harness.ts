@@ -2,10 +2,10 @@
  * Drives a middleware directly: a hand-built call context and a real `fetch` as the terminal
  * `next`, with every event recorded.
  */
-import { systemClock, type Clock } from '../src/clock.js';
-import type { SurefetchEvent } from '../src/events.js';
-import { defaultRedirectPolicy } from '../src/redirect.js';
-import type { CallContext, Middleware, Next } from '../src/types.js';
+import { systemClock, type Clock } from '../src/core/clock.js';
+import type { SurefetchEvent } from '../src/core/events.js';
+import { defaultRedirectPolicy } from '../src/pipeline/redirect.js';
+import type { CallContext, Middleware, Next } from '../src/core/types.js';
 
 /** Options of {@link contextFor}. */
 export interface ContextOptions {

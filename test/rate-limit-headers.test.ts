@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRateLimitExhausted, parseRateLimitState, type RateLimitState } from '../src/rate-limit-headers.js';
+import { isRateLimitExhausted, parseRateLimitState, type RateLimitState } from '../src/verdict/rate-limit-headers.js';
 import { headerValue, WAIT_HEADERS } from './support/header-arbitraries.js';
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);

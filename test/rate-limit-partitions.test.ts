@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RetryLaterError } from '../src/errors.js';
-import type { SurefetchEvent } from '../src/events.js';
+import { RetryLaterError } from '../src/errors/errors.js';
+import type { SurefetchEvent } from '../src/core/events.js';
 import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type ScriptedReply } from './rate-limit-server.js';

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch } from '../src/create-fetch.js';
-import { RetryLaterError } from '../src/errors.js';
-import type { SurefetchEvent } from '../src/events.js';
+import { createFetch } from '../src/pipeline/create-fetch.js';
+import { RetryLaterError } from '../src/errors/errors.js';
+import type { SurefetchEvent } from '../src/core/events.js';
 import { rateLimit } from '../src/rate-limit/middleware.js';
-import { retry } from '../src/retry.js';
+import { retry } from '../src/retry/retry.js';
 import { startFulfillment } from './emulator/index.js';
 import { pool } from './rate-limit-harness.js';
 import { startRateLimitServer } from './rate-limit-server.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch } from '../src/create-fetch.js';
+import { createFetch } from '../src/pipeline/create-fetch.js';
 import { rateLimit } from '../src/rate-limit/middleware.js';
-import { retry } from '../src/retry.js';
+import { retry } from '../src/retry/retry.js';
 import { createSlidingWindowThrottle } from './emulator/throttle.js';
 import { pool } from './rate-limit-harness.js';
 import { startRateLimitServer } from './rate-limit-server.js';

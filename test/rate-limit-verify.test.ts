@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RetryLaterError } from '../src/errors.js';
+import { RetryLaterError } from '../src/errors/errors.js';
 import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions } from './rate-limit-server.js';

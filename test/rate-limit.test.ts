@@ -1,8 +1,8 @@
 import Bottleneck from 'bottleneck';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../src/clock.js';
-import { RetryLaterError } from '../src/errors.js';
-import type { SurefetchEvent, WaitEvent } from '../src/events.js';
+import { createManualClock } from '../src/core/clock.js';
+import { RetryLaterError } from '../src/errors/errors.js';
+import type { SurefetchEvent, WaitEvent } from '../src/core/events.js';
 import { apiKeyOf } from '../src/rate-limit/limiter.js';
 import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call, contextFor, fetchNext, pool } from './rate-limit-harness.js';

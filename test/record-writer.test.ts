@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock, systemClock } from '../src/clock.js';
-import { createRecordWriter } from '../src/record-writer.js';
+import { createManualClock, systemClock } from '../src/core/clock.js';
+import { createRecordWriter } from '../src/idempotency/record-writer.js';
 import { memoryStore } from '../src/store/memory-store.js';
 import { makeRecord } from './support/store-contract.js';
 

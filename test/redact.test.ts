@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from '../src/redact.js';
-import { requestSecrets } from '../src/request-secrets.js';
+import { isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from '../src/core/redact.js';
+import { requestSecrets } from '../src/core/request-secrets.js';
 
 // A 96-character key, the length the fulfillment API's keys have.
 const apiKey = `fk_${'a1B2c3D4'.repeat(11)}zyxwv`;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprintRequest, replayResponse, snapshotResponse } from '../src/response-snapshot.js';
-import type { RequestSpec } from '../src/types.js';
+import { fingerprintRequest, replayResponse, snapshotResponse } from '../src/idempotency/response-snapshot.js';
+import type { RequestSpec } from '../src/core/types.js';
 
 const spec = (body: RequestSpec['body'], url = 'https://api.test/v1/orders/create'): RequestSpec =>
   ({ url, method: 'POST', headers: new Headers(), body, replayable: true }) as RequestSpec;

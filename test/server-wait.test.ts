@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ONE_YEAR_MS } from '../src/header-values.js';
-import { parseServerWait, type WaitSource } from '../src/server-wait.js';
+import { ONE_YEAR_MS } from '../src/verdict/header-values.js';
+import { parseServerWait, type WaitSource } from '../src/verdict/server-wait.js';
 import { headerValue, WAIT_HEADERS } from './support/header-arbitraries.js';
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import KeyvPostgres from '@keyv/postgres';
 import { Keyv } from 'keyv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createManualClock, systemClock } from '../src/clock.js';
+import { createManualClock, systemClock } from '../src/core/clock.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { postgresForTests } from './support/services.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '../src/core/clock.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { redisForTests } from './support/services.js';

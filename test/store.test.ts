@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createManualClock } from '../src/clock.js';
+import { createManualClock } from '../src/core/clock.js';
 import { BoundedMap } from '../src/store/bounded-map.js';
 import { memoryStore } from '../src/store/memory-store.js';
 import { isRequestRecord } from '../src/store/record.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSfDictionary, parseSfList, type SfItem } from '../src/structured-fields.js';
+import { parseSfDictionary, parseSfList, type SfItem } from '../src/verdict/structured-fields.js';
 
 const plain = (items: readonly SfItem[] | undefined): unknown[] | undefined =>
   items?.map((item) => ({ value: Array.isArray(item.value) ? plain(item.value) : item.value, params: Object.fromEntries(item.params) }));

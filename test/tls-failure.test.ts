@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPermanentTlsFailure, isTlsHandshakeFailure } from '../src/tls-failure.js';
-import { sentStateOfCode } from '../src/transport-error.js';
+import { isPermanentTlsFailure, isTlsHandshakeFailure } from '../src/verdict/tls-failure.js';
+import { sentStateOfCode } from '../src/verdict/transport-error.js';
 
 // [code, failed in the handshake (nothing sent), permanent]
 const cases: Array<[string, boolean, boolean]> = [

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../src/clock.js';
-import { circuitBreaker } from '../src/circuit-breaker.js';
-import { createFetch, type CreateFetchOptions, type SurefetchInit } from '../src/create-fetch.js';
-import { RetryLaterError } from '../src/errors.js';
+import { createManualClock } from '../src/core/clock.js';
+import { circuitBreaker } from '../src/retry/circuit-breaker.js';
+import { createFetch, type CreateFetchOptions, type SurefetchInit } from '../src/pipeline/create-fetch.js';
+import { RetryLaterError } from '../src/errors/errors.js';
 import { rateLimit } from '../src/rate-limit/middleware.js';
-import { retry } from '../src/retry.js';
+import { retry } from '../src/retry/retry.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions } from './rate-limit-server.js';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,7 +1,6 @@
-import type { SureFetch } from '../create-fetch.js';
+import type { SureFetch } from '../pipeline/create-fetch.js';
 
-/** Where a `SureFetch` keeps its client-mode twin (same chain, answers returned, not thrown). @internal */
-export const clientModeFetch: unique symbol = Symbol('surefetch.clientMode');
+import { clientModeFetch } from '../core/call-facts.js';
 
 /** A `SureFetch` that may carry its client-mode twin. @internal */
 export type WithClientMode = SureFetch & { readonly [clientModeFetch]?: SureFetch };

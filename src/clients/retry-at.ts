@@ -1,4 +1,4 @@
-import { factsOf } from './call-facts.js';
+import { factsOf } from '../core/call-facts.js';
 
 /**
  * When to try again, as epoch ms, for an error that says so, however it was wrapped: a

@@ -1,7 +1,7 @@
-import { AmbiguousOutcomeError } from '../errors.js';
+import { AmbiguousOutcomeError } from '../errors/errors.js';
 import type { RequestRecord, StoredResponse } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
-import type { AttemptOutcome, CallContext, Next, ResendDecision } from '../types.js';
+import type { AttemptOutcome, CallContext, Next, ResendDecision } from '../core/types.js';
 import type { ExistenceCheck } from './existence-check-contract.js';
 import { acquireIdentity, type IdentityLease } from './identity-lease.js';
 import { lookupThrough } from './lookup-through.js';

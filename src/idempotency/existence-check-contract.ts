@@ -1,5 +1,5 @@
 import type { RequestRecord } from '../store/record.js';
-import type { AttemptOutcome, CallContext, RequestSpec, ResendDecision } from '../types.js';
+import type { AttemptOutcome, CallContext, RequestSpec, ResendDecision } from '../core/types.js';
 
 /**
  * What the idempotency layer hands an existence check besides the call's context.

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { realDelay } from '../record-writer.js';
+import type { Clock } from '../core/clock.js';
+import { realDelay } from './record-writer.js';
 import { sha256 } from './resource-claims.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';

@@ -1,5 +1,5 @@
-import { ExistenceCheckError, type NearMatch } from '../existence-check-error.js';
-import type { CallContext, ResendDecision } from '../types.js';
+import { ExistenceCheckError, type NearMatch } from '../errors/existence-check-error.js';
+import type { CallContext, ResendDecision } from '../core/types.js';
 import { judgeCandidate, type CandidateRules, type OriginalCall } from './candidate.js';
 import { compareSent, type CompareOptions, type Comparison } from './compare.js';
 import type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';

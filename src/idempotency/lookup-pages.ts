@@ -1,7 +1,7 @@
-import { RetryLaterError } from '../errors.js';
-import { BodyTimeoutError } from '../body-timeout-error.js';
-import { bodyReadLimit, readJson as readJsonWithin } from '../response-body.js';
-import type { CallContext } from '../types.js';
+import { RetryLaterError } from '../errors/errors.js';
+import { BodyTimeoutError } from '../errors/body-timeout-error.js';
+import { bodyReadLimit, readJson as readJsonWithin } from '../verdict/response-body.js';
+import type { CallContext } from '../core/types.js';
 import type { Paging } from './paging.js';
 
 /** How one read of a lookup gets its pages (see `LookupOptions`). */

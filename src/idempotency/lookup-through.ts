@@ -1,4 +1,4 @@
-import type { CallContext, Next, RequestSpec } from '../types.js';
+import type { CallContext, Next, RequestSpec } from '../core/types.js';
 
 /**
  * A lookup sender for an existence check: each lookup is a GET sent through `next` — the rest

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 

@@ -1,9 +1,9 @@
-import { factsOf } from '../clients/call-facts.js';
+import { factsOf } from '../core/call-facts.js';
 import { retryAtOf } from '../clients/retry-at.js';
-import { AmbiguousOutcomeError, SurefetchError } from '../errors.js';
-import { ExistenceCheckError } from '../existence-check-error.js';
-import { HttpError } from '../http-error.js';
-import { IdempotencyError } from '../idempotency-error.js';
+import { AmbiguousOutcomeError, SurefetchError } from '../errors/errors.js';
+import { ExistenceCheckError } from '../errors/existence-check-error.js';
+import { HttpError } from '../verdict/http-error.js';
+import { IdempotencyError } from '../errors/idempotency-error.js';
 
 /**
  * What a job queue should do with a job whose surefetch call failed:

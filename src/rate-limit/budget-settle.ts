@@ -2,7 +2,8 @@
 import { copyScopes, isHomeScope, prune } from './budget-scopes.js';
 import type { BudgetState, BudgetStep, ScopeLesson, SettleInput, SettleResult } from './budget-types.js';
 import { notePaceAccepted } from './pacing.js';
-import { applyPause, emptyScope, holdOf, learnBudget, liftHold, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
+import { applyPause, learnBudget } from './scope-learning.js';
+import { emptyScope, holdOf, liftHold, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
 
 const MAX_RAMP = 64;
 

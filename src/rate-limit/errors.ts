@@ -1,4 +1,4 @@
-import { SurefetchError } from '../errors.js';
+import { SurefetchError } from '../errors/errors.js';
 
 /**
  * The shared rate limiter could not be reached: its Redis did not become ready within

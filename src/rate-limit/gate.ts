@@ -1,11 +1,11 @@
-import { RetryLaterError } from '../errors.js';
-import { eventBase } from '../events.js';
-import type { CallContext } from '../types.js';
-import { refuseLongWait, waitBoundMs } from '../wait-policy.js';
+import { RetryLaterError } from '../errors/errors.js';
+import { eventBase } from '../core/events.js';
+import type { CallContext } from '../core/types.js';
+import { refuseLongWait, waitBoundMs } from '../verdict/wait-policy.js';
 import type { AcquireRequest, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
 
-export { longWaitReason, refuseLongWait } from '../wait-policy.js';
+export { longWaitReason, refuseLongWait } from '../verdict/wait-policy.js';
 
 /** How a send waits for its turn. */
 export interface GateOptions {

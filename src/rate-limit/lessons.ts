@@ -1,7 +1,7 @@
-import { classifyResponse } from '../classify.js';
-import { parsePartitionStates, type PartitionState, type RateLimitState } from '../rate-limit-headers.js';
-import { parseServerWait } from '../server-wait.js';
-import type { RouteRule } from '../types.js';
+import { classifyResponse } from '../verdict/classify.js';
+import { parsePartitionStates, type PartitionState, type RateLimitState } from '../verdict/rate-limit-headers.js';
+import { parseServerWait } from '../verdict/server-wait.js';
+import type { RouteRule } from '../core/types.js';
 import type { ScopeLesson } from './budget.js';
 import type { ReportedBudget, ReportedPause } from './scope-state.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
-import type { RequestSpec } from '../types.js';
+import type { RequestSpec } from '../core/types.js';
 import { createRedisBudgetStore } from './budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';

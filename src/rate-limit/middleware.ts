@@ -1,7 +1,7 @@
-import { toHttpError } from '../http-error.js';
-import { discardBody } from '../response-body.js';
-import type { CallContext, Middleware, Next, RequestSpec } from '../types.js';
-import { longWaitReason, maxWaitOf, refuseLongWait } from '../wait-policy.js';
+import { toHttpError } from '../verdict/http-error.js';
+import { discardBody } from '../verdict/response-body.js';
+import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
+import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
 import type { BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import { takeTurn, type GateOptions, type GateRequest } from './gate.js';

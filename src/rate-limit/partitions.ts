@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { matchRoute } from '../routes.js';
-import type { RequestSpec } from '../types.js';
+import { matchRoute } from '../core/routes.js';
+import type { RequestSpec } from '../core/types.js';
 
 /**
  * A route group with a rate limit of its own, in the spirit of @octokit/plugin-throttling's

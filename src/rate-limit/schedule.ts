@@ -1,7 +1,7 @@
-import { RetryLaterError } from '../errors.js';
-import { discardBody } from '../response-body.js';
-import type { CallContext } from '../types.js';
-import { waitBoundMs } from '../wait-policy.js';
+import { RetryLaterError } from '../errors/errors.js';
+import { discardBody } from '../verdict/response-body.js';
+import type { CallContext } from '../core/types.js';
+import { waitBoundMs } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
 

@@ -1,7 +1,7 @@
-import { ExistenceCheckError } from '../existence-check-error.js';
+import { ExistenceCheckError } from '../errors/existence-check-error.js';
 import type { ExistenceCheck } from '../idempotency/existence-check-contract.js';
-import { matchRoute } from '../routes.js';
-import type { RequestSpec, ResendDecision } from '../types.js';
+import { matchRoute } from '../core/routes.js';
+import type { RequestSpec, ResendDecision } from '../core/types.js';
 
 /** An existence check for one route. */
 export interface ExistenceRecipe {

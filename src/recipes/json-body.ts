@@ -1,4 +1,4 @@
-import type { RequestSpec } from '../types.js';
+import type { RequestSpec } from '../core/types.js';
 
 /** A JSON object, loosely typed for reading API answers. */
 export type Json = Record<string, unknown>;

@@ -1,10 +1,10 @@
-import { ExistenceCheckError } from '../existence-check-error.js';
+import { ExistenceCheckError } from '../errors/existence-check-error.js';
 import type { OriginalCall } from '../idempotency/candidate.js';
 import type { ExistenceCheck, ExistenceCheckTools } from '../idempotency/existence-check-contract.js';
 import { lookupExistence } from '../idempotency/lookup-existence.js';
-import { bodyReadLimit, readJson } from '../response-body.js';
+import { bodyReadLimit, readJson } from '../verdict/response-body.js';
 import type { RequestRecord } from '../store/record.js';
-import type { AttemptOutcome, CallContext, ResendDecision } from '../types.js';
+import type { AttemptOutcome, CallContext } from '../core/types.js';
 import type { ExistenceRecipe } from './by-route.js';
 import type { RecipeOptions } from './fulfillment.js';
 import { asObject, text } from './json-body.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /** How a store reaches its backend: what to name in errors, and how long to wait. */

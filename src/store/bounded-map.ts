@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 
 /**
  * A `Map` bounded to `maxEntries`, used as the keyv store of `memoryStore`. It knows each entry's

@@ -1,5 +1,5 @@
 import { Keyv } from 'keyv';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { RequestRecord } from './record.js';
 import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';

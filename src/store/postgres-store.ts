@@ -1,6 +1,6 @@
 import KeyvPostgres from '@keyv/postgres';
 import { Keyv } from 'keyv';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';

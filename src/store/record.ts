@@ -1,4 +1,4 @@
-import type { SentState } from '../types.js';
+import type { SentState } from '../core/types.js';
 
 /**
  * Where a protected call stands: `pending` while a worker holds the claim (or died holding

@@ -1,5 +1,5 @@
 import type { Keyv } from 'keyv';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { RequestRecord } from './record.js';
 
 /** The answer of {@link RequestStore.claim}: either this caller created the record, or one already existed. */

@@ -1,4 +1,4 @@
-import { SurefetchError } from '../errors.js';
+import { SurefetchError } from '../errors/errors.js';
 
 /** A store operation, as named in a {@link StoreUnavailableError}. */
 export type StoreOperation = 'claim' | 'get' | 'update' | 'delete' | 'close';

@@ -1,9 +1,9 @@
 // A job worker creating one order through a durable idempotency store (Redis or PostgreSQL);
 // the crash test SIGKILLs it at random points and re-runs the same scope in the parent.
-import { createFetch } from '../../src/create-fetch.js';
-import { idempotency } from '../../src/idempotency.js';
+import { createFetch } from '../../src/pipeline/create-fetch.js';
+import { idempotency } from '../../src/idempotency/idempotency.js';
 import { byRoute, fulfillmentOrders } from '../../src/recipes/index.js';
-import { retry } from '../../src/retry.js';
+import { retry } from '../../src/retry/retry.js';
 import { postgresStore } from '../../src/store/postgres-store.js';
 import { redisStore } from '../../src/store/redis-store.js';
 

@@ -1,4 +1,4 @@
-import type { ExistenceCheck } from '../../src/idempotency.js';
+import type { ExistenceCheck } from '../../src/idempotency/idempotency.js';
 
 /**
  * A hand-written existence check for the fulfillment emulator's `POST /v1/orders/create`: lists

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
+import { systemClock } from '../../src/core/clock.js';
 import type { RequestRecord } from '../../src/store/record.js';
 import type { KeyvRequestStore } from '../../src/store/request-store.js';
 

@@ -1,20 +1,20 @@
-import { classifyResponse } from './classify.js';
-import { noteCall } from './clients/call-facts.js';
-import { AmbiguousOutcomeError } from './errors.js';
-import { HttpError } from './http-error.js';
-import { eventBase } from './events.js';
-import { IdempotencyError } from './idempotency-error.js';
+import { classifyResponse } from '../verdict/classify.js';
+import { noteCall } from '../core/call-facts.js';
+import { AmbiguousOutcomeError } from '../errors/errors.js';
+import { HttpError } from '../verdict/http-error.js';
+import { eventBase } from '../core/events.js';
+import { IdempotencyError } from '../errors/idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
 import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
-import { bodyReadLimit } from './response-body.js';
-import { memoryStore } from './store/memory-store.js';
-import type { RequestRecord } from './store/record.js';
-import type { RequestStore } from './store/request-store.js';
-import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision, ResendGuard, SentState } from './types.js';
-import { createCheckRunner, type CallHandle } from './idempotency/check-runner.js';
-import type { ExistenceCheck } from './idempotency/existence-check-contract.js';
+import { bodyReadLimit } from '../verdict/response-body.js';
+import { memoryStore } from '../store/memory-store.js';
+import type { RequestRecord } from '../store/record.js';
+import type { RequestStore } from '../store/request-store.js';
+import type { CallContext, Middleware, Next, ResendGuard, SentState } from '../core/types.js';
+import { createCheckRunner, type CallHandle } from './check-runner.js';
+import type { ExistenceCheck } from './existence-check-contract.js';
 
-export type { ExistenceCheck, ExistenceCheckTools } from './idempotency/existence-check-contract.js';
+export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 
 
 /** Options of {@link idempotency}. */

@@ -1,9 +1,9 @@
-import { RedirectError } from './redirect-error.js';
-import { isSecretHeaderName } from './redact.js';
-import { redactUrlWith, requestSecrets } from './request-secrets.js';
-import { discardBody } from './response-body.js';
-import { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy } from './redirect-options.js';
-import type { CallContext, RequestSpec } from './types.js';
+import { RedirectError } from '../errors/redirect-error.js';
+import { isSecretHeaderName } from '../core/redact.js';
+import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import { discardBody } from '../verdict/response-body.js';
+import { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy } from '../core/redirect-options.js';
+import type { CallContext, RequestSpec } from '../core/types.js';
 
 export { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy };
 

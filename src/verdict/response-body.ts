@@ -1,7 +1,7 @@
 /** Reading and discarding response bodies without holding more of them, or longer, than needed. */
-import { BodyTimeoutError } from './body-timeout-error.js';
-import type { Clock } from './clock.js';
-import type { CallContext } from './types.js';
+import { BodyTimeoutError } from '../errors/body-timeout-error.js';
+import type { Clock } from '../core/clock.js';
+import type { CallContext } from '../core/types.js';
 
 /** The largest error body kept on an {@link HttpError}, in bytes. */
 export const maxErrorBodyBytes = 64 * 1024;

@@ -1,6 +1,6 @@
 import { SurefetchError } from './errors.js';
-import { isSecretHeaderName, redactText } from './redact.js';
-import { redactUrlWith, requestSecrets } from './request-secrets.js';
+import { isSecretHeaderName, redactText } from '../core/redact.js';
+import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 
 /**
  * The arguments of a call do not make a valid request (a URL that does not parse, a header value

@@ -1,5 +1,5 @@
 import { SurefetchError } from './errors.js';
-import type { SentState, Verdict } from './types.js';
+import type { SentState, Verdict } from '../core/types.js';
 
 /**
  * Why a redirect was not followed: `REDIRECT_REFUSED` (a 301/302/303 that would turn a request

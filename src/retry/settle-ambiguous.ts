@@ -1,7 +1,7 @@
-import { AmbiguousOutcomeError } from './errors.js';
-import { eventBase } from './events.js';
-import { NotAppliedError } from './not-applied-error.js';
-import type { AttemptOutcome, CallContext } from './types.js';
+import { AmbiguousOutcomeError } from '../errors/errors.js';
+import { eventBase } from '../core/events.js';
+import { NotAppliedError } from '../errors/not-applied-error.js';
+import type { AttemptOutcome, CallContext } from '../core/types.js';
 
 /** What a call that is giving up after an ambiguous attempt turns out to be. */
 export type SettledOutcome =

@@ -1,9 +1,9 @@
-import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError, SurefetchError } from './errors.js';
+import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError, SurefetchError } from '../errors/errors.js';
 import { isRateLimitExhausted } from './rate-limit-headers.js';
-import { RedirectError } from './redirect-error.js';
+import { RedirectError } from '../errors/redirect-error.js';
 import { parseServerWait } from './server-wait.js';
 import { isPermanentTransportCode } from './transport-error.js';
-import type { RouteRule, SentState, Verdict } from './types.js';
+import type { RouteRule, SentState, Verdict } from '../core/types.js';
 
 /** The verdict and sent state of one attempt, and a short reason for logs. */
 export interface Classification {

@@ -1,8 +1,8 @@
 import isNetworkError from 'is-network-error';
-import { NetworkError } from './errors.js';
-import { redactText } from './redact.js';
+import { NetworkError } from '../errors/errors.js';
+import { redactText } from '../core/redact.js';
 import { isPermanentTlsFailure, isTlsHandshakeFailure } from './tls-failure.js';
-import type { SentState } from './types.js';
+import type { SentState } from '../core/types.js';
 
 // Codes raised before a single byte of the request can have reached the server.
 const notSentCodes = new Set([

@@ -1,16 +1,16 @@
-import { systemClock, type Clock } from './clock.js';
-import type { EventListener, SurefetchEvent } from './events.js';
-import { toHttpError } from './http-error.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { EventListener, SurefetchEvent } from '../core/events.js';
+import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec } from './request-spec.js';
-import { redactEvent, requestSecrets } from './request-secrets.js';
-import { isIdempotentMethod, matchRoute } from './routes.js';
-import { classifyResponse } from './classify.js';
-import { noteOf, withFacts, type CallFacts } from './clients/call-facts.js';
-import { clientModeFetch } from './clients/for-client.js';
+import { redactEvent, requestSecrets } from '../core/request-secrets.js';
+import { isIdempotentMethod, matchRoute } from '../core/routes.js';
+import { classifyResponse } from '../verdict/classify.js';
+import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call-facts.js';
+import { compose, deadlineOf } from './compose.js';
 import { sendWith } from './send.js';
-import { parseServerWait } from './server-wait.js';
-import type { CallContext, FetchFunction, Middleware, Next, RouteRule } from './types.js';
+import { parseServerWait } from '../verdict/server-wait.js';
+import type { CallContext, FetchFunction, Middleware, RouteRule } from '../core/types.js';
 
 /** Options of {@link createFetch}. */
 export interface CreateFetchOptions {
@@ -230,25 +230,3 @@ function factsFor(response: Response, ctx: CallContext): CallFacts {
     retryAt: verdict === 'wait' ? parseServerWait(response.headers, { now })?.retryAt : undefined,
   };
 }
-
-function deadlineOf(now: number, call: CallOptions, defaultMs: number | undefined): number | undefined {
-  const relative = call.deadlineMs ?? defaultMs;
-  const candidates = [relative === undefined ? undefined : now + relative, call.deadline].filter(
-    (value): value is number => value !== undefined && Number.isFinite(value),
-  );
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
-}
-
-/**
- * Composes middleware into one `Next`: the first is the outermost. A middleware may call
- * `next` any number of times; each call runs the rest of the chain afresh.
- *
- * @example
- * ```ts
- * const run = compose([retry()], sendWith(fetch));
- * ```
- */
-export function compose(middleware: readonly Middleware[], terminal: Next): Next {
-  return middleware.reduceRight<Next>((next, layer) => (ctx: CallContext) => layer(ctx, next), terminal);
-}
-

@@ -1,8 +1,8 @@
-import { AttemptTimeoutError } from './errors.js';
+import { AttemptTimeoutError } from '../errors/errors.js';
 import { followRedirects } from './redirect.js';
-import { requestSecrets } from './request-secrets.js';
-import { toNetworkError } from './transport-error.js';
-import type { CallContext, FetchFunction, Next, RequestSpec } from './types.js';
+import { requestSecrets } from '../core/request-secrets.js';
+import { toNetworkError } from '../verdict/transport-error.js';
+import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by

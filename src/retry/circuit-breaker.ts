@@ -1,10 +1,10 @@
-import { classifyError, classifyResponse } from './classify.js';
-import { CircuitOpenError, RetryLaterError } from './errors.js';
-import { eventBase } from './events.js';
-import { toHttpError } from './http-error.js';
-import { apiKeyOf } from './rate-limit/limiter.js';
-import type { CallContext, Middleware, Next, RequestSpec } from './types.js';
-import { maxWaitOf, waitBoundMs } from './wait-policy.js';
+import { classifyError, classifyResponse } from '../verdict/classify.js';
+import { CircuitOpenError, RetryLaterError } from '../errors/errors.js';
+import { eventBase } from '../core/events.js';
+import { toHttpError } from '../verdict/http-error.js';
+import { apiKeyOf } from '../rate-limit/limiter.js';
+import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
+import { maxWaitOf, waitBoundMs } from '../verdict/wait-policy.js';
 
 /** Options of {@link circuitBreaker}. */
 export interface CircuitBreakerOptions {

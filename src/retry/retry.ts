@@ -1,19 +1,20 @@
 import pRetry from 'p-retry';
-import { backoffDelayMs } from './backoff.js';
-import { classifyError, classifyResponse, type Classification } from './classify.js';
-import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from './errors.js';
-import { noteCall } from './clients/call-facts.js';
-import { eventBase } from './events.js';
-import { toHttpError } from './http-error.js';
-import { discardBody } from './response-body.js';
-import { apiKeyOf } from './rate-limit/limiter.js';
-import { refusalGivenUp } from './rate-limit/middleware.js';
+import { backoffDelayMs } from '../verdict/backoff.js';
+import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
+import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
+import { noteCall } from '../core/call-facts.js';
+import { eventBase } from '../core/events.js';
+import { toHttpError } from '../verdict/http-error.js';
+import { discardBody } from '../verdict/response-body.js';
+import { apiKeyOf } from '../rate-limit/limiter.js';
+import { refusalGivenUp } from '../rate-limit/middleware.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
-import { parseServerWait } from './server-wait.js';
+import { parseServerWait } from '../verdict/server-wait.js';
+import { AttemptFailure, consultGuard, GuardFailure } from './attempt-failure.js';
 import { emitEnd, giveUp } from './retry-events.js';
 import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
-import type { AttemptOutcome, CallContext, Middleware, Next, ResendDecision } from './types.js';
-import { longWaitReason, maxWaitOf } from './wait-policy.js';
+import type { AttemptOutcome, CallContext, Middleware, Next } from '../core/types.js';
+import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 
 /** What a custom `shouldRetry` is told about a failed attempt. */
 export interface RetryDecisionInfo {
@@ -66,20 +67,6 @@ export interface RetryOptions {
    * defaults. A forced retry still never re-sends a non-idempotent request blind.
    */
   readonly shouldRetry?: (info: RetryDecisionInfo) => boolean | undefined;
-}
-
-// What one failed attempt left behind, carried through p-retry as the thrown error.
-class AttemptFailure extends Error {
-  readonly outcome: AttemptOutcome & { readonly classification: Classification };
-  readonly ctx: CallContext;
-  readonly response: Response | undefined;
-
-  constructor(outcome: AttemptOutcome & { readonly classification: Classification }, ctx: CallContext, response: Response | undefined) {
-    super(outcome.classification.reason);
-    this.outcome = outcome;
-    this.ctx = ctx;
-    this.response = response;
-  }
 }
 
 /**
@@ -255,19 +242,4 @@ export function retry(options: RetryOptions = {}): Middleware {
       throw giveUp(last, settled?.landed === false ? settled.error : lastError);
     }
   };
-}
-
-// The resend guard itself failed (the existence check could not decide): the call fails closed.
-class GuardFailure extends AttemptFailure {}
-
-async function consultGuard(ctx: CallContext, previous: AttemptOutcome | undefined): Promise<ResendDecision | undefined> {
-  if (previous === undefined || previous.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
-  let decision;
-  try {
-    decision = await ctx.resendGuard(ctx, previous);
-  } catch (error) {
-    throw new GuardFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
-  }
-  if (decision.action === 'recovered') ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
-  return decision;
 }

@@ -1,5 +1,5 @@
-import { toInvalidRequestError } from './invalid-request-error.js';
-import type { RequestSpec } from './types.js';
+import { toInvalidRequestError } from '../errors/invalid-request-error.js';
+import type { RequestSpec } from '../core/types.js';
 
 /** Options for {@link buildRequestSpec}. */
 export interface RequestSpecOptions {

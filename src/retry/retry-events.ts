@@ -1,7 +1,7 @@
-import type { Classification } from './classify.js';
-import { SurefetchError } from './errors.js';
-import { eventBase } from './events.js';
-import type { CallContext } from './types.js';
+import type { Classification } from '../verdict/classify.js';
+import { SurefetchError } from '../errors/errors.js';
+import { eventBase } from '../core/events.js';
+import type { CallContext } from '../core/types.js';
 
 /** Emits the `attempt-end` event of one attempt. */
 export function emitEnd(ctx: CallContext, classification: Classification, started: number, status: number | undefined, error: unknown): void {

@@ -1,7 +1,7 @@
-import { isSecretHeaderName, redactText } from './redact.js';
-import { readUpTo, type BodyReadLimit } from './response-body.js';
-import type { StoredResponse } from './store/record.js';
-import type { RequestSpec } from './types.js';
+import { isSecretHeaderName, redactText } from '../core/redact.js';
+import { readUpTo, type BodyReadLimit } from '../verdict/response-body.js';
+import type { StoredResponse } from '../store/record.js';
+import type { RequestSpec } from '../core/types.js';
 
 // The stored body is already decoded by fetch, and framing is redone on replay.
 const unstoredHeaders = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);

@@ -1,4 +1,4 @@
-import type { SentState } from './types.js';
+import type { SentState } from '../core/types.js';
 
 /**
  * The base class of every error surefetch decides. `code` is stable and machine-readable;

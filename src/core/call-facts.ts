@@ -1,4 +1,7 @@
-import type { SentState, Verdict } from '../types.js';
+import type { SentState, Verdict } from './types.js';
+
+/** Where a `SureFetch` keeps its client-mode twin (same chain, answers returned, not thrown). @internal */
+export const clientModeFetch: unique symbol = Symbol('surefetch.clientMode');
 
 /**
  * What surefetch knows about a call whose answer it handed to a wrapping client (see

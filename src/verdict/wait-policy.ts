@@ -1,5 +1,5 @@
-import { RetryLaterError } from './errors.js';
-import type { CallContext } from './types.js';
+import { RetryLaterError } from '../errors/errors.js';
+import type { CallContext } from '../core/types.js';
 
 /** The longest in-process wait a layer takes when neither the call nor the layer sets one. */
 export const DEFAULT_MAX_WAIT_MS = 60_000;

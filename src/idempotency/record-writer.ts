@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import type { RequestRecord } from './store/record.js';
-import type { RequestStore } from './store/request-store.js';
+import type { Clock } from '../core/clock.js';
+import type { RequestRecord } from '../store/record.js';
+import type { RequestStore } from '../store/request-store.js';
 
 /** Writes one call's request record in order, and keeps its lease alive while the call runs. */
 export interface RecordWriter {

@@ -1,9 +1,9 @@
 import { parseErrorBody, type FieldDetail } from './error-body.js';
-import { SurefetchError } from './errors.js';
+import { SurefetchError } from '../errors/errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
-import { redactHeaders, redactText } from './redact.js';
-import { redactUrlWith, requestSecrets } from './request-secrets.js';
-import type { CallContext, SentState, Verdict } from './types.js';
+import { redactHeaders, redactText } from '../core/redact.js';
+import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import type { CallContext, SentState, Verdict } from '../core/types.js';
 
 /** What a person should do about an {@link HttpError}: a coarse category of the status. */
 export type HttpErrorKind =
