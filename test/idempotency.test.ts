@@ -137,6 +137,28 @@ describe('idempotency', () => {
     expect(creates()).toBe(1);
   });
 
+  it("bounds the wait for another worker's claim by the call's maxWaitMs, not only waitForOwnerMs", async () => {
+    const store = memoryStore();
+    api.faults.script('POST /v1/orders/create', { kind: 'delay', ms: 1000 });
+    const sureFetch = createFetch({ middleware: [idempotency({ store, waitForOwnerMs: 5000, pollMs: 20 }), retry()], maxWaitMs: 100 });
+    const create = () =>
+      sureFetch(`${api.url}/v1/orders/create`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(order('bounded@example.com')),
+        surefetch: { idempotencyScope: 'job-5b:create' },
+      });
+    const owner = create();
+    await systemClock.sleep(50);
+    const started = Date.now();
+    const waiter = await create().catch((e: unknown) => e);
+    const waitedMs = Date.now() - started;
+    expect(waiter).toMatchObject({ code: 'IDEMPOTENCY_IN_PROGRESS' });
+    expect(waitedMs).toBeLessThan(900); // the owner answers after ~1000 ms: the waiter did not wait for it
+    expect((await owner).status).toBe(201);
+    expect(creates()).toBe(1);
+  });
+
   it('recovers a commit-then-500 within one call through the existence check, with no second create', async () => {
     const store = memoryStore();
     api.faults.script('POST /v1/orders/create', { kind: 'commit-then-500' });

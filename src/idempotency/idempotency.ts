@@ -135,7 +135,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   /** Polls until the holder's record settles or its lease passes; throws when the wait would be too long. */
   async function waitForOwner(ctx: CallContext, held: RequestRecord): Promise<void> {
-    const giveUpAt = Math.min(ctx.clock.now() + waitForOwnerMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
+    // The call's one wait bound (maxWaitMs) caps this wait too, like every other layer's.
+    const waitMs = Math.min(waitForOwnerMs, ctx.maxWaitMs ?? Number.POSITIVE_INFINITY);
+    const giveUpAt = Math.min(ctx.clock.now() + waitMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
     let current: RequestRecord | undefined = held;
     while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now()) {
       const remaining = giveUpAt - ctx.clock.now();
