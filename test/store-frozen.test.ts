@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFetch, createManualClock } from '../src/index.js';
+import { idempotency } from '../src/idempotency.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';
 import type { KeyvRequestStore } from '../src/store/request-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
+import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
 import { startFreezingProxy, throughProxy, type FreezingProxy } from './support/freezing-proxy.js';
 import { postgresForTests, redisForTests } from './support/services.js';
 import { makeRecord, uniqueNamespace } from './support/store-contract.js';
@@ -26,7 +29,13 @@ const backends = [
   },
 ] as const;
 
+let api: FulfillmentEmulator;
+beforeAll(async () => {
+  api = await startFulfillment();
+});
+
 afterAll(async () => {
+  await api.close();
   for (const proxy of proxies) await proxy.close();
   if (postgres.url) {
     const store = postgresStore({ url: postgres.url, table });
@@ -119,5 +128,31 @@ for (const backend of backends) {
       expect(code).toBe(0);
       expect(performance.now() - closedAt).toBeLessThan(3000);
     }, 20_000);
+
+    it('an idempotency call on it fails with StoreUnavailableError within the bound, or with the abort at once, sending nothing', async () => {
+      const store = await frozenStore(backend);
+      const sureFetch = createFetch({ middleware: [idempotency({ store })], clock: createManualClock() });
+      const creates = (): number => api.requests.filter((r) => r.method === 'POST').length;
+      const before = creates();
+      const call = (scope: string, signal?: AbortSignal): Promise<Response> =>
+        sureFetch(`${api.url}/v1/orders/create`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ campaignId: 'c', products: [{ sku: 'SKU-1', quantity: 1 }] }),
+          signal,
+          surefetch: { idempotencyScope: scope },
+        });
+      const unbounded = await timed(() => call(`frozen-${randomUUID()}`));
+      expect((unbounded.result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect(unbounded.ms).toBeLessThan(timeoutMs * 1.8);
+      const controller = new AbortController();
+      const reason = new Error('job cancelled');
+      setTimeout(() => controller.abort(reason), 30);
+      const aborted = await timed(() => call(`frozen-${randomUUID()}`, controller.signal));
+      expect(aborted.result).toEqual({ status: 'rejected', reason });
+      expect(aborted.ms).toBeLessThan(timeoutMs / 2);
+      expect(creates()).toBe(before);
+      await store.close();
+    });
   });
 }
