@@ -76,7 +76,8 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
  *
  * An owned client (from `url`) never queues commands while disconnected: while Redis is down
  * every operation rejects at once with a `StoreUnavailableError`, and the client reconnects in
- * the background. A client you pass in is bounded by `operationTimeoutMs` only.
+ * the background. A client you pass in is bounded by `operationTimeoutMs` (and the caller's
+ * signal) only.
  *
  * @example
  * ```ts
@@ -110,6 +111,8 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
 
   function call<T>(operation: StoreOperation, run: (client: RedisClientLike) => Promise<T>, options?: StoreCallOptions): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailableError({ backend: 'redis', operation, target: ctx.target, reason: 'the store is closed' }));
+    // An abort that came first sends nothing at all.
+    if (options?.signal?.aborted === true) return Promise.reject(options.signal.reason);
     const work = (async (): Promise<T> => run(await ready()))();
     inFlight.add(work);
     const forget = (): void => {
