@@ -137,9 +137,16 @@ try {
     reports.push(report);
     console.log(describeOutcome(operation, report));
   }
+  // Each logical create has its own email (fulfillment) or order number (warehouse): a repeat is a duplicate.
   const emails = fulfillment.records.orders.map((o) => o.shipTo.email);
-  const duplicates = emails.length - new Set(emails).size;
+  const numbers = warehouse.records.orders.map((o) => o.order_number);
+  const duplicates = emails.length - new Set(emails).size + (numbers.length - new Set(numbers).size);
   printSummary(reports, { orders: fulfillment.records.orders.length, warehouseOrders: warehouse.records.orders.length, duplicates });
+  if (duplicates > 0) {
+    // The demo is also a check (CI runs it): a duplicate create is the one outcome surefetch exists to prevent.
+    console.error(`\nFAIL: ${String(duplicates)} duplicate create(s)`);
+    process.exitCode = 1;
+  }
   console.log(`\n${await burstAgainstRateLimit()}`);
   console.log(await rideOutOutage());
 } finally {

@@ -39,7 +39,7 @@ export { NotAppliedError } from './errors/not-applied-error.js';
 export * from './recipes/index.js';
 export * from './rate-limit/index.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
-export type { RequestStore, KeyvRequestStore, ClaimResult, StoreBaseOptions } from './store/request-store.js';
+export type { RequestStore, KeyvRequestStore, ClaimResult, StoreBaseOptions, StoreCallOptions } from './store/request-store.js';
 export { isRequestRecord, type RequestRecord, type RecordState, type StoredResponse } from './store/record.js';
 export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, type StoreUnavailableInit } from './store/store-unavailable-error.js';
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './errors/idempotency-error.js';

@@ -21,16 +21,18 @@ afterAll(async () => {
   await warehouse.close();
 });
 
-const faults: Array<[string, Fault[]]> = [
-  ['commit, then 500', [{ kind: 'commit-then-500' }]],
-  ['commit, then reset', [{ kind: 'commit-then-reset' }]],
-  ['commit, then stall past the per-attempt timeout', [{ kind: 'commit-then-stall' }]],
-  ['commit 400 ms after a 500 (after the first look)', [{ kind: 'commit-late', commitDelayMs: 400 }]],
-  ['500 without commit', [{ kind: 'reject-500' }]],
-  ['reset before commit', [{ kind: 'reset-before-commit' }]],
-  ['a proxy 502 HTML page, not committed', [{ kind: 'proxy-502' }]],
-  ['a proxy 502 HTML page after a commit', [{ kind: 'proxy-502', commit: true }]],
-  ['two faults in a row: commit then reset, then a 500', [{ kind: 'commit-then-reset' }, { kind: 'reject-500' }]],
+/** A fault script, and how many creates each API gets under it (a re-send only where nothing landed). */
+const faults: Array<[string, Fault[], { fulfillment: number; warehouse: number }]> = [
+  ['commit, then 500', [{ kind: 'commit-then-500' }], { fulfillment: 1, warehouse: 1 }],
+  ['commit, then reset', [{ kind: 'commit-then-reset' }], { fulfillment: 1, warehouse: 1 }],
+  ['commit, then stall past the per-attempt timeout', [{ kind: 'commit-then-stall' }], { fulfillment: 1, warehouse: 1 }],
+  // The fulfillment lookup settles past the late commit; the warehouse's get misses it, and its re-send meets 409 DUPLICATE.
+  ['commit 400 ms after a 500 (after the first look)', [{ kind: 'commit-late', commitDelayMs: 400 }], { fulfillment: 1, warehouse: 2 }],
+  ['500 without commit', [{ kind: 'reject-500' }], { fulfillment: 2, warehouse: 2 }],
+  ['reset before commit', [{ kind: 'reset-before-commit' }], { fulfillment: 2, warehouse: 2 }],
+  ['a proxy 502 HTML page, not committed', [{ kind: 'proxy-502' }], { fulfillment: 2, warehouse: 2 }],
+  ['a proxy 502 HTML page after a commit', [{ kind: 'proxy-502', commit: true }], { fulfillment: 1, warehouse: 1 }],
+  ['two faults in a row: a reset before commit, then a commit and a 500', [{ kind: 'reset-before-commit' }, { kind: 'commit-then-500' }], { fulfillment: 2, warehouse: 2 }],
 ];
 
 let serial = 0;
@@ -42,7 +44,7 @@ const sureFetchWith = (events: SurefetchEvent[]) =>
   });
 
 describe('fulfillment POST /v1/orders/create (no idempotency key; list by campaign + email)', () => {
-  it.each(faults)('%s: the order exists exactly once and the caller gets it', async (_name, scripted) => {
+  it.each(faults)('%s: the order exists exactly once, the caller gets it, every fault fired, sends as expected', async (_name, scripted, sends) => {
     serial += 1;
     const email = `matrix-${serial}@example.com`;
     fulfillment.faults.script('POST /v1/orders/create', ...scripted);
@@ -55,6 +57,8 @@ describe('fulfillment POST /v1/orders/create (no idempotency key; list by campai
     });
     await new Promise((resolve) => setTimeout(resolve, 450)); // let a late commit land before counting
     const orders = fulfillment.records.orders.filter((order) => order.shipTo.email === email);
+    expect(fulfillment.faults.pending()).toBe(0);
+    expect(fulfillment.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(email))).toHaveLength(sends.fulfillment);
     expect(orders).toHaveLength(1);
     expect(response.ok).toBe(true);
     expect(((await response.json()) as { id: string }).id).toBe(orders[0]?.id);
@@ -78,7 +82,7 @@ describe('fulfillment POST /v1/orders/create (no idempotency key; list by campai
 });
 
 describe('warehouse POST /api/v1/orders/ (unique order_number; get by number, 409 DUPLICATE)', () => {
-  it.each(faults)('%s: the order exists exactly once and the caller gets it', async (_name, scripted) => {
+  it.each(faults)('%s: the order exists exactly once, the caller gets it, every fault fired, sends as expected', async (_name, scripted, sends) => {
     serial += 1;
     const orderNumber = `ERP-M${serial}`;
     warehouse.faults.script('POST /api/v1/orders/', ...scripted);
@@ -89,6 +93,8 @@ describe('warehouse POST /api/v1/orders/ (unique order_number; get by number, 40
       surefetch: { idempotencyScope: `job-${serial}:warehouse-order` },
     });
     await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(warehouse.faults.pending()).toBe(0);
+    expect(warehouse.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(orderNumber))).toHaveLength(sends.warehouse);
     expect(warehouse.records.orders.filter((order) => order.order_number === orderNumber)).toHaveLength(1);
     expect(response.ok).toBe(true);
     expect(((await response.json()) as { data: { order_number: string } }).data.order_number).toBe(orderNumber);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
@@ -29,8 +32,19 @@ const crashFaults = {
 
 type ChildEnd = 'killed' | `finished ${string}`;
 
-/** Starts the worker, waits until it is ready to send, then SIGKILLs it after `killAfterMs` (never when undefined). */
-function runAndKill(env: Record<string, string>, killAfterMs: number | undefined): Promise<ChildEnd> {
+/** What a worker that finished printed: its sends, and when it passed the barrier and got its answer (epoch ms). */
+interface FinishedRun {
+  readonly sends: number;
+  readonly start: number;
+  readonly end: number;
+}
+const finishedRuns = new Map<string, FinishedRun>();
+
+/**
+ * Starts the worker, waits until it is ready to send, then SIGKILLs it after `killAfterMs` (never when undefined).
+ * A worker that finishes leaves its {@link FinishedRun} in `finishedRuns` under `env.RUN_ID`, if given.
+ */
+function runAndKill(env: Record<string, string>, killAfterMs: number | undefined, onReady?: () => void): Promise<ChildEnd> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -38,6 +52,10 @@ function runAndKill(env: Record<string, string>, killAfterMs: number | undefined
     proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     proc.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
+      if (onReady && output.includes('ready\n') && !output.includes('noted')) {
+        output += 'noted';
+        onReady();
+      }
       if (killAfterMs !== undefined && output.includes('ready\n') && !output.includes('armed')) {
         output += 'armed';
         setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
@@ -46,7 +64,11 @@ function runAndKill(env: Record<string, string>, killAfterMs: number | undefined
     proc.once('error', reject);
     proc.once('exit', (code, signal) => {
       if (signal === 'SIGKILL') resolve('killed');
-      else if (code === 0 && /done 201 (\S+)/.test(output)) resolve(`finished ${/done 201 (\S+)/.exec(output)?.[1] ?? ''}`);
+      else if (code === 0 && /done 201 (\S+)/.test(output)) {
+        const numbers = /sends=(\d+) start=(\d+) end=(\d+)/.exec(output);
+        if (env.RUN_ID !== undefined && numbers) finishedRuns.set(env.RUN_ID, { sends: Number(numbers[1]), start: Number(numbers[2]), end: Number(numbers[3]) });
+        resolve(`finished ${/done 201 (\S+)/.exec(output)?.[1] ?? ''}`);
+      }
       else reject(new Error(`worker exited with ${String(code)}: ${errors.slice(0, 2000)}`));
     });
   });
@@ -61,7 +83,7 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
     await api.close();
   });
 
-  it.skipIf(!backend.url)('leaves exactly one order per scope after 50 workers SIGKILLed at random points and re-run', async () => {
+  it.skipIf(!backend.url)('leaves exactly one order per scope after 50 workers SIGKILLed at random points (some after their order landed, some before) and re-run', async () => {
     const namespace = uniqueNamespace();
     const random = mulberry32(20_260_501);
     const jobs = Array.from({ length: 50 }, (_, i) => ({ scope: `job-${i}:create-order`, email: `crash-${i}-${namespace}@example.com` }));
@@ -70,7 +92,7 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
       const batch = jobs.slice(i, i + 5).map((job) =>
         runAndKill(
           { STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email },
-          Math.floor(random() * 120),
+          Math.floor(random() * 200),
         ),
       );
       ends.push(...(await Promise.all(batch)));
@@ -79,6 +101,10 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
     const landedBeforeRerun = jobs.filter((job) => api.records.orders.some((o) => o.shipTo.email === job.email)).length;
     console.info(`crash test on ${backend.name}: ${killed}/50 killed mid-call, ${landedBeforeRerun}/50 orders existed before the re-runs`);
     expect(killed).toBeGreaterThanOrEqual(10);
+    // The re-runs must face both cases: an order that landed before its worker died (to be found,
+    // not re-sent) and one that did not (to be sent).
+    expect(landedBeforeRerun).toBeGreaterThanOrEqual(2);
+    expect(landedBeforeRerun).toBeLessThanOrEqual(48);
 
     api.faults.setMix(undefined);
     const store = backend.open(backend.url ?? '', namespace);
@@ -109,14 +135,27 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
     }
   }, 240_000);
 
-  it.skipIf(!backend.url)('sends once per scope when 4 processes start the same 3 scopes at the same moment', async () => {
+  it.skipIf(!backend.url)('sends once per scope when 4 processes start the same 3 scopes on one barrier, all 4 in flight together', async () => {
     api.faults.setMix({ routes: ['POST /v1/orders/create'], rates: { delay: 1 }, delayMs: 150 });
     const namespace = uniqueNamespace();
+    const barrier = join(mkdtempSync(join(tmpdir(), 'surefetch-race-')), 'go');
     const scopes = [0, 1, 2].map((i) => ({ scope: `race-${i}`, email: `race-${i}-${namespace}@example.com` }));
     const before = api.requests.length;
-    const runs = scopes.flatMap((job) =>
-      Array.from({ length: 4 }, () =>
-        runAndKill({ STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope, EMAIL: job.email, WAIT_MS: '20000', ATTEMPT_MS: '5000', LEASE_MS: '5000' }, undefined),
+    let ready = 0;
+    const onReady = (): void => {
+      ready += 1;
+      if (ready === 12) writeFileSync(barrier, 'go');
+    };
+    const runs = scopes.flatMap((job, i) =>
+      Array.from({ length: 4 }, (_, k) =>
+        runAndKill(
+          {
+            STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: job.scope,
+            EMAIL: job.email, WAIT_MS: '20000', ATTEMPT_MS: '5000', LEASE_MS: '5000', BARRIER: barrier, RUN_ID: `${namespace}-${i}-${k}`,
+          },
+          undefined,
+          onReady,
+        ),
       ),
     );
     const ends = await Promise.all(runs);
@@ -124,6 +163,12 @@ describe.each(backends)('idempotency across processes on $name', (backend) => {
     for (const [i, job] of scopes.entries()) {
       expect(new Set(ends.slice(i * 4, i * 4 + 4)).size).toBe(1);
       expect(api.records.orders.filter((o) => o.shipTo.email === job.email)).toHaveLength(1);
+      const finished = [0, 1, 2, 3].map((k) => finishedRuns.get(`${namespace}-${i}-${k}`));
+      expect(finished.every((run) => run !== undefined)).toBe(true);
+      const runsOfScope = finished as FinishedRun[];
+      // Contention, not a queue: every worker of the scope had started before any of them got its answer.
+      expect(Math.max(...runsOfScope.map((run) => run.start))).toBeLessThan(Math.min(...runsOfScope.map((run) => run.end)));
+      expect(runsOfScope.map((run) => run.sends).sort()).toEqual([0, 0, 0, 1]);
     }
     expect(api.requests.slice(before).filter((r) => r.method === 'POST' && r.path === '/v1/orders/create')).toHaveLength(3);
   }, 60_000);

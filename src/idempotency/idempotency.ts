@@ -109,7 +109,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: ctx.operation, fingerprint,
         attempts: 0, owner, leaseUntil: leaseFor(ctx), version: 1, createdAt: now, updatedAt: now,
       };
-      const claim = await store.claim(fresh, ttlMs);
+      const claim = await store.claim(fresh, ttlMs, { signal: ctx.signal });
       if (claim.claimed) return sendRecorded(ctx, next, fresh, false);
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
@@ -126,7 +126,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         continue;
       }
       const taken: RequestRecord = { ...existing, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
-      if (!(await store.update(taken, existing.version, ttlMs))) continue;
+      if (!(await store.update(taken, existing.version, ttlMs, { signal: ctx.signal }))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded);
     }
@@ -145,7 +145,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         throw refuse(ctx, current, 'IDEMPOTENCY_IN_PROGRESS', 'another worker is running this call', { retryAt: current.leaseUntil });
       }
       await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
-      current = await store.get(held.scope);
+      current = await store.get(held.scope, { signal: ctx.signal });
     }
   }
 

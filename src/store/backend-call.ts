@@ -86,27 +86,43 @@ export function unavailable(ctx: BackendContext, operation: StoreOperation, erro
 }
 
 /**
- * Runs one backend operation bounded by `ctx.timeoutMs`; any failure, the timeout included,
- * rejects with a {@link StoreUnavailableError}. The timeout runs on `clock.timeoutSignal`,
- * which uses real time even on a manual clock, so a dead backend never hangs a test either.
+ * Runs one backend operation bounded by `ctx.timeoutMs` and by the caller's `signal`. Any failure,
+ * the timeout included, rejects with a {@link StoreUnavailableError}; the caller's abort rejects at
+ * once with the signal's reason (what every other abortable step of a call does), leaving the
+ * operation to finish or fail in the background. The timeout runs on `clock.timeoutSignal`, which
+ * uses real time even on a manual clock, so a dead backend never hangs a test either, and its timer
+ * is released as soon as the operation settles.
  *
  * @example
  * ```ts
- * const reply = await callBackend(ctx, 'claim', () => client.set(key, value, { condition: 'NX' }));
+ * const reply = await callBackend(ctx, 'claim', () => client.set(key, value, { condition: 'NX' }), signal);
  * ```
  */
-export async function callBackend<T>(ctx: BackendContext, operation: StoreOperation, run: () => Promise<T>): Promise<T> {
-  const signal = ctx.clock.timeoutSignal(ctx.timeoutMs);
+export async function callBackend<T>(ctx: BackendContext, operation: StoreOperation, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
+  const settled = new AbortController();
+  const timeout = ctx.clock.timeoutSignal(ctx.timeoutMs, settled.signal);
+  let onTimeout: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    onAbort = (): void => reject(new Error(`no answer within ${String(ctx.timeoutMs)} ms (operationTimeoutMs)`));
+    onTimeout = (): void => reject(unavailable(ctx, operation, new Error(`no answer within ${String(ctx.timeoutMs)} ms (operationTimeoutMs)`)));
+    timeout.addEventListener('abort', onTimeout, { once: true });
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
   });
-  try {
-    return await Promise.race([run(), timedOut]);
-  } catch (error) {
+  const work = run().catch((error: unknown) => {
     throw unavailable(ctx, operation, error);
+  });
+  try {
+    return await Promise.race([work, timedOut, aborted]);
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    // The losers of the race must not surface as unhandled rejections later.
+    work.catch(() => undefined);
+    settled.abort();
+    if (onTimeout) timeout.removeEventListener('abort', onTimeout);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { RequestRecord } from './record.js';
 import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore } from './request-store.js';
+import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /** Options of {@link memoryStore}. */
@@ -46,7 +46,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
   const keyv = new Keyv({ store: map, namespace, throwOnErrors: true });
   let closed = false;
 
-  function assertOpen(operation: StoreOperation): void {
+  function assertOpen(operation: StoreOperation, options?: StoreCallOptions): void {
+    // Nothing here waits, so an abort matters only if it came before the call.
+    options?.signal?.throwIfAborted();
     if (closed) throw new StoreUnavailableError({ backend: 'memory', operation, reason: 'the store is closed' });
   }
 
@@ -60,8 +62,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
   return {
     backend: 'memory',
     keyv,
-    async claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult> {
-      assertOpen('claim');
+    async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
+      assertOpen('claim', options);
       assertTtl(ttlMs);
       const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
       const key = keyvKey(keyv, record.scope);
@@ -71,12 +73,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
       map.set(key, raw, ttlMs);
       return { claimed: true };
     },
-    async get(scope: string): Promise<RequestRecord | undefined> {
-      assertOpen('get');
+    async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
+      assertOpen('get', options);
       return checkDecoded(await keyv.getRaw(scope), clock.now())?.record;
     },
-    async update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean> {
-      assertOpen('update');
+    async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
+      assertOpen('update', options);
       assertTtl(ttlMs);
       assertVersionAdvances(next, expectedVersion);
       const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
@@ -86,8 +88,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
       map.set(key, raw, ttlMs);
       return true;
     },
-    async delete(scope: string): Promise<void> {
-      assertOpen('delete');
+    async delete(scope: string, options?: StoreCallOptions): Promise<void> {
+      assertOpen('delete', options);
       await keyv.delete(scope);
     },
     async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions } from './request-store.js';
+import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /**
@@ -33,6 +33,8 @@ export type PostgresStoreOptions = StoreBaseOptions &
 interface PoolLike {
   on(event: 'error', listener: () => void): unknown;
   end(): Promise<void>;
+  /** pg-pool's clients, idle and checked out (not public API: read defensively). */
+  readonly _clients?: ReadonlyArray<{ readonly connection?: { readonly stream?: { destroy(): void } } }>;
 }
 
 /** The parts of `@keyv/postgres`'s adapter the store uses. */
@@ -98,7 +100,7 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
     });
   }
 
-  function call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+  function call<T>(operation: StoreOperation, run: () => Promise<T>, options?: StoreCallOptions): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailableError({ backend: 'postgres', operation, target: ctx.target, reason: 'the store is closed' }));
     // The adapter creates its table once at construction; if the database was down then, create it now.
     return callBackend(ctx, operation, () =>
@@ -107,6 +109,7 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
         await ensureTable();
         return run();
       }),
+      options?.signal,
     );
   }
 
@@ -119,7 +122,7 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
   return {
     backend: 'postgres',
     keyv,
-    async claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult> {
+    async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
       assertTtl(ttlMs);
       const key = rowKey(record.scope);
       const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
@@ -129,20 +132,20 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
         RETURNING key`;
       // The holder may expire or be deleted between the insert and the read; then the scope is free again.
       for (let round = 0; round < 3; round += 1) {
-        const inserted = await call('claim', () => adapter.query(claimSql, [key, raw, clock.now()]));
+        const inserted = await call('claim', () => adapter.query(claimSql, [key, raw, clock.now()]), options);
         if (inserted.length === 1) return { claimed: true };
-        const rows = await call('claim', () => adapter.query(`SELECT value FROM ${qualified} WHERE key = $1`, [key]));
+        const rows = await call('claim', () => adapter.query(`SELECT value FROM ${qualified} WHERE key = $1`, [key]), options);
         const decoded = await decodeRecord(keyv, rows[0]?.value, clock.now());
         if (decoded) return { claimed: false, existing: decoded.record };
       }
       throw new StoreUnavailableError({ backend: 'postgres', operation: 'claim', target: ctx.target, reason: 'the competing record kept vanishing' });
     },
-    async get(scope: string): Promise<RequestRecord | undefined> {
+    async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
       rowKey(scope);
-      const data = await call('get', () => keyv.getRaw(scope));
+      const data = await call('get', () => keyv.getRaw(scope), options);
       return checkDecoded(data, clock.now())?.record;
     },
-    async update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean> {
+    async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertTtl(ttlMs);
       assertVersionAdvances(next, expectedVersion);
       const key = rowKey(next.scope);
@@ -152,17 +155,25 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
           AND (value::jsonb -> 'value' ->> 'version')::bigint = $3
           AND coalesce((value::jsonb ->> 'expires')::bigint > $4, true)
         RETURNING key`;
-      const rows = await call('update', () => adapter.query(casSql, [key, raw, expectedVersion, clock.now()]));
+      const rows = await call('update', () => adapter.query(casSql, [key, raw, expectedVersion, clock.now()]), options);
       return rows.length === 1;
     },
-    async delete(scope: string): Promise<void> {
+    async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       rowKey(scope);
-      await call('delete', () => keyv.delete(scope));
+      await call('delete', () => keyv.delete(scope), options);
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      if (ownPool) await callBackend(ctx, 'close', () => ownPool?.end() ?? Promise.resolve());
+      const pool = ownPool;
+      if (!pool) return;
+      // pool.end() waits for every checked-out client, and one stuck on a frozen server never
+      // comes back: past operationTimeoutMs, destroy the sockets (the pending queries then fail).
+      const ended = pool.end().catch(() => undefined);
+      const timedOut = await callBackend(ctx, 'close', () => ended).then(() => false, () => true);
+      if (!timedOut) return;
+      for (const client of pool._clients ?? []) client.connection?.stream?.destroy();
+      await callBackend(ctx, 'close', () => ended).catch(() => undefined);
     },
   };
 }

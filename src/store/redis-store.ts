@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions } from './request-store.js';
+import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /**
@@ -76,7 +76,8 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
  *
  * An owned client (from `url`) never queues commands while disconnected: while Redis is down
  * every operation rejects at once with a `StoreUnavailableError`, and the client reconnects in
- * the background. A client you pass in is bounded by `operationTimeoutMs` only.
+ * the background. A client you pass in is bounded by `operationTimeoutMs` (and the caller's
+ * signal) only.
  *
  * @example
  * ```ts
@@ -105,54 +106,66 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
   };
   const ready = owned ? readiness(adapter.client) : (): Promise<RedisClientLike> => adapter.getClient();
   let closed = false;
+  /** Commands sent and not answered yet, timed-out ones included: close() gives them a bounded wait. */
+  const inFlight = new Set<Promise<unknown>>();
 
-  function call<T>(operation: StoreOperation, run: (client: RedisClientLike) => Promise<T>): Promise<T> {
+  function call<T>(operation: StoreOperation, run: (client: RedisClientLike) => Promise<T>, options?: StoreCallOptions): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailableError({ backend: 'redis', operation, target: ctx.target, reason: 'the store is closed' }));
-    return callBackend(ctx, operation, async () => run(await ready()));
+    // An abort that came first sends nothing at all.
+    if (options?.signal?.aborted === true) return Promise.reject(options.signal.reason);
+    const work = (async (): Promise<T> => run(await ready()))();
+    inFlight.add(work);
+    const forget = (): void => {
+      inFlight.delete(work);
+    };
+    work.then(forget, forget);
+    return callBackend(ctx, operation, () => work, options?.signal);
   }
   const redisKey = (scope: string): string => adapter.createKeyPrefix(keyvKey(keyv, scope), adapter.namespace);
 
   return {
     backend: 'redis',
     keyv,
-    async claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult> {
+    async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
       assertTtl(ttlMs);
       const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
       const key = redisKey(record.scope);
       // The holder may expire or be deleted between SET NX and GET; then the scope is free again.
       for (let round = 0; round < 3; round += 1) {
-        const reply = await call('claim', (c) => c.set(key, raw, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }));
+        const reply = await call('claim', (c) => c.set(key, raw, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }), options);
         if (reply === 'OK') return { claimed: true };
-        const decoded = await decodeRecord(keyv, await call('claim', (c) => c.get(key)), Number.NEGATIVE_INFINITY);
+        const decoded = await decodeRecord(keyv, await call('claim', (c) => c.get(key), options), Number.NEGATIVE_INFINITY);
         if (decoded) return { claimed: false, existing: decoded.record };
       }
       throw new StoreUnavailableError({ backend: 'redis', operation: 'claim', target: ctx.target, reason: 'the competing record kept vanishing' });
     },
-    async get(scope: string): Promise<RequestRecord | undefined> {
-      const data = await call('get', () => keyv.getRaw(scope));
+    async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
+      const data = await call('get', () => keyv.getRaw(scope), options);
       return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
     },
-    async update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean> {
+    async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertTtl(ttlMs);
       assertVersionAdvances(next, expectedVersion);
       const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
       const key = redisKey(next.scope);
-      const reply = await call('update', (c) => c.eval(casScript, { keys: [key], arguments: [String(expectedVersion), raw, String(ttlMs)] }));
+      const reply = await call('update', (c) => c.eval(casScript, { keys: [key], arguments: [String(expectedVersion), raw, String(ttlMs)] }), options);
       if (reply === -1) throw new TypeError('surefetch: the stored value is not a surefetch request record');
       return reply === 1;
     },
-    async delete(scope: string): Promise<void> {
-      await call('delete', () => keyv.delete(scope));
+    async delete(scope: string, options?: StoreCallOptions): Promise<void> {
+      await call('delete', () => keyv.delete(scope), options);
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       if (!owned || !adapter.client.isOpen) return;
-      if (adapter.client.isReady !== true) {
-        adapter.client.destroy();
-        return;
+      // node-redis' graceful close() waits for every pending reply, which a frozen Redis never
+      // sends, and cannot be cut short once begun. So wait for this store's own commands up to
+      // operationTimeoutMs, then destroy the client: its socket is gone, whatever the backend does.
+      if (adapter.client.isReady === true && inFlight.size > 0) {
+        await callBackend(ctx, 'close', () => Promise.allSettled([...inFlight])).catch(() => undefined);
       }
-      await callBackend(ctx, 'close', () => adapter.client.close()).catch(() => adapter.client.destroy());
+      adapter.client.destroy();
     },
   };
 }

@@ -16,14 +16,33 @@ export type ClaimResult =
     };
 
 /**
+ * Per-operation options of a {@link RequestStore} method.
+ *
+ * @example
+ * ```ts
+ * await store.get(scope, { signal: AbortSignal.timeout(500) });
+ * ```
+ */
+export interface StoreCallOptions {
+  /**
+   * The caller's signal: when it aborts, the operation rejects at once with its reason (the
+   * backend may still complete a write already on the wire). @default undefined
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
  * Durable storage of {@link RequestRecord}s, keyed by scope. Every backend keeps its records in
  * a keyv instance (`store.keyv.get(scope)` reads the same record) and performs the atomic steps
  * (`claim`, `update`) on the backend's own client. A record past its TTL counts as absent
  * everywhere, including in `claim`.
  *
  * Every method that cannot reach the backend within `operationTimeoutMs` rejects with a
- * `StoreUnavailableError`; none of them ever hangs. An operation that timed out may still
- * complete on the backend later (a write already on the wire cannot be recalled).
+ * `StoreUnavailableError`; none of them ever hangs, even on a backend that accepts connections and
+ * never answers, and each rejects at once with the reason of `options.signal` when it aborts. An
+ * operation that timed out may still complete on the backend later (a write already on the wire
+ * cannot be recalled). `close()` too is bounded: it gives pending work `operationTimeoutMs`, then
+ * destroys its connections, so a frozen backend never keeps the process alive.
  *
  * @example
  * ```ts
@@ -34,18 +53,18 @@ export type ClaimResult =
  */
 export interface RequestStore {
   /** Atomically creates the record if no live record exists for its scope. */
-  claim(record: RequestRecord, ttlMs: number): Promise<ClaimResult>;
+  claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult>;
   /** The live record of a scope, or `undefined`. */
-  get(scope: string): Promise<RequestRecord | undefined>;
+  get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined>;
   /**
    * Compare-and-set: writes `next` (and a fresh TTL) only if the stored record still has version
    * `expectedVersion`. `next.version` must be greater than `expectedVersion`. Resolves `false`
    * when the record changed, expired or was deleted meanwhile.
    */
-  update(next: RequestRecord, expectedVersion: number, ttlMs: number): Promise<boolean>;
+  update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean>;
   /** Removes the record of a scope, if any. */
-  delete(scope: string): Promise<void>;
-  /** Releases what the store created (connections, pools). Later calls reject. */
+  delete(scope: string, options?: StoreCallOptions): Promise<void>;
+  /** Releases what the store created (connections, pools), within a bound even on a frozen backend. Later calls reject. */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,7 @@
 // A job worker creating one order through a durable idempotency store (Redis or PostgreSQL);
-// the crash test SIGKILLs it at random points and re-runs the same scope in the parent.
+// the crash test SIGKILLs it at random points and re-runs the same scope in the parent. With
+// BARRIER set, it waits after `ready` until that file exists, so racing workers start together.
+import { existsSync } from 'node:fs';
 import { createFetch } from '../../src/pipeline/create-fetch.js';
 import { idempotency } from '../../src/idempotency/idempotency.js';
 import { byRoute, fulfillmentOrders } from '../../src/recipes/index.js';
@@ -15,9 +17,15 @@ const sureFetch = createFetch({
     retry({ baseDelayMs: 20 }),
   ],
   attemptTimeoutMs: Number(env('ATTEMPT_MS') || 150),
+  onEvent: (event) => {
+    if (event.type === 'attempt') sends += 1;
+  },
 });
+let sends = 0;
 await store.get('warm-up');
 process.stdout.write('ready\n');
+while (env('BARRIER') !== '' && !existsSync(env('BARRIER'))) await new Promise((resolve) => setTimeout(resolve, 2));
+const startedAt = Date.now();
 const email = env('EMAIL');
 const response = await sureFetch(`${env('API_URL')}/v1/orders/create`, {
   method: 'POST',
@@ -25,5 +33,6 @@ const response = await sureFetch(`${env('API_URL')}/v1/orders/create`, {
   body: JSON.stringify({ campaignId: 'crash', shipTo: { name: 'Ada', email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] }),
   surefetch: { idempotencyScope: env('SCOPE') },
 });
-process.stdout.write(`done ${response.status} ${((await response.json()) as { id: string }).id}\n`);
+const id = ((await response.json()) as { id: string }).id;
+process.stdout.write(`done ${response.status} ${id} sends=${String(sends)} start=${String(startedAt)} end=${String(Date.now())}\n`);
 await store.close();

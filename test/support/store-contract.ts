@@ -59,6 +59,18 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       expect(await store.keyv.get('job-1:create')).toEqual(record);
     });
 
+    it('rejects with the reason of a signal that aborted before the operation, and writes nothing', async () => {
+      const store = await open();
+      const reason = new Error('caller gave up');
+      const signal = AbortSignal.abort(reason);
+      const record = makeRecord('job-abort:create');
+      await expect(store.claim(record, day, { signal })).rejects.toBe(reason);
+      await expect(store.get('job-abort:create', { signal })).rejects.toBe(reason);
+      await expect(store.update({ ...record, version: 2 }, 1, day, { signal })).rejects.toBe(reason);
+      await expect(store.delete('job-abort:create', { signal })).rejects.toBe(reason);
+      expect(await store.get('job-abort:create')).toBeUndefined();
+    });
+
     it('refuses a second claim of the same scope and returns the first record', async () => {
       const store = await open();
       const first = makeRecord('job-2:create', { owner: 'first' });

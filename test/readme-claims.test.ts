@@ -1,0 +1,92 @@
+/**
+ * Claims the README makes that no other test checks: the 64 KiB cap of an error's `body`, and
+ * a store that fails in the middle of an `idempotency` call (a `StoreUnavailableError`, never an
+ * unprotected send).
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpError, byRoute, createFetch, createManualClock, fulfillmentOrders, idempotency, retry, type SurefetchEvent } from '../src/index.js';
+import { redisStore } from '../src/store/redis-store.js';
+import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
+import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { startFreezingProxy, throughProxy } from './support/freezing-proxy.js';
+import { redisForTests } from './support/services.js';
+import { uniqueNamespace } from './support/store-contract.js';
+
+const redis = await redisForTests();
+
+describe('the error body cap (README: "the raw body (capped at 64 KiB)")', () => {
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const size = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('bytes'));
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('e'.repeat(size));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = typeof address === 'object' && address !== null ? `http://127.0.0.1:${String(address.port)}` : '';
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('keeps at most 64 KiB of a 1 MiB error body and says it was truncated; a small body is kept whole', async () => {
+    const sureFetch = createFetch({ clock: createManualClock() });
+    const big = await sureFetch(`${url}/?bytes=${String(1024 * 1024)}`).catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(HttpError);
+    expect(Buffer.byteLength((big as HttpError).body)).toBeLessThanOrEqual(64 * 1024);
+    expect(Buffer.byteLength((big as HttpError).body)).toBeGreaterThan(60 * 1024);
+    expect((big as HttpError).bodyTruncated).toBe(true);
+    const small = (await sureFetch(`${url}/?bytes=1000`).catch((e: unknown) => e)) as HttpError;
+    expect(small.body).toBe('e'.repeat(1000));
+    expect(small.bodyTruncated).toBe(false);
+  });
+});
+
+describe.skipIf(!redis.url)('a store that fails in the middle of an idempotency call (README: "never an unprotected send")', () => {
+  let api: FulfillmentEmulator;
+  beforeAll(async () => {
+    api = await startFulfillment();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('Redis freezes after an ambiguous first send that did not land: StoreUnavailableError, and no re-send', async () => {
+    const proxy = await startFreezingProxy(Number(new URL(redis.url ?? '').port || 6379));
+    const store = redisStore({ url: throughProxy(redis.url ?? '', proxy), namespace: uniqueNamespace(), operationTimeoutMs: 300 });
+    const events: SurefetchEvent[] = [];
+    try {
+      const sureFetch = createFetch({
+        middleware: [idempotency({ store, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0] })) }), retry({ baseDelayMs: 10 })],
+        clock: createManualClock(),
+        onEvent: (event) => {
+          events.push(event);
+          // The first send is over (the connection reset, nothing committed): the store goes away now.
+          if (event.type === 'attempt-end') proxy.freeze();
+        },
+      });
+      api.faults.script('POST /v1/orders/create', { kind: 'reset-before-commit' });
+      const email = `store-dies-${uniqueNamespace()}@example.com`;
+      const error = await sureFetch(`${api.url}/v1/orders/create`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ campaignId: 'c', shipTo: { name: 'A', email, address1: '1', city: 'C', zip: '1', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] }),
+        surefetch: { idempotencyScope: `job:${email}` },
+      }).catch((e: unknown) => e);
+      expect(api.faults.pending()).toBe(0);
+      // One create went out; the lookup then found nothing, and the re-send needed the store.
+      expect(events.filter((event) => event.type === 'attempt-end' && event.purpose === undefined)).toHaveLength(1);
+      expect(events.some((event) => event.type === 'attempt-end' && event.purpose === 'lookup')).toBe(true);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(api.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body ?? '').includes(email))).toHaveLength(1);
+      expect(api.records.orders.filter((o) => o.shipTo.email === email)).toHaveLength(0);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+});
