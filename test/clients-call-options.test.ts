@@ -2,21 +2,13 @@ import ky from 'ky';
 import { ofetch } from 'ofetch';
 import createClient, { type Middleware as OpenapiMiddleware } from 'openapi-fetch';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IdempotencyError, createFetch, forClient, idempotency, memoryStore, retry } from '../src/index.js';
 import { surefetchKy } from '../src/ky.js';
 import { surefetchOfetch } from '../src/ofetch.js';
-import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
 
-let api: FulfillmentEmulator;
-beforeAll(async () => {
-  api = await startFulfillment();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.faults.clear();
-  api.requests.length = 0;
-});
+const api = fulfillmentPerFile();
 
 const contact = (email: string) => ({ email, name: 'Ada' });
 const authorization = () => ({ Authorization: `Bearer ${api.apiKey}` });

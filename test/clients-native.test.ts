@@ -2,21 +2,13 @@ import axios, { AxiosError } from 'axios';
 import { HTTPError } from 'ky';
 import { FetchError } from 'ofetch';
 import createClient from 'openapi-fetch';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RetryLaterError, createFetch, createManualClock, factsOf, forClient, retry, retryAtOf } from '../src/index.js';
 import { surefetchKy } from '../src/ky.js';
 import { surefetchOfetch } from '../src/ofetch.js';
-import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
 
-let api: FulfillmentEmulator;
-beforeAll(async () => {
-  api = await startFulfillment();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.faults.clear();
-  api.requests.length = 0;
-});
+const api = fulfillmentPerFile();
 
 const invalidOrder = { campaignId: '', shipTo: { name: 'Ada' }, products: [] };
 const authorization = () => ({ Authorization: `Bearer ${api.apiKey}` });

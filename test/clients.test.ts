@@ -1,19 +1,11 @@
 import ky from 'ky';
 import { ofetch, FetchError } from 'ofetch';
 import createClient from 'openapi-fetch';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpError, createFetch, createManualClock, retry } from '../src/index.js';
-import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
 
-let api: FulfillmentEmulator;
-beforeAll(async () => {
-  api = await startFulfillment();
-});
-afterAll(() => api.close());
-afterEach(() => {
-  api.faults.clear();
-  api.requests.length = 0;
-});
+const api = fulfillmentPerFile();
 
 const listPath = '/v1/orders/list?campaignId=c&email=a@b.c';
 const sureFetch = () => createFetch({ middleware: [retry()], clock: createManualClock() });

@@ -7,22 +7,11 @@ import { surefetchKy } from '../src/ky.js';
 import { redisStore } from '../src/redis.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
 import { redisForTests } from './support/services.js';
+import { order, type OrderJob } from './support/order-job.js';
 
 const redis = await redisForTests();
 if (redis.skipReason) console.warn(`BullMQ tests skipped: ${redis.skipReason}`);
 const url = redis.url ?? '';
-
-interface OrderJob {
-  readonly orderNumber: string;
-  readonly email: string;
-}
-
-const order = (job: OrderJob) => ({
-  campaignId: 'spring',
-  externalRef: job.orderNumber,
-  shipTo: { name: 'Ada', email: job.email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' },
-  products: [{ sku: 'SKU-1', quantity: 1 }],
-});
 
 describe.skipIf(!redis.url)('BullMQ workers with bullmqProcessor', () => {
   let api: FulfillmentEmulator;

@@ -5,22 +5,11 @@ import { pgBossHandler, type PgBossRescheduled } from '../src/pg-boss.js';
 import { postgresStore } from '../src/postgres.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
 import { postgresForTests } from './support/services.js';
+import { order, type OrderJob } from './support/order-job.js';
 
 const postgres = await postgresForTests();
 if (postgres.skipReason) console.warn(`pg-boss tests skipped: ${postgres.skipReason}`);
 const url = postgres.url ?? '';
-
-interface OrderJob {
-  readonly orderNumber: string;
-  readonly email: string;
-}
-
-const order = (job: OrderJob) => ({
-  campaignId: 'spring',
-  externalRef: job.orderNumber,
-  shipTo: { name: 'Ada', email: job.email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' },
-  products: [{ sku: 'SKU-1', quantity: 1 }],
-});
 
 describe.skipIf(!postgres.url)('pg-boss workers with pgBossHandler', () => {
   let api: FulfillmentEmulator;
