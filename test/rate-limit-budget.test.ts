@@ -251,6 +251,16 @@ function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {
 describe('budget (in memory)', () => {
   budgetBehaviour(() => Promise.resolve(createMemoryBudgetStore()));
 
+  it('an answer that finds the whole API’s scope gone (its Redis value lost) leaves it to be probed, not open to every send', () => {
+    const sent = acquireStep(emptyBudget(), T, ask());
+    if (!sent.result.go) throw new Error('first send must go');
+    const lesson = { scope: '', budget: { remaining: 3, resetAt: T + 1000, limit: 10 } };
+    const { state } = settleStep(emptyBudget(), T + 5, { turn: sent.result.turn, endpoint: 'e1', status: 200, lessons: [lesson], probeIntervalMs: INTERVAL });
+    const probe = acquireStep(state, T + 6, ask());
+    expect(probe.result).toMatchObject({ go: true, turn: { probe: true } });
+    expect(acquireStep(probe.state, T + 7, ask()).result).toMatchObject({ go: false, reason: 'probe' });
+  });
+
   it('never goes below zero remaining or in flight, whatever the order of events', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('acquire' as const), dt: fc.nat(400), endpoint: fc.constantFrom('a', 'b'), maxHoldMs: fc.constantFrom(500, 60_000) }),
@@ -322,12 +332,29 @@ describe.skipIf(redis.skipReason !== undefined)('budget (Redis)', () => {
     expect(await a.acquire(T + 3, ask())).toMatchObject({ go: false, reason: 'exhausted' });
   });
 
-  it('probes first when its state vanished under a worker that used it (FLUSHALL, eviction)', async () => {
+  it('probes first when its state vanished after it would have expired anyway (idle past ttlMs)', async () => {
     const store = await makeStore();
     await store.settle(T, ok(await go(store, T)));
     expect((await go(store, T + 5)).probe).toBe(false);
     await client.del(keyOf(counter - 1));
-    expect((await go(store, T + 10)).probe).toBe(true);
-    expect(await store.acquire(T + 11, ask())).toMatchObject({ go: false, reason: 'probe' });
+    expect((await go(store, T + 70_000)).probe).toBe(true);
+    expect(await store.acquire(T + 70_001, ask())).toMatchObject({ go: false, reason: 'probe' });
+  });
+
+  it('survives losing its value mid-window (FLUSHALL, failover): the worker that notices writes back its last view, so the window is not overrun', async () => {
+    const key = keyOf(counter++);
+    await client.del(key);
+    const [a, b] = [createRedisBudgetStore({ client, key, ttlMs: 60_000 }), createRedisBudgetStore({ client, key, ttlMs: 60_000 })];
+    await a.settle(T + 1, ok(await go(a, T), { remaining: 9, resetAt: T + 1000, limit: 10 }));
+    const inFlight = [];
+    for (let i = 0; i < 3; i += 1) inFlight.push(await go(a, T + 2));
+    for (let i = 0; i < 3; i += 1) inFlight.push(await go(b, T + 3));
+    await client.del(key);
+    // Answers of the sends in flight before the loss still land on the same window.
+    for (const turn of inFlight.slice(3)) await b.settle(T + 5, ok(turn, { remaining: 6, resetAt: T + 1000, limit: 10 }));
+    const asked = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).acquire(T + 10, ask())));
+    expect(asked.filter((result) => result.go)).toHaveLength(3);
+    expect(asked.filter((result) => !result.go).every((result) => !result.go && result.reason === 'exhausted')).toBe(true);
+    expect(await b.snapshot()).toMatchObject({ remaining: 0, sent: 10, inflight: 6 });
   });
 });

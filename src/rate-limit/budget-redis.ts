@@ -49,7 +49,10 @@ interface CasCommand {
  * compare-and-set, and recomputed on the value another worker wrote first, so every worker
  * sees one budget. Operations of one process are queued, so only other processes can make a
  * write retry. Times are the callers' `clock.now()`: workers on different hosts need
- * synchronized clocks. When the value disappears (FLUSHALL, eviction), the next send probes.
+ * synchronized clocks. When the value disappears before it would have expired (FLUSHALL, a
+ * failover to a replica that lacked it), the first worker to notice writes back its own last
+ * view of it, so the window's count, its holds and the sends in flight survive the loss; a
+ * worker that has no view (or whose view would have expired) starts afresh, with a probe.
  *
  * @example
  * ```ts
@@ -62,6 +65,8 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
   if (withCommand.surefetchBudgetCas === undefined) client.defineCommand('surefetchBudgetCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
   const cas = client as unknown as CasCommand;
   let cached: Versioned | undefined;
+  // When the value this process last saw would expire in Redis, had nobody touched it since.
+  let cachedUntil = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
   const serialized = <T>(operation: () => Promise<T>): Promise<T> => {
@@ -69,34 +74,43 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
     queue = run.catch(() => undefined);
     return run;
   };
-  const read = async (): Promise<Versioned> => parse(await client.get(key));
+  const remember = (value: Versioned, now: number): void => {
+    cached = value;
+    cachedUntil = now + keepMs(value.state, now, ttlMs);
+  };
+  // A value gone before its time was lost, not forgotten: this process's last view stands in
+  // (written with the version of an absent key), else every worker would relearn the window
+  // from nothing while the sends of the old one are still in flight.
+  const orLost = (found: Versioned, now: number): Versioned =>
+    found.version === '' && cached !== undefined && cached.version !== '' && now < cachedUntil ? { version: '', state: cached.state } : found;
+  const read = async (now: number): Promise<Versioned> => orLost(parse(await client.get(key)), now);
   const update = <R>(now: number, step: (state: BudgetState) => BudgetStep<R>): Promise<R> =>
     serialized(async () => {
-      let current = cached ?? (await read());
+      let current = cached ?? (await read(now));
       for (let tries = 0; tries < MAX_TRIES; tries += 1) {
         const next = step(current.state);
         const version = randomBytes(6).toString('hex');
         const json = JSON.stringify(next.state);
         const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, json, keepMs(next.state, now, ttlMs));
         if (Number(written) === 1) {
-          cached = { version, state: next.state };
+          remember({ version, state: next.state }, now);
           return next.result;
         }
-        current = parse(found === '' ? null : found);
+        current = orLost(parse(found === '' ? null : found), now);
       }
       throw new Error(`the shared budget ${key} changed under each of ${MAX_TRIES} writes`);
     });
 
   return {
     async acquire(now: number, request: AcquireRequest): Promise<AcquireResult> {
-      if (request.count === false) return acquireStep((await read()).state, now, request).result;
+      if (request.count === false) return acquireStep((await read(now)).state, now, request).result;
       return update(now, (state) => acquireStep(state, now, request));
     },
     settle(now: number, input: SettleInput): Promise<SettleResult> {
       return update(now, (state) => settleStep(state, now, input));
     },
     async snapshot(scope = ''): Promise<ScopeState | undefined> {
-      const s = (await read()).state.scopes[scope];
+      const s = parse(await client.get(key)).state.scopes[scope];
       return s === undefined ? undefined : { ...s };
     },
   };

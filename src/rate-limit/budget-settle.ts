@@ -72,7 +72,8 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
   let pauseUntil = 0;
   let pauseSource = '';
   for (const lesson of lessons) {
-    const s = (scopes[lesson.scope] ??= emptyScope(now, false));
+    // A home scope met here was lost (its Redis key flushed): its next send probes again.
+    const s = (scopes[lesson.scope] ??= emptyScope(now, isHomeScope(lesson.scope)));
     rollover(s, now);
     const heldBefore = s.heldAt > 0 && !lifted.has(lesson.scope);
     const epoch = turn.epochs[lesson.scope];
