@@ -1,16 +1,17 @@
 import { classifyResponse } from '../verdict/classify.js';
 import { noteCall } from '../core/call-facts.js';
-import { AmbiguousOutcomeError } from '../errors/errors.js';
 import { HttpError } from '../verdict/http-error.js';
 import { eventBase } from '../core/events.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
+import { ownerHeartbeat } from './owner-heartbeat.js';
+import { sentStateOf } from './sent-state-of.js';
 import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
-import type { CallContext, Middleware, Next, ResendGuard, SentState } from '../core/types.js';
+import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import type { ExistenceCheck } from './existence-check-contract.js';
 
@@ -26,11 +27,18 @@ export interface IdempotencyOptions {
   /**
    * How long a pending claim is honoured without renewal before another worker may take it over
    * (its worker is presumed dead). A live call renews it every third of it, however long it runs,
-   * so this only sets how soon a crashed worker's scope can be re-run. Keep it well above the
-   * clock skew between workers.
+   * so this only bounds how soon a crashed worker's scope can be re-run on a store without
+   * liveness marks (`ownerAliveMs` is sooner). Keep it well above the clock skew between workers.
    * @default 30000
    */
   readonly leaseMs?: number;
+  /**
+   * How long this process's liveness mark lasts unrenewed (renewed every third of it while calls
+   * run, judged by the store's clock). A claim whose worker's mark lapsed (crashed, or frozen
+   * that long) is taken over at once, its lease notwithstanding. Keep it above your longest
+   * event-loop stall. @default 3000
+   */
+  readonly ownerAliveMs?: number;
   /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
   readonly keyHeader?: string;
   /** Looks for the resource of an ambiguous attempt before any re-send. @default undefined (fail closed) */
@@ -51,7 +59,7 @@ export interface IdempotencyOptions {
   readonly requireScope?: boolean;
 }
 
-const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
+const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 3000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
@@ -75,6 +83,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     store = memoryStore(),
     ttlMs = defaults.ttlMs,
     leaseMs = defaults.leaseMs,
+    ownerAliveMs = defaults.ownerAliveMs,
     keyHeader,
     existenceCheck,
     waitForOwnerMs = defaults.waitForOwnerMs,
@@ -83,6 +92,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     requireScope = false,
   } = options;
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
+  const heartbeat = ownerHeartbeat(store, ownerAliveMs);
 
   const { decide, holdIdentity, claimResult } = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
   const leaseFor = (ctx: CallContext): number => ctx.clock.now() + leaseMs;
@@ -100,9 +110,8 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard });
   }
 
-  async function claimScope(ctx: CallContext, next: Next, scope: string): Promise<Response> {
+  async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string): Promise<Response> {
     const fingerprint = await fingerprintRequest(ctx.request);
-    const owner = crypto.randomUUID();
     for (let round = 0; round < 10; round += 1) {
       const now = ctx.clock.now();
       const fresh: RequestRecord = {
@@ -121,7 +130,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (existing.state === 'failed') {
         throw refuse(ctx, existing, 'PREVIOUSLY_FAILED', `an earlier run failed: ${existing.error?.message ?? 'unknown error'}`, { previous: existing.error });
       }
-      if (existing.leaseUntil > now) {
+      if (existing.leaseUntil > now && !(await heartbeat.ownerGone(existing, { signal: ctx.signal }))) {
         await waitForOwner(ctx, existing);
         continue;
       }
@@ -139,10 +148,10 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const waitMs = Math.min(waitForOwnerMs, ctx.maxWaitMs ?? Number.POSITIVE_INFINITY);
     const giveUpAt = Math.min(ctx.clock.now() + waitMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
     let current: RequestRecord | undefined = held;
-    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now()) {
+    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now() && !(await heartbeat.ownerGone(current, { signal: ctx.signal }))) {
       const remaining = giveUpAt - ctx.clock.now();
       if (remaining <= 0) {
-        throw refuse(ctx, current, 'IDEMPOTENCY_IN_PROGRESS', 'another worker is running this call', { retryAt: current.leaseUntil });
+        throw refuse(ctx, current, 'IDEMPOTENCY_IN_PROGRESS', 'another worker is running this call', { retryAt: heartbeat.retryAt(current, ctx.clock.now()) });
       }
       await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
       current = await store.get(held.scope, { signal: ctx.signal });
@@ -226,16 +235,11 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';
       throw new IdempotencyError({ code: 'SCOPE_REQUIRED', scope: '', clientRequestId: ctx.clientRequestId, operation: ctx.operation, message });
     }
-    return claimScope(ctx, next, ctx.idempotencyScope);
+    const held = await heartbeat.hold();
+    try {
+      return await claimScope(ctx, next, ctx.idempotencyScope, held.owner);
+    } finally {
+      held.release();
+    }
   };
-}
-
-/** The sent state an error reports (on itself or a cause); `ambiguous` when it says nothing. */
-function sentStateOf(error: unknown): SentState {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (e instanceof AmbiguousOutcomeError) return 'ambiguous';
-    const sent = (e as { sent?: unknown }).sent;
-    if (sent === 'not-sent' || sent === 'delivered' || sent === 'ambiguous') return sent;
-  }
-  return 'ambiguous';
 }

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { RequestRecord } from './record.js';
 import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreCallOptions } from './request-store.js';
+import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /** Options of {@link memoryStore}. */
@@ -91,6 +91,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       assertOpen('delete', options);
       await keyv.delete(scope);
+    },
+    async markAlive(owner: string, ttlMs: number, options?: StoreCallOptions): Promise<void> {
+      assertOpen('markAlive', options);
+      assertTtl(ttlMs);
+      map.set(keyvKey(keyv, aliveScope(owner)), true, ttlMs);
+    },
+    async isAlive(owner: string, options?: StoreCallOptions): Promise<boolean> {
+      assertOpen('isAlive', options);
+      return map.live(keyvKey(keyv, aliveScope(owner))) !== undefined;
     },
     async close(): Promise<void> {
       closed = true;

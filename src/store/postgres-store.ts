@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
+import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /**
@@ -45,6 +45,8 @@ interface PostgresAdapterLike {
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 let poolSequence = 0;
+/** The database's own time in epoch ms (not the transaction start: a long transaction must not freeze it). */
+const dbNowMs = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 function isPostgresAdapter(value: unknown): value is PostgresAdapterLike {
   const v = value as Partial<PostgresAdapterLike> | undefined;
@@ -161,6 +163,19 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       rowKey(scope);
       await call('delete', () => keyv.delete(scope), options);
+    },
+    // The mark is a keyv-shaped row whose expiry the database computes and judges, on its own clock.
+    async markAlive(owner: string, ttlMs: number, options?: StoreCallOptions): Promise<void> {
+      assertTtl(ttlMs);
+      const sql = `INSERT INTO ${qualified} (key, value) VALUES ($1, json_build_object('value', true, 'expires', ${dbNowMs} + $2::bigint)::text)
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
+      const key = rowKey(aliveScope(owner));
+      await call('markAlive', () => adapter.query(sql, [key, ttlMs]), options);
+    },
+    async isAlive(owner: string, options?: StoreCallOptions): Promise<boolean> {
+      const sql = `SELECT 1 FROM ${qualified} WHERE key = $1 AND (value::jsonb ->> 'expires')::bigint > ${dbNowMs}`;
+      const key = rowKey(aliveScope(owner));
+      return (await call('isAlive', () => adapter.query(sql, [key]), options)).length === 1;
     },
     async close(): Promise<void> {
       if (closed) return;

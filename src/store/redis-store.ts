@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
-import { assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
+import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /**
@@ -31,7 +31,7 @@ interface RedisClientLike {
   readonly isOpen: boolean;
   readonly isReady?: boolean;
   connect(): Promise<unknown>;
-  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
+  set(key: string, value: string, options: { condition?: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
   get(key: string): Promise<string | null>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -154,6 +154,14 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
     },
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       await call('delete', () => keyv.delete(scope), options);
+    },
+    // Redis expires the mark itself (PX), on its own clock.
+    async markAlive(owner: string, ttlMs: number, options?: StoreCallOptions): Promise<void> {
+      assertTtl(ttlMs);
+      await call('markAlive', (c) => c.set(redisKey(aliveScope(owner)), '1', { expiration: { type: 'PX', value: ttlMs } }), options);
+    },
+    async isAlive(owner: string, options?: StoreCallOptions): Promise<boolean> {
+      return (await call('isAlive', (c) => c.get(redisKey(aliveScope(owner))), options)) !== null;
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -64,6 +64,16 @@ export interface RequestStore {
   update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean>;
   /** Removes the record of a scope, if any. */
   delete(scope: string, options?: StoreCallOptions): Promise<void>;
+  /**
+   * Writes (or renews) the liveness mark of `owner`, a worker process holding claims, to lapse
+   * `ttlMs` after this write as the backend's own clock counts it (Redis `PX`, PostgreSQL
+   * `clock_timestamp()`, the memory store's clock), so clock skew between workers never makes a
+   * live owner look dead. Optional: without it (and {@link isAlive}) a crashed worker's claims
+   * are taken over only when their lease passes.
+   */
+  markAlive?(owner: string, ttlMs: number, options?: StoreCallOptions): Promise<void>;
+  /** Whether `owner`'s liveness mark exists and has not lapsed, by the backend's own clock. */
+  isAlive?(owner: string, options?: StoreCallOptions): Promise<boolean>;
   /** Releases what the store created (connections, pools), within a bound even on a frozen backend. Later calls reject. */
   close(): Promise<void>;
 }
@@ -90,6 +100,19 @@ export interface StoreBaseOptions {
    * @default systemClock
    */
   readonly clock?: Clock;
+}
+
+/**
+ * The scope under which a store keeps `owner`'s liveness mark, beside the request records
+ * (no caller scope starts with `~alive:` by accident; the idempotency layer's own ones start with `~`).
+ *
+ * @example
+ * ```ts
+ * aliveScope('3f2a…'); // '~alive:3f2a…'
+ * ```
+ */
+export function aliveScope(owner: string): string {
+  return `~alive:${owner}`;
 }
 
 /** Defaults of {@link StoreBaseOptions}. */

@@ -1,7 +1,7 @@
 import { SurefetchError } from '../errors/errors.js';
 
 /** A store operation, as named in a {@link StoreUnavailableError}. */
-export type StoreOperation = 'claim' | 'get' | 'update' | 'delete' | 'close';
+export type StoreOperation = 'claim' | 'get' | 'update' | 'delete' | 'markAlive' | 'isAlive' | 'close';
 
 /** The fields of a {@link StoreUnavailableError}. */
 export interface StoreUnavailableInit {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import type { RequestRecord } from '../../src/store/record.js';
 import type { KeyvRequestStore } from '../../src/store/request-store.js';
+import { describeAliveContract } from './alive-contract.js';
 
 /** How the contract suite opens stores of one backend. */
 export interface StoreContractTarget {
@@ -230,4 +231,5 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       await expect(store.get('job-16:create')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', operation: 'get' });
     });
   });
+  describeAliveContract(name, target);
 }

@@ -1,0 +1,19 @@
+import { AmbiguousOutcomeError } from '../errors/errors.js';
+import type { SentState } from '../core/types.js';
+
+/**
+ * The sent state an error reports (on itself or a cause); `ambiguous` when it says nothing.
+ *
+ * @example
+ * ```ts
+ * sentStateOf(new TypeError('fetch failed')); // 'ambiguous'
+ * ```
+ */
+export function sentStateOf(error: unknown): SentState {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof AmbiguousOutcomeError) return 'ambiguous';
+    const sent = (e as { sent?: unknown }).sent;
+    if (sent === 'not-sent' || sent === 'delivered' || sent === 'ambiguous') return sent;
+  }
+  return 'ambiguous';
+}
