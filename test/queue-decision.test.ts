@@ -28,6 +28,7 @@ const cases: Array<[string, unknown, Partial<QueueDecision>]> = [
   ['a 429 HttpError with retryAt', http(429, 'wait', 8_000), { action: 'delay', retryAt: 8_000 }],
   ['AmbiguousOutcomeError', new AmbiguousOutcomeError({ clientRequestId: 'cr', attempts: 1, operation: 'o', reason: 'r' }), { action: 'fail', code: 'AMBIGUOUS_OUTCOME' }],
   ['PREVIOUSLY_FAILED', idem('PREVIOUSLY_FAILED'), { action: 'fail', code: 'PREVIOUSLY_FAILED' }],
+  ['PREVIOUSLY_FAILED shared from a run that gave up on a 503', new IdempotencyError({ code: 'PREVIOUSLY_FAILED', scope: 's', clientRequestId: 'cr', operation: 'op', message: 'm', previous: { code: 'HTTP_503', message: 'm', status: 503, terminal: false } }), { action: 'retry', code: 'PREVIOUSLY_FAILED' }],
   ['SCOPE_REQUIRED', idem('SCOPE_REQUIRED'), { action: 'fail', code: 'SCOPE_REQUIRED' }],
   ['LEASE_LOST', idem('LEASE_LOST'), { action: 'retry', code: 'LEASE_LOST' }],
   ['ExistenceCheckError without near matches', new ExistenceCheckError({ operation: 'o', clientRequestId: 'cr', reason: 'list down' }), { action: 'retry' }],

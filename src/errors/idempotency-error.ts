@@ -1,4 +1,5 @@
 import { SurefetchError } from './errors.js';
+import type { RecordedFailure } from './recorded-failure.js';
 
 /** Why the idempotency layer refused a call. */
 export type IdempotencyErrorCode =
@@ -6,7 +7,10 @@ export type IdempotencyErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   /** Another worker holds a live claim on the scope; come back at `retryAt`. */
   | 'IDEMPOTENCY_IN_PROGRESS'
-  /** An earlier run of the scope ended in a terminal failure; `store.delete(scope)` to try again. */
+  /**
+   * An earlier run of the scope ended in a terminal failure (`previous.terminal`; `store.delete(scope)`
+   * to try again), or the run this call waited for gave up on a transient one (a later re-run may try again).
+   */
   | 'PREVIOUSLY_FAILED'
   /** An earlier run succeeded but its response was not stored for replay (too large, or its body stalled). */
   | 'REPLAY_UNAVAILABLE'
@@ -29,15 +33,8 @@ export interface IdempotencyErrorInit {
   readonly message: string;
   /** When to come back (epoch ms), for `IDEMPOTENCY_IN_PROGRESS`. */
   readonly retryAt?: number;
-  /** The stored failure, for `PREVIOUSLY_FAILED`. */
-  readonly previous?: {
-    /** The stored error code, e.g. `VALIDATION_ERROR` or `HTTP_422`. */
-    readonly code: string;
-    /** The stored message. */
-    readonly message: string;
-    /** The HTTP status of the failed answer. */
-    readonly status?: number;
-  };
+  /** The stored failure, for `PREVIOUSLY_FAILED`: status, code, the server's message and field details. */
+  readonly previous?: RecordedFailure;
 }
 
 /**

@@ -1,12 +1,16 @@
 import { classifyResponse } from '../verdict/classify.js';
 import { noteCall } from '../core/call-facts.js';
-import { HttpError } from '../verdict/http-error.js';
+import { AmbiguousOutcomeError } from '../errors/errors.js';
+import { HttpError, toHttpError } from '../verdict/http-error.js';
 import { eventBase } from '../core/events.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
 import { ownerHeartbeat } from './owner-heartbeat.js';
 import { sentStateOf } from './sent-state-of.js';
-import { fingerprintRequest, replayResponse, snapshotResponse } from './response-snapshot.js';
+import { fingerprintRequest, replayResponse } from './response-snapshot.js';
+import { replayCopy } from './replay-copy.js';
+import { createOwnerWait } from './owner-wait.js';
+import { previouslyFailed, recordedFailure } from './failure-facts.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
@@ -47,7 +51,12 @@ export interface IdempotencyOptions {
   readonly waitForOwnerMs?: number;
   /** Poll interval while waiting for another worker. @default 250 */
   readonly pollMs?: number;
-  /** Largest response body stored for replay; a larger success is stored without it. @default 1048576 */
+  /**
+   * Largest response body stored for replay. A larger success is stored with its status and the
+   * reason only, and a re-run gets `REPLAY_UNAVAILABLE` saying so (nothing is sent again). Every
+   * store keeps bodies of this size (Redis and PostgreSQL hold values far larger).
+   * @default 8388608 (8 MiB)
+   */
   readonly maxStoredBodyBytes?: number;
   /**
    * Refuse a non-idempotent call (a create) that has no `idempotencyScope`, with an
@@ -59,7 +68,7 @@ export interface IdempotencyOptions {
   readonly requireScope?: boolean;
 }
 
-const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 3000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 1_048_576 });
+const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 3000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
@@ -96,6 +105,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   const { decide, holdIdentity, claimResult } = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
   const leaseFor = (ctx: CallContext): number => ctx.clock.now() + leaseMs;
+  const waitForOwner = createOwnerWait({ store, waitForOwnerMs, pollMs, heartbeat });
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
 
@@ -123,39 +133,22 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
       if (existing.state === 'succeeded') {
-        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', 'an earlier run succeeded, but its response was not stored (too large, or its body stalled)');
+        const unstored = existing.unstoredResponse;
+        if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', unstored === undefined ? 'an earlier run succeeded, but its response was not stored' : `an earlier run succeeded with HTTP ${String(unstored.status)}, but its response was not stored: ${unstored.reason}`);
         ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
         return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
-      if (existing.state === 'failed') {
-        throw refuse(ctx, existing, 'PREVIOUSLY_FAILED', `an earlier run failed: ${existing.error?.message ?? 'unknown error'}`, { previous: existing.error });
-      }
+      if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
       if (existing.leaseUntil > now && !(await heartbeat.ownerGone(existing, { signal: ctx.signal }))) {
         await waitForOwner(ctx, existing);
         continue;
       }
-      const taken: RequestRecord = { ...existing, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
+      const taken: RequestRecord = { ...existing, error: undefined, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
       if (!(await store.update(taken, existing.version, ttlMs, { signal: ctx.signal }))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded);
     }
     throw new IdempotencyError({ code: 'IDEMPOTENCY_IN_PROGRESS', scope, clientRequestId: ctx.clientRequestId, operation: ctx.operation, message: 'the scope is contended by other workers' });
-  }
-
-  /** Polls until the holder's record settles or its lease passes; throws when the wait would be too long. */
-  async function waitForOwner(ctx: CallContext, held: RequestRecord): Promise<void> {
-    // The call's one wait bound (maxWaitMs) caps this wait too, like every other layer's.
-    const waitMs = Math.min(waitForOwnerMs, ctx.maxWaitMs ?? Number.POSITIVE_INFINITY);
-    const giveUpAt = Math.min(ctx.clock.now() + waitMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
-    let current: RequestRecord | undefined = held;
-    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now() && !(await heartbeat.ownerGone(current, { signal: ctx.signal }))) {
-      const remaining = giveUpAt - ctx.clock.now();
-      if (remaining <= 0) {
-        throw refuse(ctx, current, 'IDEMPOTENCY_IN_PROGRESS', 'another worker is running this call', { retryAt: heartbeat.retryAt(current, ctx.clock.now()) });
-      }
-      await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
-      current = await store.get(held.scope, { signal: ctx.signal });
-    }
   }
 
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
@@ -194,25 +187,25 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
-          ? { state: 'failed', lastSent: 'delivered', error: { code: error.code, message: error.serverMessage, status: error.status } }
-          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error) },
+          ? { state: 'failed', lastSent: 'delivered', error: recordedFailure(error, true) }
+          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: recordedFailure(error, false) },
       );
       throw error;
     }
     if (response.ok) {
-      const snapshot = await snapshotResponse(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx)).catch(() => undefined);
+      const copy = await replayCopy(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx));
       await Promise.all([
-        settle({ state: 'succeeded', lastSent: 'delivered', ...(snapshot === undefined ? {} : { response: snapshot }) }),
-        claimResult(down, claimed.clientRequestId, snapshot),
+        settle({ state: 'succeeded', lastSent: 'delivered', ...copy }),
+        claimResult(down, claimed.clientRequestId, copy.response),
       ]);
       return response;
     }
     const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());
-    await settle(
-      verdict === 'terminal' && !everAmbiguous
-        ? { state: 'failed', lastSent: 'delivered', error: { code: `HTTP_${response.status}`, message: `HTTP ${response.status}`, status: response.status } }
-        : { lastSent: everAmbiguous ? 'ambiguous' : sent },
-    );
+    const terminal = verdict === 'terminal' && !everAmbiguous;
+    const status = response.status;
+    const error = await toHttpError(response.clone(), down, { attempts: writer.current().attempts, verdict, sent })
+      .then((e) => recordedFailure(e, terminal), () => ({ code: `HTTP_${String(status)}`, message: `HTTP ${String(status)}`, status, terminal }));
+    await settle(terminal ? { state: 'failed', lastSent: 'delivered', error } : { lastSent: everAmbiguous ? 'ambiguous' : sent, error });
     return response;
   }
 

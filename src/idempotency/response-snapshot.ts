@@ -2,6 +2,7 @@ import { isSecretHeaderName, redactText } from '../core/redact.js';
 import { readUpTo, type BodyReadLimit } from '../verdict/response-body.js';
 import type { StoredResponse } from '../store/record.js';
 import type { RequestSpec } from '../core/types.js';
+import { multipartIdentity } from './multipart-identity.js';
 
 // The stored body is already decoded by fetch, and framing is redone on replay.
 const unstoredHeaders = new Set(['content-encoding', 'content-length', 'transfer-encoding', 'connection', 'keep-alive']);
@@ -51,7 +52,9 @@ export function replayResponse(stored: StoredResponse): Response {
 
 /**
  * A hash of what identifies a request (method, URL, body bytes), to tell a scope reused for a
- * different request from a re-run of the same one. A one-shot stream body is not read.
+ * different request from a re-run of the same one. A one-shot stream body is not read. A
+ * `multipart/form-data` body (a `FormData`) counts by its parts, not by the random boundary
+ * `fetch` draws for each serialization, so a re-run with the same form has the same hash.
  *
  * @example
  * ```ts
@@ -60,7 +63,7 @@ export function replayResponse(stored: StoredResponse): Response {
  */
 export async function fingerprintRequest(request: RequestSpec): Promise<string> {
   const head = new TextEncoder().encode(`${request.method} ${request.url}\n`);
-  const body = request.body instanceof Uint8Array ? request.body : new TextEncoder().encode(request.body === null ? '' : '<stream>');
+  const body = request.body instanceof Uint8Array ? multipartIdentity(request.body, request.headers.get('content-type')) : new TextEncoder().encode(request.body === null ? '' : '<stream>');
   const data = new Uint8Array(head.length + body.length);
   data.set(head);
   data.set(body, head.length);

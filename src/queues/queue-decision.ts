@@ -74,7 +74,9 @@ export function queueDecisionOf(error: unknown): QueueDecision {
   // A refused redirect or a request that cannot be built fails the same way on every run.
   if ((known as { verdict?: unknown }).verdict === 'terminal' || known.code === 'INVALID_REQUEST') return fail();
   if (known instanceof AmbiguousOutcomeError) return fail();
-  if (known instanceof IdempotencyError && finalIdempotencyCodes.has(known.code)) return fail();
+  // A run this call waited for gave up on a transient failure: a later re-run may take the scope over.
+  const transientlyFailed = known instanceof IdempotencyError && known.previous?.terminal === false;
+  if (known instanceof IdempotencyError && finalIdempotencyCodes.has(known.code) && !transientlyFailed) return fail();
   if (known instanceof ExistenceCheckError && known.nearMatches.length > 0) return fail();
   return { action: 'retry', code: known.code };
 }

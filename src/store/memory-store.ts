@@ -10,7 +10,9 @@ import { StoreUnavailableError, type StoreOperation } from './store-unavailable-
 export interface MemoryStoreOptions {
   /**
    * The most records kept. When full, expired records go first, then the least recently used,
-   * pending ones included: keep it well above the number of calls in flight.
+   * pending ones included: keep it well above the number of calls in flight. A record with a
+   * small JSON answer costs about 1.4 KB of heap (`BENCH_ONLY=record-size npm run bench`), so the
+   * default holds about 15 MB; a stored replay body adds its own size.
    * @default 10000
    */
   readonly maxEntries?: number;

@@ -1,4 +1,7 @@
 import type { SentState } from '../core/types.js';
+import type { RecordedFailure } from '../errors/recorded-failure.js';
+
+export type { RecordedFailure } from '../errors/recorded-failure.js';
 
 /**
  * Where a protected call stands: `pending` while a worker holds the claim (or died holding
@@ -70,14 +73,17 @@ export interface RequestRecord {
   readonly version: number;
   /** The answer, when `succeeded`. */
   readonly response?: StoredResponse;
-  /** What went wrong, when `failed`. */
-  readonly error?: {
-    /** The error code, e.g. `VALIDATION_ERROR` or `HTTP_422`. */
-    readonly code: string;
-    /** The server's message, or `"HTTP <status>"` when none was read. */
-    readonly message: string;
-    /** The HTTP status of the failed answer. */
-    readonly status?: number;
+  /**
+   * What went wrong: the terminal failure of a `failed` record, or, on a `pending` record its
+   * worker released, why that run gave up (the callers that waited for that run get it).
+   */
+  readonly error?: RecordedFailure;
+  /** Why a `succeeded` record holds no `response` to replay (its status, and e.g. the body's size). */
+  readonly unstoredResponse?: {
+    /** The HTTP status of the success. */
+    readonly status: number;
+    /** Why its body was not stored, for people. */
+    readonly reason: string;
   };
   /** Epoch ms of the claim. */
   readonly createdAt: number;

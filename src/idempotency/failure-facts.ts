@@ -1,0 +1,55 @@
+import { redactText } from '../core/redact.js';
+import { SurefetchError } from '../errors/errors.js';
+import { IdempotencyError } from '../errors/idempotency-error.js';
+import { truncate } from '../verdict/html-summary.js';
+import { HttpError } from '../verdict/http-error.js';
+import type { RecordedFailure, RequestRecord } from '../store/record.js';
+
+// A record is read on every poll and heartbeat: its failure stays small whatever the server said.
+const maxDetails = 20;
+const maxTextLength = 500;
+const maxFieldLength = 200;
+
+/**
+ * The facts of a failed run to keep in its record: code, status, the server's message and field
+ * details of an `HttpError` (already free of the request's credentials; redacted again for
+ * well-known secret shapes), or the code and message of any other error. Texts are capped and
+ * at most 20 details are kept.
+ *
+ * @param terminal - whether the run failed for good (the record becomes `failed`)
+ * @example
+ * ```ts
+ * await settle({ state: 'failed', error: recordedFailure(error, true) });
+ * ```
+ */
+export function recordedFailure(error: unknown, terminal: boolean): RecordedFailure {
+  const clean = (text: string, max = maxTextLength): string => truncate(redactText(text, []), max);
+  if (error instanceof HttpError) {
+    const details = error.details.slice(0, maxDetails).map((d) => ({ field: clean(d.field, maxFieldLength), message: clean(d.message) }));
+    return { code: error.code, message: clean(error.serverMessage), status: error.status, ...(details.length > 0 ? { details } : {}), terminal };
+  }
+  if (error instanceof SurefetchError) return { code: error.code, message: clean(error.message), terminal };
+  // A foreign error's message may hold anything: only its name is kept.
+  return { code: error instanceof Error ? error.name : 'NonError', message: 'its message is not stored', terminal };
+}
+
+/**
+ * The `PREVIOUSLY_FAILED` refusal for a call whose scope's earlier run (or the run it waited for)
+ * failed: its message names the status, code and server message, and `previous` carries every
+ * stored fact (status, code, message, field details, whether it was terminal).
+ *
+ * @example
+ * ```ts
+ * if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
+ * ```
+ */
+export function previouslyFailed(record: RequestRecord, operation: string): IdempotencyError {
+  const failure: RecordedFailure = record.error ?? { code: 'unknown', message: 'nothing was stored about it', terminal: record.state === 'failed' };
+  const status = failure.status === undefined ? '' : `HTTP ${String(failure.status)} `;
+  const fields = (failure.details ?? []).map((d) => (d.field === '' ? d.message : `${d.field}: ${d.message}`));
+  const said = `${status}${failure.code}: ${failure.message}${fields.length > 0 ? ` (${fields.join('; ')})` : ''}`;
+  const message = failure.terminal === false
+    ? `the run this call waited for gave up: ${said}; a later re-run of the scope may try again`
+    : `an earlier run failed: ${said}`;
+  return new IdempotencyError({ code: 'PREVIOUSLY_FAILED', scope: record.scope, clientRequestId: record.clientRequestId, operation, message, previous: failure });
+}
