@@ -8,10 +8,11 @@
 import ky from 'ky';
 import { createFetch, rateLimit, retry } from 'surefetch';
 import { runPool } from './harness.js';
+import { rateLimitRedis } from 'surefetch/rate-limit-redis';
 
 const env = (name: string): string => process.env[name] ?? '';
 const worker = env('WORKER');
-const limiter = env('CLIENT') === 'surefetch' ? rateLimit({ redis: { url: env('REDIS_URL') }, id: env('LIMITER_ID') }) : undefined;
+const limiter = env('CLIENT') === 'surefetch' ? rateLimit({ redis: rateLimitRedis({ url: env('REDIS_URL') }), id: env('LIMITER_ID') }) : undefined;
 const sureFetch = limiter === undefined ? undefined : createFetch({ middleware: [retry(), limiter] });
 const get = async (url: string, key: string): Promise<void> => {
   const headers = { Authorization: `Bearer ${key}`, 'x-worker': worker };

@@ -1,12 +1,18 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
- * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-retry-after, rate-limit-cluster,
- * throttle, partitions, outage, record-size) to run one.
+ * one process. Set BENCH_ONLY to one name below (creates, crash, rate-limit, throttle, …) to run one.
  */
 import { printTable } from './harness.js';
 
 const only = process.env.BENCH_ONLY;
 const benches: Array<[string, () => Promise<void>]> = [
+  [
+    'structured-fields',
+    async () => {
+      const { runStructuredFieldsBench } = await import('./structured-fields.js');
+      printTable(runStructuredFieldsBench());
+    },
+  ],
   [
     'creates',
     async () => {

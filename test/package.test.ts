@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinModules } from 'node:module';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -43,7 +45,18 @@ describe('the built package', () => {
     };
     visit(`${root}/dist/index.js`);
     expect(seen.size).toBeGreaterThan(20);
-    // node:crypto (createHash in rate-limit/limiter) is the one built-in the root still loads; no other may join it.
-    expect([...bare].sort()).toEqual(['bottleneck', 'is-network-error', 'keyv', 'node:crypto', 'p-retry']);
+    // Web APIs only: no node:crypto, no Buffer, no ioredis, bottleneck's light build.
+    expect([...bare].sort()).toEqual(['@noble/hashes/sha2.js', '@noble/hashes/utils.js', 'bottleneck/light.js', 'is-network-error', 'keyv', 'p-retry']);
+  });
+
+  it('bundles the root entry for a browser with no Node built-in in it', async () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
+    const result = await build({ entryPoints: [`${root}/dist/index.js`], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    expect(result.errors).toEqual([]);
+    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.map((entry) => entry.path));
+    expect(imports.filter((path) => builtins.has(path))).toEqual([]);
+    // @keyv/serialize (keyv's, for memoryStore) imports `buffer`: the npm polyfill, a dependency, is bundled instead of Node's.
+    const packages = new Set(Object.keys(result.metafile.inputs).map((path) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1]).filter(Boolean));
+    expect([...packages].sort()).toEqual(['@keyv/serialize', '@noble/hashes', 'base64-js', 'bottleneck', 'buffer', 'ieee754', 'is-network-error', 'keyv', 'p-retry']);
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { applyRedis7Shim } from '../src/rate-limit/bottleneck-redis.js';
+import { applyRedis7Shim } from '../src/rate-limit/redis7-shim.js';
+import { rateLimitRedis } from '../src/rate-limit-redis.js';
 import { RateLimiterUnavailableError } from '../src/rate-limit/errors.js';
 import { rateLimit, type RateLimitMiddleware } from '../src/rate-limit/middleware.js';
 import { call } from './rate-limit-harness.js';
@@ -74,7 +75,7 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     await api?.close();
   });
   const limiter = (url: string, suffix: string): RateLimitMiddleware => {
-    const middleware = rateLimit({ redis: { url }, id: `${id}:${suffix}` });
+    const middleware = rateLimit({ redis: rateLimitRedis({ url }), id: `${id}:${suffix}` });
     middlewares.push(middleware);
     return middleware;
   };
@@ -160,7 +161,7 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
 
   it('rejects with RateLimiterUnavailableError, sending nothing, when Redis does not become ready in time', async () => {
     api = await startRateLimitServer();
-    const middleware = rateLimit({ redis: { url: 'redis://127.0.0.1:1' }, id: `${id}:down`, readyTimeoutMs: 300 });
+    const middleware = rateLimit({ redis: rateLimitRedis({ url: 'redis://127.0.0.1:1' }), id: `${id}:down`, readyTimeoutMs: 300 });
     middlewares.push(middleware);
     const started = Date.now();
     const error = await call(middleware, `${api.url}/a`).catch((caught: unknown) => caught);

@@ -5,6 +5,7 @@
  * env: API_URL, REDIS_URL, WORKER, COUNT, CONCURRENCY, START_AT (epoch ms), LIMITER_ID
  */
 import { rateLimit } from '../src/rate-limit/middleware.js';
+import { rateLimitRedis } from '../src/rate-limit-redis.js';
 import { contextFor, fetchNext, pool } from './rate-limit-harness.js';
 
 const env = (name: string): string => {
@@ -14,7 +15,7 @@ const env = (name: string): string => {
 };
 
 const worker = env('WORKER');
-const limit = rateLimit({ redis: { url: env('REDIS_URL') }, id: env('LIMITER_ID') });
+const limit = rateLimit({ redis: rateLimitRedis({ url: env('REDIS_URL') }), id: env('LIMITER_ID') });
 const statuses: Record<string, number> = {};
 const errors: string[] = [];
 

@@ -85,6 +85,12 @@ describe('rateLimit: pacing from the learned budget', () => {
     expect(id).toMatch(/^127\.0\.0\.1:\d+:[0-9a-f]{16}$/);
     expect(id).not.toContain('secret');
   });
+
+  it('refuses the old redis: { url } option with a TypeError naming surefetch/rate-limit-redis, before any call', () => {
+    expect(() => rateLimit({ redis: { url: 'redis://127.0.0.1:6379' } as unknown as RateLimitOptions['redis'] })).toThrow(
+      new TypeError("rateLimit({ redis }) takes rateLimitRedis({ url }) from 'surefetch/rate-limit-redis'"),
+    );
+  });
 });
 
 describe('rateLimit: refusals pause every call of the API', () => {

@@ -38,7 +38,8 @@ export function realTimeoutSignal(ms: number, until?: AbortSignal): AbortSignal 
     until.removeEventListener('abort', release);
     controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   }, Math.max(0, ms));
-  timer.unref();
+  // Node and Bun: this timer alone does not keep the process alive. Browsers and Deno give a number.
+  (timer as { unref?: () => void }).unref?.();
   until.addEventListener('abort', release, { once: true });
   return controller.signal;
 }

@@ -228,7 +228,7 @@ function number(sent: unknown, stored: unknown): boolean {
  */
 export const comparators = Object.freeze({
   /** Strict equality; objects and arrays structurally, as JSON (keys holding `undefined` are absent). */
-  exact,
+  exact: exact as FieldComparator,
   /** Strings trimmed, Unicode NFC-normalized, inner whitespace runs collapsed to one space. */
   text: strings(sameText),
   /** As `text`, then case-folded (`toLowerCase`). */
@@ -236,7 +236,7 @@ export const comparators = Object.freeze({
   /** Trimmed, NFC, case-insensitive (the local part too: APIs lowercase whole addresses). */
   email: strings(sameEmail),
   /** A number equals its numeric string: "2" ≡ 2, " 2.50 " ≡ 2.5 (and "2.50" ≡ "2.5"). */
-  number,
+  number: number as FieldComparator,
   /** The default for leaves: see {@link compareSent}. */
-  loose,
+  loose: loose as FieldComparator,
 });

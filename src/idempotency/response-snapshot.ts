@@ -1,3 +1,4 @@
+import { fromBase64, toBase64, toHex } from '../core/bytes.js';
 import { isSecretHeaderName, redactText } from '../core/redact.js';
 import { readUpTo, type BodyReadLimit } from '../verdict/response-body.js';
 import type { StoredResponse } from '../store/record.js';
@@ -33,7 +34,7 @@ export async function snapshotResponse(response: Response, maxBodyBytes: number,
   }
   const text = textType.test(response.headers.get('content-type') ?? '') ? utf8(bytes) : undefined;
   return text === undefined
-    ? { status: response.status, headers, body: Buffer.from(bytes).toString('base64'), bodyEncoding: 'base64' }
+    ? { status: response.status, headers, body: toBase64(bytes), bodyEncoding: 'base64' }
     : { status: response.status, headers, body: text, bodyEncoding: 'utf8' };
 }
 
@@ -46,7 +47,7 @@ export async function snapshotResponse(response: Response, maxBodyBytes: number,
  * ```
  */
 export function replayResponse(stored: StoredResponse): Response {
-  const body = stored.bodyEncoding === 'base64' ? Buffer.from(stored.body, 'base64') : stored.body;
+  const body = stored.bodyEncoding === 'base64' ? fromBase64(stored.body) : stored.body;
   return new Response(nullBodyStatuses.has(stored.status) ? null : body, { status: stored.status, headers: stored.headers });
 }
 
@@ -68,7 +69,7 @@ export async function fingerprintRequest(request: RequestSpec): Promise<string> 
   data.set(head);
   data.set(body, head.length);
   const digest = await crypto.subtle.digest('SHA-256', data);
-  return `sha256:${Buffer.from(digest).toString('hex')}`;
+  return `sha256:${toHex(new Uint8Array(digest))}`;
 }
 
 function utf8(bytes: Uint8Array): string | undefined {

@@ -1,3 +1,4 @@
+import { utf8ByteLength } from '../core/bytes.js';
 import { toInvalidRequestError } from '../errors/invalid-request-error.js';
 import type { RequestSpec } from '../core/types.js';
 
@@ -69,8 +70,8 @@ export async function buildRequestSpec(
 
 // The byte length of a body fetch would send with a Content-Length; `undefined` when unknown.
 function knownLength(body: unknown): number | undefined {
-  if (typeof body === 'string') return Buffer.byteLength(body, 'utf8');
-  if (body instanceof URLSearchParams) return Buffer.byteLength(body.toString(), 'utf8');
+  if (typeof body === 'string') return utf8ByteLength(body);
+  if (body instanceof URLSearchParams) return utf8ByteLength(body.toString());
   if (body instanceof Blob) return body.size;
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
   return undefined;

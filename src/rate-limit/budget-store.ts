@@ -6,9 +6,9 @@ import type { ScopeState } from './scope-state.js';
  * using the same credential. Each operation is atomic.
  */
 export interface BudgetStore {
-  /** Asks to send one request at `now` (see {@link acquireStep}); with `count: false`, only looks. */
+  /** Asks to send one request at `now` (the pure step of budget.ts); with `count: false`, only looks. */
   acquire(now: number, request: AcquireRequest): Promise<AcquireResult>;
-  /** Reports how a send ended (see {@link settleStep}). */
+  /** Reports how a send ended (the pure step of budget-settle.ts). */
   settle(now: number, input: SettleInput): Promise<SettleResult>;
   /** A copy of one scope's state (`''`: the whole API), for tests and diagnostics. */
   snapshot(scope?: string): Promise<ScopeState | undefined>;

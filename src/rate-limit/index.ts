@@ -1,10 +1,9 @@
 export { rateLimit, refusalGivenUp, type RateLimitOptions, type RateLimitMiddleware } from './middleware.js';
 export { RateLimiterUnavailableError } from './errors.js';
-export { applyRedis7Shim, connectRedis, type RedisOption, type RedisUrlOption, type RedisClientOption, type RedisLink } from './bottleneck-redis.js';
-export { apiKeyOf, credentialOf, createLimiterRegistry, type ApiLimiter, type LimiterRegistry, type LimiterRegistryOptions } from './limiter.js';
-export { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
-export { createRedisBudgetStore, type RedisBudgetStoreOptions } from './budget-redis.js';
-export { acquireStep, settleStep, emptyBudget, isHomeScope, type BudgetState, type BudgetStep, type AcquireRequest, type AcquireResult, type AcquireGo, type AcquireWait, type Turn, type ScopeLesson, type SettleInput, type SettleResult } from './budget.js';
+export type { RateLimitCluster, ClusterLink, ClusteredLimits } from './cluster.js';
+export { apiKeyOf, credentialOf, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
+export type { BudgetStore } from './budget-store.js';
+export type { BudgetState, AcquireRequest, AcquireResult, AcquireGo, AcquireWait, Turn, ScopeLesson, SettleInput, SettleResult } from './budget.js';
 export type { ScopeState, ReportedBudget, ReportedPause, Hold } from './scope-state.js';
 export type { PaceState } from './pacing.js';
-export { endpointOf, createPartitionMap, type RateLimitGroup, type PartitionMap, type RequestScopes } from './partitions.js';
+export { endpointOf, type RateLimitGroup, type RequestScopes } from './partitions.js';

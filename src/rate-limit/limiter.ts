@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
+import LightBottleneck from 'bottleneck/light.js';
+import { sha256Hex } from '../core/bytes.js';
 import type { RequestSpec } from '../core/types.js';
-import { createRedisBudgetStore } from './budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
+import { isRateLimitCluster, type ClusterLink, type RateLimitCluster } from './cluster.js';
 import { RateLimiterUnavailableError } from './errors.js';
-import { applyRedis7Shim, connectRedis, type RedisLink, type RedisOption } from './bottleneck-redis.js';
+import { applyRedis7Shim } from './redis7-shim.js';
 
-/** Options of {@link createLimiterRegistry}. */
+/** The limiter options of `rateLimit` (one limiter per API). */
 export interface LimiterRegistryOptions {
   /** Most requests in flight per API (across every worker with `redis`); `null` for no cap. @default null */
   readonly maxConcurrent?: number | null;
@@ -14,8 +15,11 @@ export interface LimiterRegistryOptions {
   readonly minTimeMs?: number;
   /** A Bottleneck to gate every request through, for every API, instead of one per API. */
   readonly limiter?: Bottleneck;
-  /** Share the budget, the pause and bottleneck's limits with every worker using this Redis. */
-  readonly redis?: RedisOption;
+  /**
+   * Share the budget, the pause and bottleneck's limits with every worker using this Redis:
+   * `rateLimitRedis({ url })` from `surefetch/rate-limit-redis` (Node-only).
+   */
+  readonly redis?: RateLimitCluster;
   /** Prefix of every limiter id and Redis key. @default 'surefetch:rl' */
   readonly id?: string;
   /** Names the API a request belongs to. @default host + a hash of the request's credential */
@@ -87,7 +91,7 @@ export function credentialOf(request: RequestSpec): string | undefined {
  */
 export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
   const secret = credential(request);
-  const hash = secret === undefined ? 'anonymous' : createHash('sha256').update(secret).digest('hex').slice(0, 16);
+  const hash = secret === undefined ? 'anonymous' : sha256Hex(secret).slice(0, 16);
   return `${new URL(request.url).host}:${hash}`;
 }
 
@@ -96,7 +100,7 @@ export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec
  *
  * @example
  * ```ts
- * const registry = createLimiterRegistry({ redis: { url: 'redis://127.0.0.1:6379' } });
+ * const registry = createLimiterRegistry({ redis: rateLimitRedis({ url: 'redis://127.0.0.1:6379' }) });
  * const { id, bottleneck, store } = await registry.limiterFor(ctx.request);
  * ```
  */
@@ -105,26 +109,27 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
   const keyOf = options.key ?? ((request: RequestSpec) => apiKeyOf(request, options.credential));
   const limiters = new Map<string, Promise<ApiLimiter>>();
   const owned: Bottleneck[] = [];
-  let link: Promise<RedisLink> | undefined;
+  let link: Promise<ClusterLink> | undefined;
   let closed = false;
+  if (redis !== undefined && !isRateLimitCluster(redis)) {
+    throw new TypeError("rateLimit({ redis }) takes rateLimitRedis({ url }) from 'surefetch/rate-limit-redis'");
+  }
   if (userLimiter !== undefined) applyRedis7Shim(userLimiter);
 
   const create = async (id: string): Promise<ApiLimiter> => {
     if (redis === undefined) {
       const idle = maxConcurrent === null && minTimeMs === 0;
-      const bottleneck = userLimiter ?? (idle ? undefined : own(new Bottleneck({ maxConcurrent, minTime: minTimeMs })));
+      const bottleneck = userLimiter ?? (idle ? undefined : own(new LightBottleneck({ maxConcurrent, minTime: minTimeMs })));
       return { id, bottleneck, store: createMemoryBudgetStore() };
     }
-    link ??= connectRedis(redis).catch((error: unknown) => {
+    link ??= redis.connect().catch((error: unknown) => {
       link = undefined;
       throw new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
     });
-    const { client, connection } = await link;
-    const bottleneck =
-      userLimiter ??
-      own(new Bottleneck({ id, maxConcurrent, minTime: minTimeMs, datastore: 'ioredis', connection, clearDatastore: false, timeout: ttlMs }));
+    const cluster = await link;
+    const bottleneck = userLimiter ?? own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs }));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
-    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget:v2`, ttlMs }), id) };
+    return { id, bottleneck, store: unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id) };
   };
 
   const own = (bottleneck: Bottleneck): Bottleneck => {

@@ -92,7 +92,7 @@ interface GatedResult {
  *
  * @example
  * ```ts
- * const limit = rateLimit({ redis: { url: process.env.REDIS_URL! }, groups: [{ name: 'search', path: '/search/*' }] });
+ * const limit = rateLimit({ redis: rateLimitRedis({ url: process.env.REDIS_URL! }), groups: [{ name: 'search', path: '/search/*' }] });
  * const sureFetch = createFetch({ middleware: [retry(), limit], maxWaitMs: 30_000 });
  * process.on('SIGTERM', () => void limit.close());
  * ```

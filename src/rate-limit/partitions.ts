@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/bytes.js';
 import { matchRoute } from '../core/routes.js';
 import type { RequestSpec } from '../core/types.js';
 
@@ -60,7 +60,7 @@ export function endpointOf(request: RequestSpec): string {
     .split('/')
     .map((segment) => (ID_SEGMENT.test(segment) ? ':id' : segment))
     .join('/');
-  return createHash('sha256').update(`${request.method} ${url.host}${path}`).digest('hex').slice(0, 16);
+  return sha256Hex(`${request.method} ${url.host}${path}`).slice(0, 16);
 }
 
 /**

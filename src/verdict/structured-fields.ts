@@ -1,8 +1,9 @@
 /**
- * A bare value of an RFC 8941 Structured Field. Strings and tokens both become `string`
- * (rate-limit policy names may be either); byte sequences keep their base64 text.
+ * A bare value of an RFC 9651 (RFC 8941 + dates and display strings) Structured Field. Strings,
+ * tokens and display strings all become `string` (rate-limit policy names may be either);
+ * byte sequences keep their base64 text; a date is a `Date`.
  */
-export type SfBareItem = number | string | boolean;
+export type SfBareItem = number | string | boolean | Date;
 
 /** One item (or inner list) of a Structured Field, with its parameters. */
 export interface SfItem {
@@ -65,8 +66,13 @@ function parseMembers<T>(input: string | null, parseMember: (parser: SfParser) =
   return members;
 }
 
-const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z:/]/;
-const KEY_CHAR = /[a-z0-9_\-.*]/;
+// fatal: a display string of invalid UTF-8 makes the field malformed (RFC 9651 §4.2.10).
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// Sticky patterns: each is matched at the parser's position in one exec, not char by char.
+const TOKEN = /[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*/y;
+const KEY = /[a-z*][a-z0-9_\-.*]*/y;
+const NUMBER = /-?(\d{1,15})(?:\.(\d{1,3}))?/y;
+const PLAIN_STRING = /"([\x20\x21\x23-\x5b\x5d-\x7e]*)"/y; // a string without escapes
 
 class SfParser {
   pos = 0;
@@ -128,10 +134,16 @@ class SfParser {
   }
 
   parseKey(): string {
-    const start = this.pos;
-    if (!/[a-z*]/.test(this.peek())) throw new SyntaxError('bad key');
-    while (KEY_CHAR.test(this.peek())) this.pos += 1;
-    return this.text.slice(start, this.pos);
+    const key = this.sticky(KEY)?.[0];
+    if (key === undefined) throw new SyntaxError('bad key');
+    return key;
+  }
+
+  private sticky(pattern: RegExp): RegExpExecArray | null {
+    pattern.lastIndex = this.pos;
+    const match = pattern.exec(this.text);
+    if (match !== null) this.pos = pattern.lastIndex;
+    return match;
   }
 
   private parseBareItem(): SfBareItem {
@@ -140,21 +152,24 @@ class SfParser {
     if (char === '"') return this.parseString();
     if (char === '?') return this.parseBoolean();
     if (char === ':') return this.parseByteSequence();
+    if (char === '@') return this.parseDate();
+    if (char === '%') return this.parseDisplayString();
     if (/[A-Za-z*]/.test(char)) return this.parseToken();
     throw new SyntaxError('bad bare item');
   }
 
   private parseNumber(): number {
-    const match = /^(-?)(\d{1,15})(?:\.(\d{1,3}))?/.exec(this.text.slice(this.pos, this.pos + 20));
+    const match = this.sticky(NUMBER);
     if (match === null) throw new SyntaxError('bad number');
-    const [whole, , integer = '', fraction] = match;
+    const [whole, integer = '', fraction] = match;
     if (fraction !== undefined && integer.length > 12) throw new SyntaxError('decimal too long');
-    this.pos += whole.length;
     if (/[0-9.]/.test(this.peek())) throw new SyntaxError('number too long');
     return Number(whole);
   }
 
   private parseString(): string {
+    const plain = this.sticky(PLAIN_STRING);
+    if (plain !== null) return plain[1] ?? '';
     this.pos += 1;
     let out = '';
     for (;;) {
@@ -175,10 +190,7 @@ class SfParser {
   }
 
   private parseToken(): string {
-    const start = this.pos;
-    this.pos += 1;
-    while (TOKEN_CHAR.test(this.peek())) this.pos += 1;
-    return this.text.slice(start, this.pos);
+    return this.sticky(TOKEN)?.[0] ?? '';
   }
 
   private parseBoolean(): boolean {
@@ -192,7 +204,38 @@ class SfParser {
     const end = this.text.indexOf(':', this.pos + 1);
     const body = end < 0 ? '' : this.text.slice(this.pos + 1, end);
     if (end < 0 || !/^[A-Za-z0-9+/=]*$/.test(body)) throw new SyntaxError('bad byte sequence');
+    atob(body); // throws on what does not decode: a misplaced "=", a length of 4n + 1
     this.pos = end + 1;
     return body;
+  }
+
+  // RFC 9651 §4.2.7: `@` and an integer (not a decimal) number of seconds since the epoch.
+  private parseDate(): Date {
+    this.pos += 1;
+    const match = /^-?\d{1,15}/.exec(this.text.slice(this.pos, this.pos + 17));
+    if (match === null) throw new SyntaxError('bad date');
+    this.pos += match[0].length;
+    if (/[0-9.]/.test(this.peek())) throw new SyntaxError('a date is an integer');
+    return new Date(Number(match[0]) * 1000);
+  }
+
+  // RFC 9651 §4.2.10: `%"`, printable ASCII and lower-case `%xx` escapes of UTF-8 bytes, `"`.
+  private parseDisplayString(): string {
+    if (this.text.charAt(this.pos + 1) !== '"') throw new SyntaxError('bad display string');
+    this.pos += 2;
+    const bytes: number[] = [];
+    for (;;) {
+      const char = this.peek();
+      this.pos += 1;
+      if (char === '' || char < ' ' || char > '~') throw new SyntaxError('bad display string');
+      if (char === '"') return utf8Decoder.decode(new Uint8Array(bytes));
+      if (char !== '%') bytes.push(char.charCodeAt(0));
+      else {
+        const hex = this.text.slice(this.pos, this.pos + 2);
+        if (!/^[0-9a-f]{2}$/.test(hex)) throw new SyntaxError('bad display string escape');
+        bytes.push(Number.parseInt(hex, 16));
+        this.pos += 2;
+      }
+    }
   }
 }
