@@ -1,11 +1,16 @@
 /**
- * Claims the README makes that no other test checks: the 64 KiB cap of an error's `body`, and
- * a store that fails in the middle of an `idempotency` call (a `StoreUnavailableError`, never an
- * unprotected send).
+ * Claims the README makes that no other test checks: the 64 KiB cap of an error's `body`, a
+ * store that fails in the middle of an `idempotency` call (a `StoreUnavailableError`, never an
+ * unprotected send), the retry budget's cost of a retry after a timeout, and an idempotency key
+ * that stays the same when a scope is re-run in a new process.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, byRoute, createFetch, createManualClock, fulfillmentOrders, idempotency, retry, type SurefetchEvent } from '../src/index.js';
+import { AttemptTimeoutError, HttpError, byRoute, createFetch, createManualClock, createRetryBudget, fulfillmentOrders, idempotency, retry, type SurefetchEvent } from '../src/index.js';
+import { apiKeyOf } from '../src/rate-limit/limiter.js';
+import { startHostileServer } from './hostile/server.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
@@ -89,4 +94,75 @@ describe.skipIf(!redis.url)('a store that fails in the middle of an idempotency 
       await proxy.close();
     }
   });
+});
+
+describe('the retry budget after a timeout (README: "5 per retry, 10 after a timeout")', () => {
+  let api: FulfillmentEmulator;
+  beforeAll(async () => {
+    api = await startFulfillment();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('a retry after a per-attempt timeout takes 10 tokens, one after a 500 takes 5', async () => {
+    const budget = createRetryBudget({ capacity: 25 });
+    const sureFetch = createFetch({ middleware: [retry({ budget, maxAttempts: 4, baseDelayMs: 1 })], attemptTimeoutMs: 100 });
+    const url = `${api.url}/v1/orders/list?campaignId=c&email=budget@example.com`;
+    const headers = { Authorization: `Bearer ${api.apiKey}` };
+    const name = apiKeyOf({ url, method: 'GET', headers: new Headers(headers), body: null, replayable: true, options: {} });
+    // Every answer comes after the attempt gave up: 25 tokens pay two timeout retries (10 each), not a third.
+    api.faults.script('GET /v1/orders/list', ...Array.from({ length: 4 }, () => ({ kind: 'delay' as const, ms: 1000 })));
+    const timedOut = await sureFetch(url, { headers }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(AttemptTimeoutError);
+    expect(api.requests.length).toBe(3);
+    expect(budget.tokens(name)).toBe(5);
+    // The 5 left pay one retry after a 500, at its cost of 5.
+    api.faults.clear();
+    api.faults.script('GET /v1/orders/list', { kind: 'reject-500' }, { kind: 'reject-500' }, { kind: 'reject-500' });
+    await expect(sureFetch(url, { headers })).rejects.toBeInstanceOf(HttpError);
+    expect(api.requests.length).toBe(5);
+    expect(budget.tokens(name)).toBe(0);
+  });
+});
+
+describe.skipIf(!redis.url)('an idempotency key across processes (README: "a re-run of the scope reuses it")', () => {
+  const child = fileURLToPath(new URL('./support/idempotency-key-child.ts', import.meta.url));
+
+  it('a re-run of the scope in a new process, after the first was SIGKILLed mid-call, sends the same Idempotency-Key', async () => {
+    // The first create is held without an answer (the worker dies waiting); the re-sent one is answered.
+    const server = await startHostileServer((seen, response) => {
+      if (server.requests.length === 1) return;
+      response.writeHead(201, { 'Content-Type': 'application/json' });
+      response.end('{"id":"ord_1"}');
+    });
+    const env = { ...process.env, STORE_URL: redis.url ?? '', NAMESPACE: uniqueNamespace(), API_URL: server.url, SCOPE: 'job-7:create-order' };
+    const run = (onOutput: (text: string, kill: () => void) => void) =>
+      new Promise<string>((resolve, reject) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', child], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const poll = setInterval(() => onOutput(output, () => proc.kill('SIGKILL')), 20);
+        proc.once('error', reject);
+        proc.once('exit', (code, signal) => {
+          clearInterval(poll);
+          resolve(signal === 'SIGKILL' ? 'killed' : `${String(code)} ${output}`);
+        });
+      });
+    try {
+      const first = await run((_output, kill) => {
+        if (server.requests.length >= 1) kill();
+      });
+      expect(first).toBe('killed');
+      const second = await run(() => undefined);
+      expect(second).toContain('done 201');
+      expect(server.requests).toHaveLength(2);
+      const [sent, resent] = server.requests.map((r) => r.headers['idempotency-key']);
+      expect(sent).toMatch(/^[0-9a-f-]{36}$/);
+      expect(resent).toBe(sent);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -32,6 +32,7 @@ beforeAll(async () => {
       }, delayMs);
     };
     if (path === '/orders') return answer(201, { id: `ord_${String((created += 1))}` });
+    if (path === '/slow') return answer(201, { id: `ord_${String((created += 1))}` }, 300);
     if (path === '/invalid') {
       // A validator that echoes what it was sent, the caller's credential included.
       const details = [{ field: 'shipTo.email', message: 'must be an email' }, { field: 'note', message: `unexpected ${String(seen.headers.authorization)}` }];
@@ -132,6 +133,22 @@ describe('callers waiting on a keyed scope share the outcome of the run they wai
     const shared = outcomes.filter((o): o is IdempotencyError => o instanceof IdempotencyError);
     expect(shared).toHaveLength(199);
     for (const error of shared) expect(error.previous).toMatchObject({ status: 400, code: 'VALIDATION_ERROR', terminal: true, details: expect.arrayContaining([{ field: 'shipTo.email', message: 'must be an email' }]) });
+  });
+
+  it('a waiter takes the scope over when the owner\'s caller aborted (an abort is no outcome to share)', async () => {
+    const store = memoryStore();
+    const scope = `aborted-${uniqueNamespace()}`;
+    const call = client(store, { waitForOwnerMs: 20_000, pollMs: 10 });
+    const sureFetch = createFetch({ middleware: [idempotency({ store, keyHeader: 'Idempotency-Key' }), retry()] });
+    const abort = new AbortController();
+    const owner = sureFetch(`${server.url}/slow`, { method: 'POST', body: '{}', signal: abort.signal, surefetch: { idempotencyScope: scope } }).catch((e: unknown) => e);
+    while (sends('/slow') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const waiter = call('/slow', scope);
+    // The answer takes 300 ms: by now the waiter is polling the owner's record.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    abort.abort(new Error('the job was cancelled'));
+    await owner;
+    expect((await waiter).status).toBe(201);
   });
 
   it('a later re-run (not a waiter) of a scope whose run gave up on a 503 takes it over and tries again', async () => {

@@ -10,7 +10,12 @@ export interface RecordedFailure {
   /** The HTTP status of the failed answer, when there was one. */
   readonly status?: number;
   /** The field-level problems the server reported (`HttpError.details`). */
-  readonly details?: ReadonlyArray<{ readonly field: string; readonly message: string }>;
+  readonly details?: ReadonlyArray<{
+    /** The field path, e.g. `shipTo.email`; `''` for a problem not tied to a field. */
+    readonly field: string;
+    /** What is wrong with it. */
+    readonly message: string;
+  }>;
   /** `true` when the failure is terminal (the record is `failed`); `false` when the run gave up on a transient one. */
   readonly terminal?: boolean;
 }

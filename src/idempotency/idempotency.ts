@@ -188,7 +188,8 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       await settle(
         terminal
           ? { state: 'failed', lastSent: 'delivered', error: recordedFailure(error, true) }
-          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: recordedFailure(error, false) },
+          // A caller that aborted gave nothing up for its waiters: one of them takes the scope over.
+          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: ctx.signal.aborted ? undefined : recordedFailure(error, false) },
       );
       throw error;
     }
