@@ -20,6 +20,7 @@ import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/type
 export function sendWith(fetchFunction: FetchFunction): Next {
   return async function send(ctx: CallContext): Promise<Response> {
     ctx.signal.throwIfAborted();
+    ctx.sends?.note();
     const limitMs = attemptLimitMs(ctx);
     // Released once the answer is in, so that no timer outlives the attempt.
     const answered = new AbortController();

@@ -19,7 +19,11 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
    * @default 60000
    */
   readonly maxWaitMs?: number;
-  /** Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. @default 5 */
+  /**
+   * Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. They
+   * also count against the call's sends (`retry`'s `maxAttempts`): the lower bound wins.
+   * @default 5
+   */
   readonly maxWaits?: number;
   /** Pause after a refusal that says nothing about when to come back; doubled on each further one. @default 1000 */
   readonly fallbackWaitMs?: number;
@@ -158,7 +162,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       const send = (): Promise<GatedResult> => sendGated(limiter.store, ctx, next, at, gate);
       const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, send);
       if (!refused) return response;
-      if (refusals >= maxWaits) {
+      // Out of re-sends: its own, or the call's (the sends of every layer count, see SendTally).
+      if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
         givenUp.add(response);
         return response;
       }
