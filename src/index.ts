@@ -7,6 +7,7 @@
 export * from './core/types.js';
 export * from './core/clock.js';
 export * from './core/events.js';
+export { createSendTally, type SendTally } from './core/send-tally.js';
 export * from './errors/errors.js';
 export { BodyTimeoutError } from './errors/body-timeout-error.js';
 export { InvalidRequestError } from './errors/invalid-request-error.js';
