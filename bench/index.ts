@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
  * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-retry-after, rate-limit-cluster,
- * throttle, partitions, outage) to run one.
+ * throttle, partitions, subsecond, outage) to run one.
  */
 import { printTable } from './harness.js';
 
@@ -55,6 +55,14 @@ const benches: Array<[string, () => Promise<void>]> = [
       const rows = await runClusterBench();
       if (typeof rows === 'string') console.log(rows);
       else printTable(rows);
+    },
+  ],
+  [
+    'subsecond',
+    async () => {
+      const { runSubsecondBench, describeSubsecondBench } = await import('./subsecond.js');
+      console.log(describeSubsecondBench());
+      printTable(await runSubsecondBench());
     },
   ],
   [

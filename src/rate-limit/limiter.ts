@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { RequestSpec } from '../core/types.js';
+import { createServerClock, type ServerClock } from '../verdict/server-clock.js';
 import { createRedisBudgetStore } from './budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';
@@ -39,6 +40,8 @@ export interface ApiLimiter {
   readonly bottleneck: Bottleneck | undefined;
   /** The shared budget, holds and pace, per scope. */
   readonly store: BudgetStore;
+  /** The API's clock as measured from its `Date` headers (this process's own view). */
+  readonly serverClock: ServerClock;
 }
 
 /** One {@link ApiLimiter} per API, created on first use. */
@@ -113,7 +116,7 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
     if (redis === undefined) {
       const idle = maxConcurrent === null && minTimeMs === 0;
       const bottleneck = userLimiter ?? (idle ? undefined : own(new Bottleneck({ maxConcurrent, minTime: minTimeMs })));
-      return { id, bottleneck, store: createMemoryBudgetStore() };
+      return { id, bottleneck, store: createMemoryBudgetStore(), serverClock: createServerClock() };
     }
     link ??= connectRedis(redis).catch((error: unknown) => {
       link = undefined;
@@ -124,7 +127,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       userLimiter ??
       own(new Bottleneck({ id, maxConcurrent, minTime: minTimeMs, datastore: 'ioredis', connection, clearDatastore: false, timeout: ttlMs }));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
-    return { id, bottleneck, store: unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget:v2`, ttlMs }), id) };
+    const store = unavailableOnError(createRedisBudgetStore({ client, key: `${id}:budget:v2`, ttlMs }), id);
+    return { id, bottleneck, store, serverClock: createServerClock() };
   };
 
   const own = (bottleneck: Bottleneck): Bottleneck => {
