@@ -26,6 +26,7 @@ export * from './verdict/classify.js';
 export { isIdempotentMethod, matchRoute } from './core/routes.js';
 export { causeCodeOf, sentStateOfCode, toNetworkError } from './verdict/transport-error.js';
 export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSource } from './verdict/server-wait.js';
+export { createServerClock, type ServerClock } from './verdict/server-clock.js';
 export { backoffDelayMs, type BackoffOptions } from './verdict/backoff.js';
 export { parseRateLimitState, parsePartitionStates, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions, type PartitionState } from './verdict/rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './verdict/error-body.js';
