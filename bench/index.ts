@@ -64,6 +64,14 @@ const benches: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'subsecond',
+    async () => {
+      const { runSubsecondBench, describeSubsecondBench } = await import('./subsecond.js');
+      console.log(describeSubsecondBench());
+      printTable(await runSubsecondBench());
+    },
+  ],
+  [
     'outage',
     async () => {
       const { runOutageBench, describeOutageBench } = await import('./outage.js');

@@ -125,3 +125,26 @@ describe('one wait policy per call: re-send limits do not multiply', () => {
     expect(api.log).toHaveLength(3); // the first send and rateLimit's 2 re-sends; retry adds none
   });
 });
+
+describe('one count of sends per call: retry and rateLimit re-send within one maxAttempts', () => {
+  const epochSecondsAgo = (seconds: number): string => String(Math.floor(Date.now() / 1000) - seconds);
+  const faults: ReadonlyArray<readonly [string, (index: number) => { status: number; headers?: Record<string, string> }]> = [
+    ['429 with a reset time in the past', () => ({ status: 429, headers: { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': epochSecondsAgo(30) } })],
+    ['429 with Retry-After: 0', () => ({ status: 429, headers: { 'Retry-After': '0' } })],
+    ['503 without Retry-After', () => ({ status: 503 })],
+    ['503 with Retry-After: 0', () => ({ status: 503, headers: { 'Retry-After': '0' } })],
+    ['503 and 429 with a past reset, alternating', (index) => (index % 2 === 0 ? { status: 503 } : { status: 429, headers: { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': epochSecondsAgo(5) } })],
+  ];
+
+  it.each(faults)('%s: through retry({ maxAttempts: 3 }) and rateLimit(), no call sends more than 3 times, however the layers re-send', async (_, fault) => {
+    // A real clock: calls waiting for a slow start's probe poll it, and a manual clock would spin them.
+    const api = await server({ script: ({ index }) => fault(index) });
+    const middleware = [retry({ maxAttempts: 3, baseDelayMs: 20, fallbackWaitMs: 20 }), limiter({ fallbackWaitMs: 20 })];
+    const sureFetch = createFetch({ middleware, maxWaitMs: 1000 });
+    const paths = ['/orders', '/invoices', '/customers', '/refunds'];
+    const outcomes = await Promise.all(paths.map((path) => sureFetch(`${api.url}${path}`).then((response) => response.status, (error: unknown) => error)));
+    const sends = paths.map((path) => api.log.filter((entry) => entry.path === path).length);
+    expect(Math.max(...sends)).toBe(3);
+    for (const outcome of outcomes) expect(outcome instanceof RetryLaterError || [429, 503].includes((outcome as { status?: number }).status ?? 0)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { SurefetchEvent } from './events.js';
 import type { RedirectPolicy } from './redirect-options.js';
+import type { SendTally } from './send-tally.js';
 
 /**
  * A function with the signature of the global `fetch`. Any fetch works: Node's global fetch,
@@ -169,6 +170,12 @@ export interface CallContext {
   readonly random: () => number;
   /** Emits a structured event (secrets already redacted by the emitter). */
   readonly emit: (event: SurefetchEvent) => void;
+  /**
+   * The sends of this call across every layer (see {@link SendTally}): counted by the terminal
+   * send, bounded by `retry`'s `maxAttempts`, consulted by every layer before it sends again.
+   * Written by `createFetch` (by `retry` when absent); an existence check's lookups get their own.
+   */
+  readonly sends?: SendTally;
   /**
    * `lookup` for the reads an existence check sends through the chain (they are marked so in
    * events); absent for the caller's own requests. Written by the idempotency layer.

@@ -1,3 +1,4 @@
+import { createSendTally } from '../core/send-tally.js';
 import type { CallContext, Next, RequestSpec } from '../core/types.js';
 
 /**
@@ -29,6 +30,8 @@ export function lookupThrough(next: Next, ctx: CallContext): (url: URL, headers:
       throwHttpErrors: false,
       resendGuard: undefined,
       purpose: 'lookup' as const,
+      // A lookup is a request of its own: its sends do not use up the create's.
+      sends: createSendTally(),
     });
     return next(lookupCtx);
   };

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import type { EventListener, SurefetchEvent } from '../core/events.js';
+import { createSendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec } from './request-spec.js';
@@ -186,6 +187,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       clock,
       random,
       emit: emitRedacted,
+      sends: createSendTally(),
     });
     const response = await chain(ctx);
     if (clientMode) return withFacts(response, factsFor(response, ctx));

@@ -4,6 +4,10 @@ import { requestSecrets } from '../core/request-secrets.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
+// The reason a settled attempt's timer is released with: abort() without one builds a
+// DOMException with a stack trace on every request (about 1% of a request's CPU).
+const RELEASED = Object.freeze({ released: true });
+
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
  * the per-attempt timeout (and the call's deadline), and turns what the fetch threw into a
@@ -20,6 +24,7 @@ import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/type
 export function sendWith(fetchFunction: FetchFunction): Next {
   return async function send(ctx: CallContext): Promise<Response> {
     ctx.signal.throwIfAborted();
+    ctx.sends?.note();
     const limitMs = attemptLimitMs(ctx);
     // Released once the answer is in, so that no timer outlives the attempt.
     const answered = new AbortController();
@@ -44,7 +49,7 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
       timeout?.removeEventListener('abort', onTimeout);
-      answered.abort();
+      answered.abort(RELEASED);
     }
   };
 }

@@ -21,8 +21,10 @@ export interface LessonOptions {
   readonly home: string;
   /** The route rule of the request (it may override verdicts). */
   readonly route: RouteRule | undefined;
-  /** Margin added to absolute reset times. */
+  /** Margin added to absolute reset times, when the server's clock was not measured. */
   readonly skewMarginMs: number;
+  /** The server's clock less ours, measured from its `Date` headers. */
+  readonly serverOffsetMs?: number | undefined;
   /** Pause after a refusal that gives no usable time. */
   readonly fallbackWaitMs: number;
   /** Cap of the doubled fallback. */
@@ -42,7 +44,8 @@ export interface LessonOptions {
  * ```
  */
 export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions): AnswerLessons {
-  const reports = parsePartitionStates(headers, { now, skewMarginMs: options.skewMarginMs });
+  const clock = { now, skewMarginMs: options.skewMarginMs, ...(options.serverOffsetMs === undefined ? {} : { serverOffsetMs: options.serverOffsetMs }) };
+  const reports = parsePartitionStates(headers, clock);
   const scopeOf = (report: PartitionState): string => (report.partition === undefined ? options.home : `p:${report.partition}`);
   const byScope = new Map<string, { budget?: ReportedBudget; pause?: ReportedPause }>();
   for (const report of reports) {
@@ -52,7 +55,7 @@ export function lessonsOf(status: number, headers: Headers, now: number, options
   const partitions = reports.flatMap((report) => (report.partition === undefined ? [] : [report.partition]));
   const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
   if (refused) {
-    const wait = parseServerWait(headers, { now, skewMarginMs: options.skewMarginMs });
+    const wait = parseServerWait(headers, clock);
     const fallback = { fallbackMs: options.fallbackWaitMs, maxFallbackMs: options.maxFallbackWaitMs };
     const exhausted = reports.filter((report) => report.partition !== undefined && report.state.remaining === 0);
     // Retry-After takes precedence over each partition's own reset.

@@ -2,6 +2,7 @@ import type Bottleneck from 'bottleneck';
 import LightBottleneck from 'bottleneck/light.js';
 import { sha256Hex } from '../core/bytes.js';
 import type { RequestSpec } from '../core/types.js';
+import { createServerClock, type ServerClock } from '../verdict/server-clock.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { isRateLimitCluster, type ClusterLink, type RateLimitCluster } from './cluster.js';
 import { RateLimiterUnavailableError } from './errors.js';
@@ -43,6 +44,8 @@ export interface ApiLimiter {
   readonly bottleneck: Bottleneck | undefined;
   /** The shared budget, holds and pace, per scope. */
   readonly store: BudgetStore;
+  /** The API's clock as measured from its `Date` headers (this process's own view). */
+  readonly serverClock: ServerClock;
 }
 
 /** One {@link ApiLimiter} per API, created on first use. */
@@ -120,7 +123,7 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
     if (redis === undefined) {
       const idle = maxConcurrent === null && minTimeMs === 0;
       const bottleneck = userLimiter ?? (idle ? undefined : own(new LightBottleneck({ maxConcurrent, minTime: minTimeMs })));
-      return { id, bottleneck, store: createMemoryBudgetStore() };
+      return { id, bottleneck, store: createMemoryBudgetStore(), serverClock: createServerClock() };
     }
     link ??= redis.connect().catch((error: unknown) => {
       link = undefined;
@@ -129,7 +132,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
     const cluster = await link;
     const bottleneck = userLimiter ?? own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs }));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
-    return { id, bottleneck, store: unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id) };
+    const store = unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id);
+    return { id, bottleneck, store, serverClock: createServerClock() };
   };
 
   const own = (bottleneck: Bottleneck): Bottleneck => {

@@ -2,7 +2,6 @@ import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
 import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
-import type { BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import { takeTurn, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf } from './lessons.js';
@@ -19,7 +18,11 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
    * @default 60000
    */
   readonly maxWaitMs?: number;
-  /** Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. @default 5 */
+  /**
+   * Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. They
+   * also count against the call's sends (`retry`'s `maxAttempts`): the lower bound wins.
+   * @default 5
+   */
   readonly maxWaits?: number;
   /** Pause after a refusal that says nothing about when to come back; doubled on each further one. @default 1000 */
   readonly fallbackWaitMs?: number;
@@ -125,7 +128,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return limiter;
   };
 
-  const sendGated = async (store: BudgetStore, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
+  const sendGated = async ({ store, serverClock }: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
     const turn = await takeTurn(store, ctx, at, gate);
     const { endpoint } = at;
     let response: Response;
@@ -136,7 +139,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       throw error;
     }
     const now = ctx.clock.now();
-    const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, fallbackWaitMs, maxFallbackWaitMs };
+    serverClock.note(response.headers, now);
+    const serverOffsetMs = serverClock.offsetMs(now);
+    const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, serverOffsetMs, fallbackWaitMs, maxFallbackWaitMs };
     const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
     partitions.learn(endpoint, named);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
@@ -155,10 +160,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
-      const send = (): Promise<GatedResult> => sendGated(limiter.store, ctx, next, at, gate);
+      const send = (): Promise<GatedResult> => sendGated(limiter, ctx, next, at, gate);
       const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, send);
       if (!refused) return response;
-      if (refusals >= maxWaits) {
+      // Out of re-sends: its own, or the call's (the sends of every layer count, see SendTally).
+      if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
         givenUp.add(response);
         return response;
       }

@@ -65,6 +65,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     if (probing) setState(api, { kind: 'half-open', probe: new Promise<boolean>((resolve) => (settleProbe = resolve)) }, ctx);
     let failed = true;
     let failure: unknown;
+    const sentBefore = ctx.sends?.sent ?? 0;
     try {
       const response = await next(ctx);
       const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());
@@ -83,6 +84,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     // A failed probe only says the API is still down. The breaker picked this call to ask, so
     // the call is not charged an attempt for it: a request safe to repeat waits for the next
     // probe like every other. (A non-idempotent probe keeps its real, possibly ambiguous, outcome.)
+    // Its sends are the breaker's too: they do not count against the call's maxAttempts.
+    ctx.sends?.waive(ctx.sends.sent - sentBefore);
     const state = states.get(api);
     const retryAt = state?.kind === 'open' ? state.until : ctx.clock.now() + halfOpenAfterMs;
     throw new CircuitOpenError({ api, retryAt, operation: ctx.operation }, { cause: failure });

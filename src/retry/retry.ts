@@ -3,6 +3,7 @@ import { backoffDelayMs } from '../verdict/backoff.js';
 import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
+import { createSendTally } from '../core/send-tally.js';
 import { eventBase } from '../core/events.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
@@ -32,7 +33,7 @@ export interface RetryDecisionInfo {
 
 /** Options of {@link retry}. */
 export interface RetryOptions {
-  /** Most attempts per call, the first included. @default 4 */
+  /** Most sends per call, the first included, whichever layer sends them (`rateLimit`'s too). @default 4 */
   readonly maxAttempts?: number;
   /** Base of the exponential backoff (full jitter). @default 300 */
   readonly baseDelayMs?: number;
@@ -47,8 +48,8 @@ export interface RetryOptions {
    */
   readonly maxWaitMs?: number;
   /**
-   * Most waits per call, server-directed or for an open circuit. They do not use up attempts,
-   * but one must be left: a call whose retries are spent gives up at the next wait.
+   * Most waits per call, server-directed or for an open circuit. The send after a wait counts
+   * against `maxAttempts` like any other: a call whose sends are spent gives up at the next wait.
    * @default 5
    */
   readonly maxWaits?: number;
@@ -100,9 +101,12 @@ export function retry(options: RetryOptions = {}): Middleware {
     const api = apiKeyOf(ctx.request);
     // One bound for every wait of the call, handed to the layers inside.
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
+    // One count of sends for the call, whichever layer re-sends: maxAttempts bounds them all.
+    const sends = ctx.sends ?? createSendTally();
+    sends.bound(maxAttempts);
 
     const attemptOnce = async (attempt: number): Promise<Response> => {
-      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous, maxWaitMs });
+      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous, maxWaitMs, sends });
       // Any earlier ambiguous attempt may still land, so every later send is guarded.
       const decision = await consultGuard(actx, lastAmbiguous);
       if (decision?.action === 'recovered') return decision.response;
@@ -137,15 +141,12 @@ export function retry(options: RetryOptions = {}): Middleware {
 
     const decide = async (failure: AttemptFailure): Promise<boolean> => {
       const { classification } = failure.outcome;
-      const override = userShouldRetry?.({
-        attempt: failure.outcome.attempt,
-        classification,
-        status: failure.outcome.status,
-        error: failure.outcome.error,
-        ctx: failure.ctx,
-      });
+      const { attempt, status, error } = failure.outcome;
+      const override = userShouldRetry?.({ attempt, classification, status, error, ctx: failure.ctx });
       if (override === false) return false;
       if (override !== true && (classification.verdict === 'terminal' || classification.verdict === 'success')) return false;
+      // The call's sends are spent (a layer inside re-sent too): give up with this answer.
+      if (!sends.mayResend()) return false;
       if (!ctx.request.replayable) throw new BodyNotReplayableError(ctx.operation, { cause: await finalError(failure) });
       if (classification.sent === 'ambiguous' && !ctx.idempotent && ctx.resendGuard === undefined) {
         throw new AmbiguousOutcomeError(

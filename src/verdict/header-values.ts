@@ -21,8 +21,10 @@ export const DEFAULT_SKEW_MARGIN_MS = 1000;
 export interface WaitClock {
   /** Epoch ms. */
   readonly now: number;
-  /** Added to waits derived from absolute times. */
+  /** Added to waits derived from absolute times, unless the server's clock was measured. */
   readonly skewMarginMs: number;
+  /** The server's clock less ours, a lower bound measured from `Date` (see `server-clock.ts`). */
+  readonly serverOffsetMs?: number;
 }
 
 /**
@@ -130,8 +132,11 @@ export function latestValid(value: string | null, parse: (piece: string) => numb
  */
 export function delayUntil(at: number, clock: WaitClock): number | undefined {
   if (!Number.isFinite(at)) return undefined;
-  if (at <= clock.now) return 0;
-  const delay = Math.ceil(at - clock.now) + clock.skewMarginMs;
+  // A measured offset puts the server's instant on our clock (never early: it is a lower bound).
+  const measured = clock.serverOffsetMs !== undefined && Number.isFinite(clock.serverOffsetMs);
+  const local = measured ? at - (clock.serverOffsetMs ?? 0) : at;
+  if (local <= clock.now) return 0;
+  const delay = Math.ceil(local - clock.now) + (measured ? 0 : clock.skewMarginMs);
   return delay <= ONE_YEAR_MS ? delay : undefined;
 }
 

@@ -8,7 +8,7 @@ const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
 const IMF_FIXDATE = new RegExp(`^${SHORT_DAY}, +(\\d{1,2}) +${MONTH} +(\\d{4}) +${TIME} +GMT$`, 'i');
 const RFC_850 = new RegExp(`^${LONG_DAY}, +(\\d{1,2})-${MONTH}-(\\d{2}) +${TIME} +GMT$`, 'i');
 const ASCTIME = new RegExp(`^${SHORT_DAY} +${MONTH} +(\\d{1,2}) +${TIME} +(\\d{4})$`, 'i');
-const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const DAY_NAME = new RegExp(`^(?:${LONG_DAY}|${SHORT_DAY})$`, 'i');
 
@@ -57,9 +57,11 @@ export function parseHttpDate(value: string, now: number): number | undefined {
   }
   match = RFC_3339.exec(text);
   if (match === null) return undefined;
-  const base = utc(match[1], String(Number(match[2]) - 1), match[3], match[4], match[5], match[6]);
-  const offset = match[7] ?? 'Z';
-  if (base === undefined) return undefined;
+  const whole = utc(match[1], String(Number(match[2]) - 1), match[3], match[4], match[5], match[6]);
+  const offset = match[8] ?? 'Z';
+  if (whole === undefined) return undefined;
+  // A fraction of a second counts (rounded up to the ms, so a reset is never read early).
+  const base = whole + Math.ceil(Number(`0${match[7] ?? ''}`) * 1000);
   if (offset === 'Z' || offset === 'z') return base;
   const sign = offset.startsWith('-') ? -1 : 1;
   const [hours = 0, minutes = 0] = offset.slice(1).split(':').map(Number);

@@ -6,10 +6,10 @@ import {
   resetValueDelayMs,
   sfCount,
   sfSecondsToMs,
-  skewMargin,
   type RateLimitFieldEntry,
   type WaitClock,
 } from './header-values.js';
+import { waitClockOf } from './server-clock.js';
 import { parseSfList } from './structured-fields.js';
 
 /** What a response says about the remaining request budget. Every number is finite and ≥ 0. */
@@ -40,6 +40,8 @@ export interface RateLimitStateOptions {
    * @default 1000
    */
   readonly skewMarginMs?: number;
+  /** The server's clock less ours, from its `Date` headers: replaces the margin (see `createServerClock`). */
+  readonly serverOffsetMs?: number;
 }
 
 interface Policy {
@@ -66,7 +68,7 @@ interface Policy {
  */
 export function parseRateLimitState(headers: Headers, options: RateLimitStateOptions): RateLimitState | undefined {
   const { now } = options;
-  const clock: WaitClock = { now, skewMarginMs: skewMargin(options.skewMarginMs) };
+  const clock: WaitClock = waitClockOf(options);
   const at = (delayMs: number | undefined): number | undefined =>
     delayMs === undefined || !Number.isFinite(now) || now < 0 ? undefined : now + delayMs;
   const resetAt = (name: string) => at(firstValid(headers.get(name), (value) => resetValueDelayMs(value, clock)));

@@ -4,9 +4,9 @@ import {
   parseCount,
   readRateLimitField,
   resetValueDelayMs,
-  skewMargin,
   type WaitClock,
 } from './header-values.js';
+import { waitClockOf } from './server-clock.js';
 
 /** Which response header a server-directed wait was read from. */
 export type WaitSource =
@@ -37,6 +37,11 @@ export interface ServerWaitOptions {
    * @default 1000
    */
   readonly skewMarginMs?: number;
+  /**
+   * The server's clock less ours, measured from its `Date` headers (see `createServerClock`):
+   * absolute times are then placed on our clock with it, without the margin.
+   */
+  readonly serverOffsetMs?: number;
 }
 
 const REMAINING_OF = {
@@ -73,7 +78,7 @@ const REMAINING_OF = {
 export function parseServerWait(headers: Headers, options: ServerWaitOptions): ServerWait | undefined {
   const { now } = options;
   if (!Number.isFinite(now)) return undefined;
-  const clock: WaitClock = { now, skewMarginMs: skewMargin(options.skewMarginMs) };
+  const clock: WaitClock = waitClockOf(options);
   const read = (source: WaitSource, delayMs: number | undefined): ServerWait | undefined =>
     delayMs === undefined ? undefined : { delayMs, retryAt: now + delayMs, source };
   const fromValue = (name: string) => latestValid(headers.get(name), (value) => resetValueDelayMs(value, clock));

@@ -1,0 +1,57 @@
+/**
+ * The sends of one call, counted across every layer. `retry` re-sends after a failure and
+ * `rateLimit` after a refusal; each with a limit of its own, the limits would multiply (a
+ * reset time in the past once made 36 sends in 91 ms). One tally per call, counted where the
+ * request leaves (the terminal send) and consulted by every layer before it sends again,
+ * keeps a call's sends within one bound, whichever layer re-sends.
+ */
+
+/** The sends of one call and the most it may make. */
+export interface SendTally {
+  /** Sends so far, the first included (redirect hops are part of their send). */
+  readonly sent: number;
+  /** Most sends of the call; `Infinity` until a layer sets a bound. */
+  readonly maxSends: number;
+  /** Counts one send (called by the terminal send, as the request leaves). */
+  note(): void;
+  /** Takes back sends made for another purpose (a circuit breaker's failed probe is the breaker's). */
+  waive(count: number): void;
+  /** Lowers the bound (a `retry` layer's `maxAttempts`); a higher one is ignored. */
+  bound(maxSends: number): void;
+  /** Whether another send stays within the bound. */
+  mayResend(): boolean;
+}
+
+/**
+ * Creates the tally of one call (`createFetch` does, per call; a lookup gets its own).
+ *
+ * @example
+ * ```ts
+ * const sends = createSendTally();
+ * sends.bound(4);
+ * sends.note();
+ * sends.mayResend(); // true: 1 of 4
+ * ```
+ */
+export function createSendTally(maxSends = Number.POSITIVE_INFINITY): SendTally {
+  let sent = 0;
+  let max = maxSends;
+  return {
+    get sent() {
+      return sent;
+    },
+    get maxSends() {
+      return max;
+    },
+    note: () => {
+      sent += 1;
+    },
+    waive: (count: number) => {
+      sent = Math.max(0, sent - Math.max(0, count));
+    },
+    bound: (next: number) => {
+      max = Math.min(max, Math.max(1, next));
+    },
+    mayResend: () => sent < max,
+  };
+}
