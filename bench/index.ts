@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
  * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-retry-after, rate-limit-cluster,
- * throttle, partitions, outage) to run one.
+ * throttle, partitions, outage, overhead) to run one.
  */
 import { printTable } from './harness.js';
 
@@ -55,6 +55,16 @@ const benches: Array<[string, () => Promise<void>]> = [
       const rows = await runClusterBench();
       if (typeof rows === 'string') console.log(rows);
       else printTable(rows);
+    },
+  ],
+  [
+    'overhead',
+    async () => {
+      const { runOverheadBench, describeOverheadBench } = await import('./overhead.js');
+      console.log(describeOverheadBench());
+      const { rows, recordBytes } = await runOverheadBench();
+      printTable(rows);
+      console.log(`idempotency record (memory store, small JSON response kept for replay): ${Math.round(recordBytes)} B of heap per stored record`);
     },
   ],
   [

@@ -86,10 +86,18 @@ export function credentialOf(request: RequestSpec): string | undefined {
  * ```
  */
 export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
+  const known = credential === credentialOf ? apiKeys.get(request) : undefined;
+  if (known !== undefined) return known;
   const secret = credential(request);
   const hash = secret === undefined ? 'anonymous' : createHash('sha256').update(secret).digest('hex').slice(0, 16);
-  return `${new URL(request.url).host}:${hash}`;
+  const key = `${new URL(request.url).host}:${hash}`;
+  if (credential === credentialOf) apiKeys.set(request, key);
+  return key;
 }
+
+// The API of each request, named once: retry, circuitBreaker and rateLimit all ask for it on
+// every attempt, and a request (its URL and headers) does not change once built.
+const apiKeys = new WeakMap<RequestSpec, string>();
 
 /**
  * Creates the registry of per-API limiters of one `rateLimit` middleware.
