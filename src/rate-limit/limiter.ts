@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { RequestSpec } from '../core/types.js';
+import { urlOf } from '../pipeline/request-spec.js';
 import { createRedisBudgetStore } from './budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { RateLimiterUnavailableError } from './errors.js';
@@ -67,10 +68,12 @@ export function credentialOf(request: RequestSpec): string | undefined {
     const value = request.headers.get(name);
     if (value !== null && value !== '') return value;
   }
-  const url = new URL(request.url);
-  for (const name of CREDENTIAL_PARAMS) {
-    const value = url.searchParams.get(name);
-    if (value !== null && value !== '') return value;
+  const url = urlOf(request);
+  if (url.search !== '') {
+    for (const name of CREDENTIAL_PARAMS) {
+      const value = url.searchParams.get(name);
+      if (value !== null && value !== '') return value;
+    }
   }
   return url.username === '' ? undefined : `${url.username}:${url.password}`;
 }
@@ -90,7 +93,7 @@ export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec
   if (known !== undefined) return known;
   const secret = credential(request);
   const hash = secret === undefined ? 'anonymous' : createHash('sha256').update(secret).digest('hex').slice(0, 16);
-  const key = `${new URL(request.url).host}:${hash}`;
+  const key = `${urlOf(request).host}:${hash}`;
   if (credential === credentialOf) apiKeys.set(request, key);
   return key;
 }

@@ -174,6 +174,9 @@ function separateState(
   resetAt: (name: string) => number | undefined,
 ): RateLimitState | undefined {
   const limitValue = headers.get(`${prefix}limit`);
+  const remainingValue = headers.get(`${prefix}remaining`);
+  // None of the family's numbers: nothing to read (most answers carry no rate-limit field).
+  if (limitValue === null && remainingValue === null && !headers.has(`${prefix}reset`)) return undefined;
   // `RateLimit-Limit: 100, 100;w=60`: the first item is the limit, later ones describe policies.
   const limitPolicies = readPolicies(limitValue);
   const limit = limitPolicies[0]?.quota ?? firstValid(limitValue, parseCount);
@@ -182,7 +185,7 @@ function separateState(
   const windowMs = (windowed.find((policy) => policy.quota === limit) ?? windowed[0])?.windowMs;
   const state = compact({
     limit,
-    remaining: firstValid(headers.get(`${prefix}remaining`), parseCount),
+    remaining: firstValid(remainingValue, parseCount),
     resetAt: resetAt(`${prefix}reset`),
     windowMs,
     source,
