@@ -42,8 +42,8 @@ import { circuitBreaker, createFetch, idempotency, rateLimit, retry, type Middle
 import { runPool } from './harness.js';
 import { startJsonServer } from './overhead-server.js';
 
-const calls = Number(process.env.BENCH_OVERHEAD_CALLS ?? 1000);
-const rounds = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 8);
+const calls = Number(process.env.BENCH_OVERHEAD_CALLS ?? 400);
+const rounds = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 20);
 const concurrency = 16;
 const serverScript = fileURLToPath(new URL('./overhead-server.ts', import.meta.url));
 

@@ -137,7 +137,9 @@ export function retry(options: RetryOptions = {}): Middleware {
       if (previous.sent === 'ambiguous') lastAmbiguous = previous;
       throw new AttemptFailure({ ...previous, classification }, actx, response);
     };
-
+    // Most calls end here: what handles failures is only created for a call that has one.
+    const firstOutcome = await firstAttempt(ctx.signal, attemptOnce);
+    if (typeof firstOutcome !== 'function') return firstOutcome;
     const decide = async (failure: AttemptFailure): Promise<boolean> => {
       const { classification } = failure.outcome;
       const override = userShouldRetry?.({
@@ -214,8 +216,6 @@ export function retry(options: RetryOptions = {}): Middleware {
       const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
       return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
     };
-    const firstOutcome = await firstAttempt(ctx.signal, attemptOnce);
-    if (typeof firstOutcome !== 'function') return firstOutcome;
     try {
       return await pRetry(firstOutcome, {
         retries: Math.max(0, maxAttempts - 1),

@@ -65,6 +65,8 @@ interface Policy {
  * ```
  */
 export function parseRateLimitState(headers: Headers, options: RateLimitStateOptions): RateLimitState | undefined {
+  // Most answers carry none of the fields: then there is nothing to read (and nothing to build).
+  if (!fieldsRead.some((name) => headers.has(name))) return undefined;
   const { now } = options;
   const clock: WaitClock = { now, skewMarginMs: skewMargin(options.skewMarginMs) };
   const at = (delayMs: number | undefined): number | undefined =>
@@ -81,6 +83,9 @@ export function parseRateLimitState(headers: Headers, options: RateLimitStateOpt
   if (retryAfterAt === undefined) return state;
   return state === undefined ? { resetAt: retryAfterAt, source: 'retry-after' } : { ...state, resetAt: retryAfterAt };
 }
+
+// Every field parseRateLimitState reads a number from (a policy alone gives none).
+const fieldsRead = ['ratelimit', 'retry-after', ...['ratelimit-', 'x-ratelimit-', 'x-rate-limit-'].flatMap((prefix) => ['limit', 'remaining', 'reset'].map((name) => `${prefix}${name}`))];
 
 /** The budget one partition of an API reports. */
 export interface PartitionState {
