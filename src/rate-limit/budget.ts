@@ -55,7 +55,10 @@ export function acquireStep(state: BudgetState, now: number, request: AcquireReq
  */
 export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
   const endpointKey = `e:${request.endpoint}`;
-  const gating = [...new Set([...request.scopes, endpointKey])];
+  // The scopes in order, each once (as a Set would give them, without building one per send).
+  const gating: string[] = [];
+  for (const key of request.scopes) if (!gating.includes(key)) gating.push(key);
+  if (!gating.includes(endpointKey)) gating.push(endpointKey);
   for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
   const soft = request.softPartitions ? Object.keys(scopes).filter((key) => key.startsWith('p:') && !gating.includes(key)) : [];
   const done = (result: AcquireResult): BudgetStep<AcquireResult> => ({ state: { scopes: prune(scopes, now) }, result });

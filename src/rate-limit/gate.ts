@@ -59,7 +59,8 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     const now = ctx.clock.now();
     const maxHoldMs = waitBoundMs(ctx, now, options.maxWaitMs);
     const { probeLeaseMs, probeIntervalMs } = options;
-    const result = await store.acquire(now, { ...request, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
+    const { scopes, endpoint, softPartitions } = request;
+    const result = await store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
     if (result.go) return result.turn;
     if (result.reason === 'confirmed') refuseLongWait(ctx, result.until, now, options.maxWaitMs);
     if (result.reason !== 'probe') {

@@ -151,7 +151,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs };
     for (let refusals = 0; ; refusals += 1) {
       const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
-      const at: GateRequest = { scopes: [home, ...(known ?? [])], endpoint, softPartitions: known === undefined };
+      const at: GateRequest = { scopes: known === undefined ? [home] : [home, ...known], endpoint, softPartitions: known === undefined };
       // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
