@@ -4,6 +4,7 @@ import type { CallContext } from '../core/types.js';
 import { refuseLongWait, waitBoundMs } from '../verdict/wait-policy.js';
 import type { AcquireRequest, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
+import { anySignal } from '../core/signals.js';
 
 export { longWaitReason, refuseLongWait } from '../verdict/wait-policy.js';
 
@@ -89,7 +90,7 @@ async function pollOrSettle(store: BudgetStore, ctx: CallContext, pollMs: number
     return;
   }
   const stop = new AbortController();
-  const poll = ctx.clock.sleep(pollMs, AbortSignal.any([ctx.signal, stop.signal])).catch((error: unknown) => {
+  const poll = ctx.clock.sleep(pollMs, anySignal(ctx.signal, stop.signal)).catch((error: unknown) => {
     if (ctx.signal.aborted) throw error;
   });
   await Promise.race([settled, poll]);

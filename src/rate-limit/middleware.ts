@@ -9,6 +9,7 @@ import { lessonsOf } from './lessons.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
 import { createPartitionMap, type RateLimitGroup } from './partitions.js';
 import { scheduleAbortable } from './schedule.js';
+import { anySignal } from '../core/signals.js';
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions extends LimiterRegistryOptions {
@@ -108,7 +109,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const limiter = await registry.limiterFor(ctx.request);
     if (ready.has(limiter) || limiter.bottleneck === undefined || limiter.bottleneck.datastore === 'local') return limiter;
     const timer = new AbortController();
-    const timedOut = ctx.clock.sleep(readyTimeoutMs, AbortSignal.any([timer.signal, ctx.signal])).then(() => {
+    const timedOut = ctx.clock.sleep(readyTimeoutMs, anySignal(timer.signal, ctx.signal)).then(() => {
       throw new RateLimiterUnavailableError({ limiterId: limiter.id, reason: `not ready within ${readyTimeoutMs} ms` });
     });
     try {

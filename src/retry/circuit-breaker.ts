@@ -5,6 +5,7 @@ import { toHttpError } from '../verdict/http-error.js';
 import { apiKeyOf } from '../rate-limit/limiter.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
 import { maxWaitOf, waitBoundMs } from '../verdict/wait-policy.js';
+import { anySignal } from '../core/signals.js';
 
 /** Options of {@link circuitBreaker}. */
 export interface CircuitBreakerOptions {
@@ -127,7 +128,7 @@ async function probeOutcome(probe: Promise<boolean>, ctx: CallContext, halfOpenA
   const maxWaitMs = maxWaitOf(ctx);
   const bound = ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
   try {
-    await abortable(probe, AbortSignal.any([ctx.signal, bound]));
+    await abortable(probe, anySignal(ctx.signal, bound));
   } catch (error) {
     if (ctx.signal.aborted || !bound.aborted) throw error;
     const retryAt = ctx.clock.now() + halfOpenAfterMs;
