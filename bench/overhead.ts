@@ -49,10 +49,17 @@ const serverScript = fileURLToPath(new URL('./overhead-server.ts', import.meta.u
 
 type Client = (url: string) => Promise<unknown>;
 
-const surefetch = (middleware: () => Middleware[]): Client => {
-  const sureFetch = createFetch({ middleware: middleware() });
-  return async (url) => (await sureFetch(url)).json();
-};
+/** The surefetch clients, by name: bare, each middleware alone, the README's full pipeline. */
+export function surefetchPipelines(): Array<[string, () => Middleware[]]> {
+  return [
+    ['surefetch bare', () => []],
+    ['+ idempotency', () => [idempotency()]],
+    ['+ retry', () => [retry()]],
+    ['+ circuitBreaker', () => [circuitBreaker()]],
+    ['+ rateLimit', () => [rateLimit()]],
+    ['surefetch full', () => [idempotency(), retry(), circuitBreaker(), rateLimit()]],
+  ];
+}
 
 /** The clients, by name, each as its docs describe a GET of JSON. */
 export function overheadClients(): Array<[string, Client]> {
@@ -61,12 +68,10 @@ export function overheadClients(): Array<[string, Client]> {
     ['ky', (url) => ky.get(url).json()],
     ['got', (url) => got(url).json()],
     ['ofetch', (url) => ofetch(url)],
-    ['surefetch bare', surefetch(() => [])],
-    ['+ idempotency', surefetch(() => [idempotency()])],
-    ['+ retry', surefetch(() => [retry()])],
-    ['+ circuitBreaker', surefetch(() => [circuitBreaker()])],
-    ['+ rateLimit', surefetch(() => [rateLimit()])],
-    ['surefetch full', surefetch(() => [idempotency(), retry(), circuitBreaker(), rateLimit()])],
+    ...surefetchPipelines().map(([name, middleware]): [string, Client] => {
+      const sureFetch = createFetch({ middleware: middleware() });
+      return [name, async (url) => (await sureFetch(url)).json()];
+    }),
   ];
 }
 
