@@ -72,6 +72,19 @@ const benches: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'overhead',
+    async () => {
+      const { runOverheadBench, describeOverheadBench } = await import('./overhead.js');
+      console.log(describeOverheadBench());
+      const { rows, recordBytes } = await runOverheadBench();
+      printTable(rows);
+      console.log(`idempotency record (memory store, small JSON response kept for replay): ${Math.round(recordBytes)} B of heap per stored record`);
+      const { runOwnCostBench } = await import('./overhead-own.js');
+      console.log('\nsurefetch\'s own CPU per call, over a fetch that answers from memory (no network; see bench/overhead-own.ts):');
+      printTable(await runOwnCostBench());
+    },
+  ],
+  [
     'outage',
     async () => {
       const { runOutageBench, describeOutageBench } = await import('./outage.js');

@@ -222,8 +222,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     }
   }
 
-  return async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
-    if (ctx.idempotent) return next(ctx);
+  // An idempotent call (a GET) passes straight through, without an async layer of its own.
+  return (ctx: CallContext, next: Next): Promise<Response> => (ctx.idempotent ? next(ctx) : idempotencyMiddleware(ctx, next));
+  async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') {
       if (!requireScope) return sendUnscoped(ctx, next);
       const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';
@@ -235,5 +236,5 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     } finally {
       held.release();
     }
-  };
+  }
 }

@@ -4,6 +4,7 @@ import type { CallOptions } from './create-fetch.js';
 /** The call's absolute deadline: the earlier of its own and the default, `undefined` for none. */
 export function deadlineOf(now: number, call: CallOptions, defaultMs: number | undefined): number | undefined {
   const relative = call.deadlineMs ?? defaultMs;
+  if (relative === undefined && call.deadline === undefined) return undefined;
   const candidates = [relative === undefined ? undefined : now + relative, call.deadline].filter(
     (value): value is number => value !== undefined && Number.isFinite(value),
   );

@@ -1,9 +1,11 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import type { EventListener, SurefetchEvent } from '../core/events.js';
 import { createSendTally } from '../core/send-tally.js';
+import { noEvents } from '../core/no-events.js';
+import { unsetSignal } from '../core/signals.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
-import { buildRequestSpec } from './request-spec.js';
+import { buildRequestSpec, urlOf } from './request-spec.js';
 import { redactEvent, requestSecrets } from '../core/request-secrets.js';
 import { isIdempotentMethod, matchRoute } from '../core/routes.js';
 import { classifyResponse } from '../verdict/classify.js';
@@ -154,19 +156,23 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       // A failing listener must not change the outcome of a call.
     }
   };
+  const redirectPolicy = Object.freeze({ ...defaultRedirectPolicy, ...redirects });
 
   const run = async (input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
     const call = callOptionsOf(input, init);
     const request = await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes });
-    const url = new URL(request.url);
+    const url = urlOf(request);
     const route = matchRoute(routes, request.method, url);
     let secrets: readonly string[] | undefined;
     // Whatever a layer puts in an event, the credentials this request carries are taken out.
-    const emitRedacted = (event: SurefetchEvent): void => {
-      secrets ??= requestSecrets(request);
-      emit(redactEvent(event, secrets));
-    };
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? new AbortController().signal;
+    const emitRedacted =
+      onEvent === undefined
+        ? noEvents
+        : (event: SurefetchEvent): void => {
+            secrets ??= requestSecrets(request);
+            emit(redactEvent(event, secrets));
+          };
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? unsetSignal;
     const ctx: CallContext = Object.freeze({
       request,
       operation: call.operation ?? route?.operation ?? `${request.method} ${url.pathname}`,
@@ -181,7 +187,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       route,
       attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
       bodyTimeoutMs: call.bodyTimeoutMs ?? bodyTimeoutMs,
-      redirects: Object.freeze({ ...defaultRedirectPolicy, ...redirects, ...call.redirects }),
+      redirects: call.redirects === undefined ? redirectPolicy : Object.freeze({ ...redirectPolicy, ...call.redirects }),
       throwHttpErrors: !clientMode,
       resendGuard: undefined,
       clock,
@@ -196,19 +202,23 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
     throw await toHttpError(response, ctx, { attempts: 1, verdict, sent });
   };
-  const sureFetch = async function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
+  // Plain functions around the async `run`: it never throws, it rejects.
+  const sureFetch = function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
     return run(input, init, !throwHttpErrors);
   };
   Object.defineProperty(sureFetch, clientModeFetch, {
-    value: async function sureFetchForClient(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
+    value: function sureFetchForClient(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
       return run(input, init, true);
     },
   });
   return sureFetch;
 }
 
+const noCallOptions: CallOptions = Object.freeze({});
+
 /** Per-call options from the Request input, `init.surefetch` and a client's `init.timeout`; the earliest deadline wins. */
 function callOptionsOf(input: string | URL | Request, init: SurefetchInit | undefined): CallOptions {
+  if (init === undefined && !(input instanceof Request)) return noCallOptions;
   const carried = input instanceof Request ? (input as { surefetch?: CallOptions }).surefetch : undefined;
   const given = init?.surefetch;
   const timeout = (init as { timeout?: unknown } | undefined)?.timeout;

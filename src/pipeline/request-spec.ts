@@ -45,6 +45,8 @@ export async function buildRequestSpec(
   init: RequestInit | undefined,
   { maxReplayBytes = 10 * 1024 * 1024 }: RequestSpecOptions = {},
 ): Promise<RequestSpec> {
+  const simple = simpleSpec(input, init);
+  if (simple !== undefined) return simple;
   const oneShot = isStreamBody(init?.body);
   let request: Request;
   try {
@@ -52,12 +54,7 @@ export async function buildRequestSpec(
   } catch (error) {
     throw toInvalidRequestError(error, input, init);
   }
-  const passThrough: Record<string, unknown> = {};
-  for (const key of passThroughKeys) {
-    const value = (init as Record<string, unknown> | undefined)?.[key];
-    if (value !== undefined) passThrough[key] = value;
-  }
-  const base = { url: request.url, method: request.method.toUpperCase(), headers: new Headers(request.headers), options: passThrough };
+  const base = { url: request.url, method: request.method.toUpperCase(), headers: new Headers(request.headers), options: passThroughOf(init) };
   if (request.body === null) return { ...base, body: null, replayable: true };
   if (oneShot) return { ...base, body: request.body, replayable: false };
   const buffered = await bufferUpTo(request.body, maxReplayBytes);
@@ -66,6 +63,57 @@ export async function buildRequestSpec(
   const length = buffered.complete ? undefined : knownLength(init?.body);
   if (length !== undefined && !base.headers.has('content-length')) base.headers.set('content-length', String(length));
   return { ...base, body: buffered.body, replayable: buffered.complete };
+}
+
+function passThroughOf(init: RequestInit | undefined): Record<string, unknown> {
+  const passThrough: Record<string, unknown> = {};
+  for (const key of passThroughKeys) {
+    const value = (init as Record<string, unknown> | undefined)?.[key];
+    if (value !== undefined) passThrough[key] = value;
+  }
+  return passThrough;
+}
+
+// Fields `new Request` checks besides the URL, the method and the headers.
+const checkedKeys = ['body', 'mode', 'credentials', 'cache', 'redirect', 'referrer', 'referrerPolicy', 'integrity', 'keepalive', 'window', 'priority', 'duplex'];
+const parsedUrls = new WeakMap<RequestSpec, URL>();
+
+/**
+ * The spec of a plain GET or HEAD (a URL, perhaps headers, no body and none of the fields
+ * `new Request` checks) built without a `Request`: the same URL parse and header checks, minus
+ * the objects a `Request` carries. `undefined` for anything else, or anything invalid, which
+ * then takes the full path (and its error).
+ */
+function simpleSpec(input: string | URL | Request, init: RequestInit | undefined): RequestSpec | undefined {
+  if (typeof input !== 'string' && !(input instanceof URL)) return undefined;
+  const method = init?.method === undefined ? 'GET' : init.method.toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  if (init !== undefined && checkedKeys.some((key) => (init as Record<string, unknown>)[key] != null)) return undefined;
+  let url: URL;
+  let headers: Headers;
+  try {
+    url = new URL(typeof input === 'string' ? input : input.href);
+    headers = new Headers(init?.headers);
+  } catch {
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') return undefined;
+  const spec: RequestSpec = { url: url.href, method, headers, options: passThroughOf(init), body: null, replayable: true };
+  parsedUrls.set(spec, url);
+  return spec;
+}
+
+/**
+ * The URL of a request as a `URL`: the one parsed when the request was built, or a new parse.
+ * Read it, do not change it. @internal
+ *
+ * @example
+ * ```ts
+ * urlOf(ctx.request).pathname; // '/v1/orders/list'
+ * ```
+ */
+export function urlOf(request: RequestSpec): URL {
+  return parsedUrls.get(request) ?? new URL(request.url);
 }
 
 // The byte length of a body fetch would send with a Content-Length; `undefined` when unknown.

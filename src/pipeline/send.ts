@@ -1,6 +1,8 @@
 import { AttemptTimeoutError } from '../errors/errors.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
+import { realTimeoutSignal } from '../core/clock.js';
+import { anySignal, canAbort } from '../core/signals.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
@@ -26,43 +28,61 @@ export function sendWith(fetchFunction: FetchFunction): Next {
     ctx.signal.throwIfAborted();
     ctx.sends?.note();
     const limitMs = attemptLimitMs(ctx);
-    // Released once the answer is in, so that no timer outlives the attempt.
-    const answered = new AbortController();
-    const timeout = limitMs === undefined ? undefined : ctx.clock.timeoutSignal(limitMs, answered.signal);
     // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
     // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
-    const attemptController = new AbortController();
-    const onTimeout = (): void => attemptController.abort(timeout?.reason);
-    timeout?.addEventListener('abort', onTimeout, { once: true });
-    const signal = AbortSignal.any([ctx.signal, attemptController.signal]);
+    const attempt = limitMs === undefined ? undefined : new AbortController();
+    const release = attempt === undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
+    const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
     const follow = ctx.request.options.redirect !== 'manual';
     const sendOne = (request: RequestSpec): Promise<Response> =>
       fetchFunction(request.url, initOf(request, signal, follow));
     try {
       const response = await sendOne(ctx.request);
-      return follow ? await followRedirects(response, ctx, sendOne) : response;
+      return follow && mayRedirect(response) ? await followRedirects(response, ctx, sendOne) : response;
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (attemptController.signal.aborted && limitMs !== undefined) {
+      if (attempt?.signal.aborted === true && limitMs !== undefined) {
         throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
       }
       throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
-      timeout?.removeEventListener('abort', onTimeout);
-      answered.abort(RELEASED);
+      release?.();
     }
   };
 }
 
-function initOf(request: RequestSpec, signal: AbortSignal, follow: boolean): RequestInit {
-  const init: RequestInit & { duplex?: 'half' } = {
-    ...request.options,
-    method: request.method,
-    headers: request.headers,
-    signal,
-    // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
-    ...(follow ? { redirect: 'manual' as const } : {}),
+/**
+ * Aborts `attempt` with a `TimeoutError` after `limitMs`; returns what releases the timer, so
+ * that none outlives the attempt. On the real clock it is one plain timer (no signal, no
+ * listener per attempt); another clock's `timeoutSignal` is honoured as it is.
+ */
+function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController): () => void {
+  if (ctx.clock.timeoutSignal === realTimeoutSignal) {
+    const timer = setTimeout(() => attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Math.max(0, limitMs));
+    // Like AbortSignal.timeout, the timer does not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    return () => clearTimeout(timer);
+  }
+  const answered = new AbortController();
+  const timeout = ctx.clock.timeoutSignal(limitMs, answered.signal);
+  const onTimeout = (): void => attempt.abort(timeout.reason);
+  timeout.addEventListener('abort', onTimeout, { once: true });
+  return () => {
+    timeout.removeEventListener('abort', onTimeout);
+    answered.abort(RELEASED);
   };
+}
+
+// Only a redirect status (or a redirect the wrapped fetch hid) has hops to follow.
+function mayRedirect(response: Response): boolean {
+  return (response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect';
+}
+
+function initOf(request: RequestSpec, signal: AbortSignal | undefined, follow: boolean): RequestInit {
+  const init: RequestInit & { duplex?: 'half' } = { ...request.options, method: request.method, headers: request.headers };
+  if (signal !== undefined) init.signal = signal;
+  // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
+  if (follow) init.redirect = 'manual';
   if (request.body !== null) {
     init.body = request.body as NonNullable<RequestInit['body']>;
     if (request.body instanceof ReadableStream) init.duplex = 'half';

@@ -50,8 +50,9 @@ export function prune(scopes: Record<string, ScopeState>, now: number): Record<s
     else if (key.startsWith('p:') && !busy && now - s.touchedAt > IDLE_PARTITION_MS) delete scopes[key];
     else if (key.startsWith('p:') && !busy) partitions.push([key, s]);
   }
+  if (partitions.length <= MAX_PARTITIONS) return scopes;
   partitions.sort((a, b) => a[1].touchedAt - b[1].touchedAt);
-  for (const [key] of partitions.slice(0, Math.max(0, partitions.length - MAX_PARTITIONS))) delete scopes[key];
+  for (const [key] of partitions.slice(0, partitions.length - MAX_PARTITIONS)) delete scopes[key];
   return scopes;
 }
 

@@ -17,7 +17,11 @@ const MAX_RAMP = 64;
  * ```
  */
 export function settleStep(state: BudgetState, now: number, input: SettleInput): BudgetStep<SettleResult> {
-  const scopes = copyScopes(state);
+  return settleInPlace(copyScopes(state), now, input);
+}
+
+/** {@link settleStep} on scopes it may change (see `acquireInPlace`). @internal */
+export function settleInPlace(scopes: Record<string, ScopeState>, now: number, input: SettleInput): BudgetStep<SettleResult> {
   const { turn, status, lessons, probeIntervalMs } = input;
   const endpointKey = `e:${input.endpoint}`;
   const answered = status !== undefined;

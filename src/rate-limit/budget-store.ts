@@ -1,5 +1,6 @@
-import { acquireStep, emptyBudget, settleStep, type AcquireRequest, type AcquireResult, type BudgetState, type SettleInput, type SettleResult } from './budget.js';
+import { acquireInPlace, acquireStep, emptyBudget, settleInPlace, type AcquireRequest, type AcquireResult, type BudgetState, type SettleInput, type SettleResult } from './budget.js';
 import type { ScopeState } from './scope-state.js';
+import { copyPace } from './pacing.js';
 
 /**
  * Where the budget of one API lives: in this process, or in Redis to be shared by every worker
@@ -32,13 +33,16 @@ export function createMemoryBudgetStore(): BudgetStore {
   let state: BudgetState = emptyBudget();
   let waiting: Array<() => void> = [];
   return {
+    // The state is this store's alone and each step's result replaces it, so a step that
+    // counts changes it in place; a look (`count: false`) works on a copy.
     acquire(now: number, request: AcquireRequest): Promise<AcquireResult> {
-      const step = acquireStep(state, now, request);
-      if (request.count !== false) state = step.state;
+      if (request.count === false) return Promise.resolve(acquireStep(state, now, request).result);
+      const step = acquireInPlace(state.scopes, now, request);
+      state = step.state;
       return Promise.resolve(step.result);
     },
     settle(now: number, input: SettleInput): Promise<SettleResult> {
-      const step = settleStep(state, now, input);
+      const step = settleInPlace(state.scopes, now, input);
       state = step.state;
       const wake = waiting;
       waiting = [];
@@ -47,7 +51,7 @@ export function createMemoryBudgetStore(): BudgetStore {
     },
     snapshot(scope = ''): Promise<ScopeState | undefined> {
       const s = state.scopes[scope];
-      return Promise.resolve(s === undefined ? undefined : { ...s });
+      return Promise.resolve(s === undefined ? undefined : { ...s, pace: copyPace(s.pace) });
     },
     nextSettle(): Promise<void> {
       return new Promise<void>((resolve) => waiting.push(resolve));

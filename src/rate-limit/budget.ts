@@ -18,7 +18,7 @@ import { emptyScope, holdOf, markHold, rollover, type Hold, type ScopeState } fr
 import type { AcquireRequest, AcquireResult, AcquireWait, BudgetState, BudgetStep } from './budget-types.js';
 
 export type { AcquireGo, AcquireRequest, AcquireResult, AcquireWait, BudgetState, BudgetStep, ScopeLesson, SettleInput, SettleResult, Turn } from './budget-types.js';
-export { settleStep } from './budget-settle.js';
+export { settleInPlace, settleStep } from './budget-settle.js';
 export { isHomeScope } from './budget-scopes.js';
 
 
@@ -46,9 +46,19 @@ export function emptyBudget(): BudgetState {
  * ```
  */
 export function acquireStep(state: BudgetState, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
-  const scopes = copyScopes(state);
+  return acquireInPlace(copyScopes(state), now, request);
+}
+
+/**
+ * {@link acquireStep} on scopes it may change: the caller's own copy (the memory store's state,
+ * which it replaces by the result anyway, saving a copy per send). @internal
+ */
+export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
   const endpointKey = `e:${request.endpoint}`;
-  const gating = [...new Set([...request.scopes, endpointKey])];
+  // The scopes in order, each once (as a Set would give them, without building one per send).
+  const gating: string[] = [];
+  for (const key of request.scopes) if (!gating.includes(key)) gating.push(key);
+  if (!gating.includes(endpointKey)) gating.push(endpointKey);
   for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
   const soft = request.softPartitions ? Object.keys(scopes).filter((key) => key.startsWith('p:') && !gating.includes(key)) : [];
   const done = (result: AcquireResult): BudgetStep<AcquireResult> => ({ state: { scopes: prune(scopes, now) }, result });

@@ -4,6 +4,7 @@ import type { CallContext } from '../core/types.js';
 import { refuseLongWait, waitBoundMs } from '../verdict/wait-policy.js';
 import type { AcquireRequest, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
+import { anySignal } from '../core/signals.js';
 
 export { longWaitReason, refuseLongWait } from '../verdict/wait-policy.js';
 
@@ -59,7 +60,8 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     const now = ctx.clock.now();
     const maxHoldMs = waitBoundMs(ctx, now, options.maxWaitMs);
     const { probeLeaseMs, probeIntervalMs } = options;
-    const result = await store.acquire(now, { ...request, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
+    const { scopes, endpoint, softPartitions } = request;
+    const result = await store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
     if (result.go) return result.turn;
     if (result.reason === 'confirmed') refuseLongWait(ctx, result.until, now, options.maxWaitMs);
     if (result.reason !== 'probe') {
@@ -91,7 +93,7 @@ async function pollOrSettle(store: BudgetStore, ctx: CallContext, pollMs: number
     return;
   }
   const stop = new AbortController();
-  const poll = ctx.clock.sleep(pollMs, AbortSignal.any([ctx.signal, stop.signal])).catch((error: unknown) => {
+  const poll = ctx.clock.sleep(pollMs, anySignal(ctx.signal, stop.signal)).catch((error: unknown) => {
     if (ctx.signal.aborted) throw error;
   });
   await Promise.race([settled, poll]);

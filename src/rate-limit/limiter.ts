@@ -3,6 +3,7 @@ import LightBottleneck from 'bottleneck/light.js';
 import { sha256Hex } from '../core/bytes.js';
 import type { RequestSpec } from '../core/types.js';
 import { createServerClock, type ServerClock } from '../verdict/server-clock.js';
+import { urlOf } from '../pipeline/request-spec.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { isRateLimitCluster, type ClusterLink, type RateLimitCluster } from './cluster.js';
 import { RateLimiterUnavailableError } from './errors.js';
@@ -74,10 +75,12 @@ export function credentialOf(request: RequestSpec): string | undefined {
     const value = request.headers.get(name);
     if (value !== null && value !== '') return value;
   }
-  const url = new URL(request.url);
-  for (const name of CREDENTIAL_PARAMS) {
-    const value = url.searchParams.get(name);
-    if (value !== null && value !== '') return value;
+  const url = urlOf(request);
+  if (url.search !== '') {
+    for (const name of CREDENTIAL_PARAMS) {
+      const value = url.searchParams.get(name);
+      if (value !== null && value !== '') return value;
+    }
   }
   return url.username === '' ? undefined : `${url.username}:${url.password}`;
 }
@@ -93,10 +96,18 @@ export function credentialOf(request: RequestSpec): string | undefined {
  * ```
  */
 export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
+  const known = credential === credentialOf ? apiKeys.get(request) : undefined;
+  if (known !== undefined) return known;
   const secret = credential(request);
   const hash = secret === undefined ? 'anonymous' : sha256Hex(secret).slice(0, 16);
-  return `${new URL(request.url).host}:${hash}`;
+  const key = `${urlOf(request).host}:${hash}`;
+  if (credential === credentialOf) apiKeys.set(request, key);
+  return key;
 }
+
+// The API of each request, named once: retry, circuitBreaker and rateLimit all ask for it on
+// every attempt, and a request (its URL and headers) does not change once built.
+const apiKeys = new WeakMap<RequestSpec, string>();
 
 /**
  * Creates the registry of per-API limiters of one `rateLimit` middleware.

@@ -8,6 +8,7 @@ import { lessonsOf } from './lessons.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
 import { createPartitionMap, type RateLimitGroup } from './partitions.js';
 import { scheduleAbortable } from './schedule.js';
+import { anySignal } from '../core/signals.js';
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions extends LimiterRegistryOptions {
@@ -111,7 +112,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const limiter = await registry.limiterFor(ctx.request);
     if (ready.has(limiter) || limiter.bottleneck === undefined || limiter.bottleneck.datastore === 'local') return limiter;
     const timer = new AbortController();
-    const timedOut = ctx.clock.sleep(readyTimeoutMs, AbortSignal.any([timer.signal, ctx.signal])).then(() => {
+    const timedOut = ctx.clock.sleep(readyTimeoutMs, anySignal(timer.signal, ctx.signal)).then(() => {
       throw new RateLimiterUnavailableError({ limiterId: limiter.id, reason: `not ready within ${readyTimeoutMs} ms` });
     });
     try {
@@ -156,7 +157,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs };
     for (let refusals = 0; ; refusals += 1) {
       const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
-      const at: GateRequest = { scopes: [home, ...(known ?? [])], endpoint, softPartitions: known === undefined };
+      const at: GateRequest = { scopes: known === undefined ? [home] : [home, ...known], endpoint, softPartitions: known === undefined };
       // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);

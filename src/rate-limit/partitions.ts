@@ -55,6 +55,20 @@ const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
  * ```
  */
 export function endpointOf(request: RequestSpec): string {
+  const key = `${request.method} ${request.url}`;
+  let endpoint = endpoints.get(key);
+  if (endpoint === undefined) {
+    // Most calls go to few URLs: each is named once (a bounded memo, emptied when full).
+    if (endpoints.size >= MAX_ENDPOINTS) endpoints.clear();
+    endpoint = nameEndpoint(request);
+    endpoints.set(key, endpoint);
+  }
+  return endpoint;
+}
+
+const endpoints = new Map<string, string>();
+
+function nameEndpoint(request: RequestSpec): string {
   const url = new URL(request.url);
   const path = url.pathname
     .split('/')

@@ -1,6 +1,7 @@
 import { RetryLaterError } from '../errors/errors.js';
 import { discardBody } from '../verdict/response-body.js';
 import type { CallContext } from '../core/types.js';
+import { canAbort } from '../core/signals.js';
 import { waitBoundMs } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
@@ -29,6 +30,8 @@ export function scheduleAbortable<T extends { readonly response: Response }>(
 ): Promise<T> {
   const { signal } = ctx;
   if (signal.aborted) return Promise.reject(signal.reason);
+  // Nothing to queue behind and no caller who can leave: the job runs as it is.
+  if (limiter.bottleneck === undefined && !canAbort(signal)) return job();
   const left = new AbortController();
   let started = limiter.bottleneck === undefined;
   const run = async (): Promise<Box<T>> => {

@@ -5,6 +5,7 @@ import { toHttpError } from '../verdict/http-error.js';
 import { apiKeyOf } from '../rate-limit/limiter.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
 import { maxWaitOf, waitBoundMs } from '../verdict/wait-policy.js';
+import { anySignal } from '../core/signals.js';
 
 /** Options of {@link circuitBreaker}. */
 export interface CircuitBreakerOptions {
@@ -46,11 +47,12 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     if (state.kind !== before) ctx.emit({ ...eventBase(ctx), type: 'circuit', state: state.kind, api });
   };
 
+  const closed: BreakerState = { kind: 'closed', failures: 0 };
   return async function circuitBreakerMiddleware(ctx: CallContext, next: Next): Promise<Response> {
     const api = apiOf(ctx.request);
     for (;;) {
-      const state = states.get(api) ?? { kind: 'closed', failures: 0 };
-      if (state.kind === 'closed') return observe(api, ctx, next, false);
+      const state = states.get(api) ?? closed;
+      if (state.kind === 'closed') return observeClosed(api, ctx, next);
       if (state.kind === 'open' && ctx.clock.now() < state.until) {
         throw new CircuitOpenError({ api, retryAt: state.until, operation: ctx.operation });
       }
@@ -59,6 +61,26 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
       await probeOutcome(state.probe, ctx, halfOpenAfterMs);
     }
   };
+
+  // Closed: an answer below 400 is a success (whatever a route rule says, it was delivered),
+  // recorded without classifying it; anything else takes the full path (the same steps as
+  // `observe`, on the outcome in hand).
+  function observeClosed(api: string, ctx: CallContext, next: Next): Promise<Response> {
+    let sent: Promise<Response>;
+    try {
+      sent = next(ctx);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(
+      (response) => {
+        if (response.status >= 400) return observe(api, ctx, () => Promise.resolve(response), false);
+        record(api, ctx, false, false);
+        return response;
+      },
+      (error: unknown) => observe(api, ctx, () => Promise.reject(error), false),
+    );
+  }
 
   async function observe(api: string, ctx: CallContext, next: Next, probing: boolean): Promise<Response> {
     let settleProbe: (healthy: boolean) => void = () => undefined;
@@ -109,7 +131,7 @@ async function probeOutcome(probe: Promise<boolean>, ctx: CallContext, halfOpenA
   const maxWaitMs = maxWaitOf(ctx);
   const bound = ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
   try {
-    await abortable(probe, AbortSignal.any([ctx.signal, bound]));
+    await abortable(probe, anySignal(ctx.signal, bound));
   } catch (error) {
     if (ctx.signal.aborted || !bound.aborted) throw error;
     const retryAt = ctx.clock.now() + halfOpenAfterMs;

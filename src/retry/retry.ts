@@ -5,6 +5,7 @@ import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, Cir
 import { noteCall } from '../core/call-facts.js';
 import { createSendTally } from '../core/send-tally.js';
 import { eventBase } from '../core/events.js';
+import { noEvents } from '../core/no-events.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
 import { apiKeyOf } from '../rate-limit/limiter.js';
@@ -14,6 +15,7 @@ import { parseServerWait } from '../verdict/server-wait.js';
 import { AttemptFailure, consultGuard, GuardFailure } from './attempt-failure.js';
 import { emitEnd, giveUp } from './retry-events.js';
 import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
+import { firstAttempt } from './first-attempt.js';
 import type { AttemptOutcome, CallContext, Middleware, Next } from '../core/types.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 
@@ -108,10 +110,11 @@ export function retry(options: RetryOptions = {}): Middleware {
     const attemptOnce = async (attempt: number): Promise<Response> => {
       const actx: CallContext = Object.freeze({ ...ctx, attempt, previous, maxWaitMs, sends });
       // Any earlier ambiguous attempt may still land, so every later send is guarded.
-      const decision = await consultGuard(actx, lastAmbiguous);
+      const decision = lastAmbiguous === undefined ? undefined : await consultGuard(actx, lastAmbiguous);
       if (decision?.action === 'recovered') return decision.response;
-      actx.emit({ ...eventBase(actx), type: 'attempt' });
-      const started = actx.clock.now();
+      const listened = actx.emit !== noEvents;
+      if (listened) actx.emit({ ...eventBase(actx), type: 'attempt' });
+      const started = listened ? actx.clock.now() : 0;
       let response: Response;
       try {
         response = await next(actx);
@@ -119,11 +122,11 @@ export function retry(options: RetryOptions = {}): Middleware {
         const classification = classifyError(error, ctx.signal);
         previous = { attempt, verdict: classification.verdict, sent: classification.sent, error };
         if (previous.sent === 'ambiguous') lastAmbiguous = previous;
-        emitEnd(actx, classification, started, undefined, error);
+        if (listened) emitEnd(actx, classification, started, undefined, error);
         throw new AttemptFailure({ ...previous, classification }, actx, undefined);
       }
       const classification = classifyResponse(response.status, response.headers, ctx.route, actx.clock.now());
-      emitEnd(actx, classification, started, response.status, undefined);
+      if (listened) emitEnd(actx, classification, started, response.status, undefined);
       if (classification.verdict === 'success') {
         budget?.deposit(api, retryTokens);
         return noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
@@ -138,7 +141,9 @@ export function retry(options: RetryOptions = {}): Middleware {
       if (previous.sent === 'ambiguous') lastAmbiguous = previous;
       throw new AttemptFailure({ ...previous, classification }, actx, response);
     };
-
+    // Most calls end here: what handles failures is only created for a call that has one.
+    const firstOutcome = await firstAttempt(ctx.signal, attemptOnce);
+    if (typeof firstOutcome !== 'function') return firstOutcome;
     const decide = async (failure: AttemptFailure): Promise<boolean> => {
       const { classification } = failure.outcome;
       const { attempt, status, error } = failure.outcome;
@@ -212,9 +217,8 @@ export function retry(options: RetryOptions = {}): Middleware {
       const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
       return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
     };
-
     try {
-      return await pRetry(attemptOnce, {
+      return await pRetry(firstOutcome, {
         retries: Math.max(0, maxAttempts - 1),
         minTimeout: 0,
         signal: ctx.signal,

@@ -36,8 +36,18 @@ export function classifyResponse(status: number, headers: Headers, route: RouteR
   return { verdict: override, sent: base.sent, reason: `route rule: ${status} is ${override}` };
 }
 
+// One shared (frozen) classification per success status: the hot path allocates none.
+const successes = new Map<number, Classification>();
+
 function defaultResponseClass(status: number, headers: Headers, now: number): Classification {
-  if (status < 400) return { verdict: 'success', sent: 'delivered', reason: `HTTP ${status}` };
+  if (status < 400) {
+    let success = successes.get(status);
+    if (success === undefined) {
+      success = Object.freeze({ verdict: 'success', sent: 'delivered', reason: `HTTP ${status}` });
+      successes.set(status, success);
+    }
+    return success;
+  }
   if (status === 429) return { verdict: 'wait', sent: 'delivered', reason: 'HTTP 429: rate limited' };
   if (status === 403 && isRateLimitExhausted(status, headers)) {
     return { verdict: 'wait', sent: 'delivered', reason: 'HTTP 403 with the rate-limit budget at 0' };

@@ -67,6 +67,8 @@ interface Policy {
  * ```
  */
 export function parseRateLimitState(headers: Headers, options: RateLimitStateOptions): RateLimitState | undefined {
+  // Most answers carry none of the fields: then there is nothing to read (and nothing to build).
+  if (!fieldsRead.some((name) => headers.has(name))) return undefined;
   const { now } = options;
   const clock: WaitClock = waitClockOf(options);
   const at = (delayMs: number | undefined): number | undefined =>
@@ -83,6 +85,9 @@ export function parseRateLimitState(headers: Headers, options: RateLimitStateOpt
   if (retryAfterAt === undefined) return state;
   return state === undefined ? { resetAt: retryAfterAt, source: 'retry-after' } : { ...state, resetAt: retryAfterAt };
 }
+
+// Every field parseRateLimitState reads a number from (a policy alone gives none).
+const fieldsRead = ['ratelimit', 'retry-after', ...['ratelimit-', 'x-ratelimit-', 'x-rate-limit-'].flatMap((prefix) => ['limit', 'remaining', 'reset'].map((name) => `${prefix}${name}`))];
 
 /** The budget one partition of an API reports. */
 export interface PartitionState {
@@ -176,6 +181,9 @@ function separateState(
   resetAt: (name: string) => number | undefined,
 ): RateLimitState | undefined {
   const limitValue = headers.get(`${prefix}limit`);
+  const remainingValue = headers.get(`${prefix}remaining`);
+  // None of the family's numbers: nothing to read (most answers carry no rate-limit field).
+  if (limitValue === null && remainingValue === null && !headers.has(`${prefix}reset`)) return undefined;
   // `RateLimit-Limit: 100, 100;w=60`: the first item is the limit, later ones describe policies.
   const limitPolicies = readPolicies(limitValue);
   const limit = limitPolicies[0]?.quota ?? firstValid(limitValue, parseCount);
@@ -184,7 +192,7 @@ function separateState(
   const windowMs = (windowed.find((policy) => policy.quota === limit) ?? windowed[0])?.windowMs;
   const state = compact({
     limit,
-    remaining: firstValid(headers.get(`${prefix}remaining`), parseCount),
+    remaining: firstValid(remainingValue, parseCount),
     resetAt: resetAt(`${prefix}reset`),
     windowMs,
     source,

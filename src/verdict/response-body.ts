@@ -2,6 +2,7 @@
 import { BodyTimeoutError } from '../errors/body-timeout-error.js';
 import type { Clock } from '../core/clock.js';
 import type { CallContext } from '../core/types.js';
+import { anySignal } from '../core/signals.js';
 
 /** The largest error body kept on an {@link HttpError}, in bytes. */
 export const maxErrorBodyBytes = 64 * 1024;
@@ -56,7 +57,7 @@ export async function readChunks(
   const finished = new AbortController();
   const timeout = limit?.timeoutMs === undefined ? undefined : limit.clock.timeoutSignal(limit.timeoutMs, finished.signal);
   let stop: AbortSignal | undefined = limit?.signal;
-  if (limit !== undefined && timeout !== undefined) stop = AbortSignal.any([limit.signal, timeout]);
+  if (limit !== undefined && timeout !== undefined) stop = anySignal(limit.signal, timeout);
   let onStop: (() => void) | undefined;
   const stopped = new Promise<never>((_resolve, reject) => {
     onStop = () => reject(stop?.reason);

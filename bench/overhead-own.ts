@@ -1,0 +1,45 @@
+/**
+ * surefetch's own cost per call, apart from the network: the same surefetch clients as the
+ * overhead benchmark, each wrapping a fetch that answers at once from memory (a new `Response`
+ * of the same small JSON body, no socket), 16 in flight. Reported: this process's CPU time per
+ * call, and what each client adds to calling that in-memory fetch directly. On a shared machine
+ * this is the steadier figure: the network benchmark's ratios also move with what the kernel,
+ * undici and the other processes cost at that moment; this one counts only work surefetch does.
+ * It is not a substitute for the ratios to raw fetch, which are what a caller sees.
+ */
+import { createFetch, type FetchFunction } from '../src/index.js';
+import { runPool } from './harness.js';
+import { surefetchPipelines } from './overhead.js';
+
+const body = JSON.stringify({ id: 'ord_1842', status: 'ok', total: 4200, currency: 'EUR', items: [1, 2, 3] });
+const inMemory: FetchFunction = async () => new Response(body, { headers: { 'content-type': 'application/json' } });
+const url = 'http://127.0.0.1:9/v1/orders/ord_1842';
+const calls = 3000;
+const rounds = 8;
+
+/** Runs the in-memory comparison and returns its rows. */
+export async function runOwnCostBench(): Promise<Array<Record<string, string | number>>> {
+  const clients: Array<[string, () => Promise<unknown>]> = [
+    ['in-memory fetch alone', async () => (await inMemory(url)).json()],
+    ...surefetchPipelines().map(([name, middleware]): [string, () => Promise<unknown>] => {
+      const sureFetch = createFetch({ fetch: inMemory, middleware: middleware() });
+      return [name, async () => (await sureFetch(url)).json()];
+    }),
+  ];
+  const samples = new Map<string, number[]>(clients.map(([name]) => [name, []]));
+  for (let round = 0; round <= rounds; round += 1) {
+    // The order rotates from round to round, as in the network benchmark (round 0 warms up).
+    for (const [name, client] of clients.map((_, index) => clients[(index + round) % clients.length]!)) {
+      const cpu = process.cpuUsage();
+      await runPool(calls, 16, client);
+      const { user, system } = process.cpuUsage(cpu);
+      if (round > 0) samples.get(name)?.push((user + system) / calls);
+    }
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const alone = median(samples.get('in-memory fetch alone') ?? []);
+  return clients.map(([name]) => {
+    const cpuUs = median(samples.get(name) ?? []);
+    return { client: name, 'cpu µs/call': cpuUs.toFixed(1), 'added µs/call': (cpuUs - alone).toFixed(1) };
+  });
+}

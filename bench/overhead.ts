@@ -1,0 +1,209 @@
+/**
+ * Overhead benchmark: what each client costs on the happy path. GETs of a small JSON body from
+ * a keep-alive loopback node:http server, 16 in flight, every answer's body parsed. Clients:
+ * raw fetch, ky, got, ofetch (each with its defaults), surefetch bare (`createFetch()`), each
+ * surefetch middleware alone, and the README's full pipeline `[idempotency(), retry(),
+ * circuitBreaker(), rateLimit()]` (in memory: idempotency's default store, rateLimit without
+ * Redis; a GET passes idempotency straight through, so its store does not matter here).
+ *
+ * Timing: one warm-up round (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
+ * client makes `BENCH_OVERHEAD_CALLS` calls, in an order rotated from round to round, so that
+ * noise from the (shared) machine spreads over all clients. Reported: the median calls/s and
+ * the median over rounds of the client's calls/s divided by raw fetch's in the same round; and
+ * this process's CPU time per call (user + system, so the client's and undici's work, not the
+ * server's when it runs apart), with raw fetch's divided by the client's. On a loaded machine the
+ * CPU ratio is the steadier of the two: the wall-clock rate also counts time the process waited
+ * for a core.
+ *
+ * The server runs in a child process by default (`BENCH_OVERHEAD_SERVER=inline` keeps it in
+ * this process): in one process the server's own work per request (parsing, writing) is the
+ * same for every client and dilutes the ratios towards 1, hiding the client's cost; in another
+ * process, with a core of its own, the clients' CPU is what limits the rate. On a machine with
+ * fewer free cores than two, the child server competes with the clients and the ratios creep
+ * towards 1 again.
+ *
+ * Memory, measured apart from the timed rounds, per client over `BENCH_OVERHEAD_CALLS` calls:
+ * - `alloc/call`: bytes allocated on the JS heap per call, from v8's GC profiler (the heap's
+ *   growth between collections plus its growth since the last one). Buffers outside the JS
+ *   heap (undici's socket buffers) are not counted; with an inline server its allocations are.
+ * - `gc ms/1k`: time spent in collections per 1000 calls.
+ * - `kept/call`: heap still used after a full collection, per call (should be ~0: nothing kept).
+ * Last, `record`: heap kept per stored request record of `idempotency()` with its default
+ * memory store, from POST creates with a scope each, after a full collection.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString, GCProfiler } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import got from 'got';
+import ky from 'ky';
+import { ofetch } from 'ofetch';
+import { circuitBreaker, createFetch, idempotency, rateLimit, retry, type Middleware } from '../src/index.js';
+import { runPool } from './harness.js';
+import { startJsonServer } from './overhead-server.js';
+
+const calls = Number(process.env.BENCH_OVERHEAD_CALLS ?? 400);
+const rounds = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 20);
+const concurrency = 16;
+const serverScript = fileURLToPath(new URL('./overhead-server.ts', import.meta.url));
+
+type Client = (url: string) => Promise<unknown>;
+
+/** The surefetch clients, by name: bare, each middleware alone, the README's full pipeline. */
+export function surefetchPipelines(): Array<[string, () => Middleware[]]> {
+  return [
+    ['surefetch bare', () => []],
+    ['+ idempotency', () => [idempotency()]],
+    ['+ retry', () => [retry()]],
+    ['+ circuitBreaker', () => [circuitBreaker()]],
+    ['+ rateLimit', () => [rateLimit()]],
+    ['surefetch full', () => [idempotency(), retry(), circuitBreaker(), rateLimit()]],
+  ];
+}
+
+/** The clients, by name, each as its docs describe a GET of JSON. */
+export function overheadClients(): Array<[string, Client]> {
+  return [
+    ['raw fetch', async (url) => (await fetch(url)).json()],
+    ['ky', (url) => ky.get(url).json()],
+    ['got', (url) => got(url).json()],
+    ['ofetch', (url) => ofetch(url)],
+    ...surefetchPipelines().map(([name, middleware]): [string, Client] => {
+      const sureFetch = createFetch({ middleware: middleware() });
+      return [name, async (url) => (await sureFetch(url)).json()];
+    }),
+  ];
+}
+
+async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  if (process.env.BENCH_OVERHEAD_SERVER === 'inline') return startJsonServer();
+  const child = spawn(process.execPath, ['--import', 'tsx', serverScript], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /port (\d+)\n/.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${String(code)}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.stdin.end();
+    }),
+  };
+}
+
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** Calls per wall-clock second, and this process's CPU time per call in µs. */
+async function measure(client: Client, url: string, count: number): Promise<{ rate: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await runPool(count, concurrency, () => client(url));
+  const elapsed = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  return { rate: (count * 1000) / elapsed, cpuUs: (user + system) / count };
+}
+
+/** JS-heap bytes allocated and GC time while `run` runs (see the header). */
+async function allocation(run: () => Promise<unknown>): Promise<{ bytes: number; gcMs: number }> {
+  const profiler = new GCProfiler();
+  const before = process.memoryUsage().heapUsed;
+  profiler.start();
+  await run();
+  const after = process.memoryUsage().heapUsed;
+  const { statistics } = profiler.stop();
+  let bytes = 0;
+  let from = before;
+  let gcMs = 0;
+  for (const entry of statistics) {
+    bytes += entry.beforeGC.heapStatistics.usedHeapSize - from;
+    from = entry.afterGC.heapStatistics.usedHeapSize;
+    gcMs += entry.cost / 1000;
+  }
+  return { bytes: bytes + after - from, gcMs };
+}
+
+async function kept(gc: () => void, run: () => Promise<unknown>): Promise<{ bytes: number; hold: unknown }> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const hold = await run();
+  gc();
+  return { bytes: process.memoryUsage().heapUsed - before, hold };
+}
+
+/** Heap kept per stored idempotency record (default memory store), from `count` scoped creates. */
+async function recordBytes(gc: () => void, url: string, count: number): Promise<number> {
+  const sureFetch = createFetch({ middleware: [idempotency()] });
+  const body = JSON.stringify({ sku: 'SKU-1', quantity: 2 });
+  const create = (index: number): Promise<unknown> =>
+    sureFetch(`${url}/v1/orders/create`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, surefetch: { idempotencyScope: `order:${index}` } }).then((r) => r.json());
+  await runPool(50, concurrency, (index) => create(count + index)); // warm-up, other scopes
+  const { bytes, hold } = await kept(gc, async () => {
+    await runPool(count, concurrency, create);
+    return sureFetch;
+  });
+  return hold === undefined ? 0 : bytes / count;
+}
+
+/** Runs the benchmark and returns its rows, plus the heap kept per stored record. */
+export async function runOverheadBench(): Promise<{ rows: Array<Record<string, string | number>>; recordBytes: number }> {
+  const gc = exposedGc();
+  const server = await startServer();
+  const url = `${server.url}/v1/orders/ord_1842`;
+  try {
+    const clients = overheadClients();
+    const series = (): Map<string, number[]> => new Map<string, number[]>(clients.map(([name]) => [name, []]));
+    const [rates, ratios, cpus, cpuRatios] = [series(), series(), series(), series()];
+    for (let round = 0; round <= rounds; round += 1) {
+      const order = clients.map((_, index) => clients[(index + round) % clients.length]!);
+      const results = new Map<string, { rate: number; cpuUs: number }>();
+      for (const [name, client] of order) results.set(name, await measure(client, url, round === 0 ? Math.min(calls, 500) : calls));
+      if (round === 0) continue;
+      const raw = results.get('raw fetch') ?? { rate: 1, cpuUs: 1 };
+      for (const [name] of clients) {
+        const { rate, cpuUs } = results.get(name) ?? { rate: 0, cpuUs: 0 };
+        rates.get(name)?.push(rate);
+        ratios.get(name)?.push(rate / raw.rate);
+        cpus.get(name)?.push(cpuUs);
+        cpuRatios.get(name)?.push(raw.cpuUs / cpuUs);
+      }
+    }
+    const rows: Array<Record<string, string | number>> = [];
+    for (const [name, client] of clients) {
+      const { bytes, gcMs } = await allocation(() => runPool(calls, concurrency, () => client(url)));
+      const { bytes: keptBytes } = await kept(gc, () => runPool(calls, concurrency, () => client(url)));
+      rows.push({
+        client: name,
+        'calls/s': Math.round(median(rates.get(name) ?? [])),
+        'vs raw fetch': `${median(ratios.get(name) ?? []).toFixed(2)}x`,
+        'cpu µs/call': Math.round(median(cpus.get(name) ?? [])),
+        'vs raw (cpu)': `${median(cpuRatios.get(name) ?? []).toFixed(2)}x`,
+        'alloc/call': `${(bytes / calls / 1024).toFixed(1)} KiB`,
+        'gc ms/1k': (gcMs * (1000 / calls)).toFixed(1),
+        'kept/call': `${Math.round(keptBytes / calls)} B`,
+      });
+    }
+    return { rows, recordBytes: await recordBytes(gc, server.url, calls) };
+  } finally {
+    await server.close();
+  }
+}
+
+/** What the benchmark measures, for its heading. */
+export function describeOverheadBench(): string {
+  const where = process.env.BENCH_OVERHEAD_SERVER === 'inline' ? 'in this process' : 'in a child process';
+  return `GET of a small JSON body, keep-alive loopback server ${where}, concurrency ${concurrency}, ${rounds} rounds of ${calls} calls per client (medians; ratio per round to raw fetch)`;
+}
