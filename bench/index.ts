@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
  * one process. Set BENCH_ONLY=creates (or rate-limit, rate-limit-retry-after, rate-limit-cluster,
- * throttle, partitions, outage) to run one.
+ * throttle, partitions, outage, crash) to run one.
  */
 import { printTable } from './harness.js';
 
@@ -63,6 +63,14 @@ const benches: Array<[string, () => Promise<void>]> = [
       const { runOutageBench, describeOutageBench } = await import('./outage.js');
       console.log(describeOutageBench());
       printTable(await runOutageBench());
+    },
+  ],
+  [
+    'crash',
+    async () => {
+      const { runCrashBench, describeCrashBench } = await import('./crash.js');
+      console.log(describeCrashBench());
+      printTable(await runCrashBench());
     },
   ],
 ];

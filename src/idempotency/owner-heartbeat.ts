@@ -30,7 +30,7 @@ const processMark = /@([0-9a-f-]{36})$/;
  * Creates the process heartbeat of one idempotency layer. While the layer has calls in flight it
  * writes a liveness mark for this process (a fresh random id) that lapses `aliveMs` later by the
  * store's own clock, renewing it every third of that on real time (an unref'd timer that stops
- * with the last call): one store write per interval per process, however many calls run. Each
+ * one interval after the last call): one store write per interval per process, however many calls run. Each
  * claim's owner token names the process (`<call>@<process>`). A worker that finds a pending
  * claim whose lease has not passed takes it over when the owner's mark has lapsed, through the
  * same compare-and-set as lease expiry; a live owner renews its mark and is never taken over.
@@ -78,10 +78,12 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
         if (released) return;
         released = true;
         holds -= 1;
-        if (holds === 0 && running === beating) {
+        // Beating on for one more interval spares back-to-back calls a mark write each.
+        setTimeout(() => {
+          if (holds > 0 || running !== beating) return;
           beating.stop.abort();
           running = undefined;
-        }
+        }, intervalMs).unref();
       };
       // Only a freshly written mark may be named: a claim naming a lapsed one would look dead at once.
       await beating.first;
