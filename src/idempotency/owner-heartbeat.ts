@@ -52,6 +52,7 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
   const intervalMs = Math.max(10, Math.floor(aliveMs / 3));
   let holds = 0;
   let lastBeatOk = false;
+  const seenAlive = new Map<string, number>();
   let running: { readonly stop: AbortController; readonly first: Promise<void> } | undefined;
 
   /** Stops beating one interval after the last hold ends (sparing back-to-back calls a mark write each). */
@@ -107,7 +108,13 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
     async ownerGone(record, options) {
       const owner = processMark.exec(record.owner)?.[1];
       if (owner === undefined || store.isAlive === undefined) return false;
-      return store.isAlive(owner, options).then((alive) => !alive, () => false);
+      // A mark seen alive is not read again for half an interval: pollers waiting on a live owner cost little.
+      if ((seenAlive.get(owner) ?? 0) > performance.now()) return false;
+      const alive = await store.isAlive(owner, options).catch(() => true);
+      if (alive) seenAlive.set(owner, performance.now() + intervalMs / 2);
+      else seenAlive.delete(owner);
+      if (seenAlive.size > 1000) seenAlive.clear();
+      return !alive;
     },
     retryAt(record, now) {
       // One renewal interval: a dead owner's mark lapses within aliveMs, and is seen at most this late.
