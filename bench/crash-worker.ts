@@ -4,7 +4,8 @@
  * `{ index, ok }`, with the error's `retryAt` (seen through wrapping) when a job failed. The
  * parent SIGKILLs it at random moments.
  *
- * env: CLIENT (surefetch | a peer name of creates-peers.ts), REDIS_URL, NAMESPACE
+ * env: CLIENT (surefetch | a peer name of creates-peers.ts), REDIS_URL, NAMESPACE, and
+ * BENCH_CRASH_DEBUG (any value: log each job's start, end and error to stderr)
  */
 import { byRoute, createFetch, fulfillmentOrders, idempotency, retry, retryAtOf } from 'surefetch';
 import { redisStore } from 'surefetch/redis';
