@@ -5,7 +5,7 @@
  * parent SIGKILLs it at random moments.
  *
  * env: CLIENT (surefetch | a peer name of creates-peers.ts), REDIS_URL, NAMESPACE, and
- * BENCH_CRASH_DEBUG (any value: log each job's start, end and error to stderr)
+ * BENCH_CRASH_DEBUG (any value: log each job's start, end and error to stderr), BENCH_CRASH_ALIVE_MS
  */
 import { byRoute, createFetch, fulfillmentOrders, idempotency, retry, retryAtOf } from 'surefetch';
 import { redisStore } from 'surefetch/redis';
@@ -22,13 +22,15 @@ export interface CrashJob {
 }
 
 const env = (name: string): string => process.env[name] ?? '';
+// BENCH_CRASH_ALIVE_MS sets ownerAliveMs (the default, 3000, when unset): how soon a killed worker's scope is taken over.
+const aliveOption = env('BENCH_CRASH_ALIVE_MS') === '' ? {} : { ownerAliveMs: Number(env('BENCH_CRASH_ALIVE_MS')) };
 
 async function makeClient(name: string): Promise<CreateClient> {
   if (name !== 'surefetch') return (peers as unknown as Record<string, CreateClient>)[name] ?? peers.naivePRetry;
   const store = redisStore({ url: env('REDIS_URL'), namespace: env('NAMESPACE') });
   // A worker connects to its store when it starts, not on its first job.
   await store.get('warm-up');
-  const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: byRoute(fulfillmentOrders()) }), retry()], attemptTimeoutMs });
+  const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: byRoute(fulfillmentOrders()), ...aliveOption }), retry()], attemptTimeoutMs });
   return async (url, headers, body, scope) => (await sureFetch(url, { method: 'POST', headers, body, surefetch: { idempotencyScope: scope } })).json();
 }
 
