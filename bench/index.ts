@@ -100,6 +100,14 @@ const benches: Array<[string, () => Promise<void>]> = [
       printTable(await runRecordSizeBench());
     },
   ],
+  [
+    'crash',
+    async () => {
+      const { runCrashBench, describeCrashBench } = await import('./crash.js');
+      console.log(describeCrashBench());
+      printTable(await runCrashBench());
+    },
+  ],
 ];
 
 for (const [name, run] of benches) {

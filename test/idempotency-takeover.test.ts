@@ -28,7 +28,7 @@ const orderBody = (email: string): string =>
   JSON.stringify({ campaignId: 'crash', shipTo: { name: 'Ada', email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] });
 
 /** Starts the child worker on one scope; `exit` resolves with what it printed and how it ended. */
-function startWorker(env: Record<string, string>): { kill: () => void; exit: Promise<{ output: string; signal: NodeJS.Signals | null; code: number | null }> } {
+function startWorker(env: Record<string, string>): { signal: (name: NodeJS.Signals) => void; exit: Promise<{ output: string; signal: NodeJS.Signals | null; code: number | null }> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, LEASE_MS: String(leaseMs), ATTEMPT_MS: '60000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -37,7 +37,7 @@ function startWorker(env: Record<string, string>): { kill: () => void; exit: Pro
     proc.once('error', reject);
     proc.once('exit', (code, signal) => resolve({ output, signal, code }));
   });
-  return { kill: () => proc.kill('SIGKILL'), exit };
+  return { signal: (name) => proc.kill(name), exit };
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -85,7 +85,7 @@ describe.each(backends)('taking over a crashed worker’s scope on $name', (back
     api.faults.script(create, { kind: 'commit-then-stall' });
     const worker = startWorker(env(scope, email));
     await until(() => api.records.orders.some((o) => o.shipTo.email === email), 20_000);
-    worker.kill();
+    worker.signal('SIGKILL');
     expect((await worker.exit).signal).toBe('SIGKILL');
     const killedAt = Date.now();
     expect((await store.get(scope))?.leaseUntil).toBeGreaterThan(killedAt + leaseMs / 2);
@@ -116,6 +116,28 @@ describe.each(backends)('taking over a crashed worker’s scope on $name', (back
     expect(ownerId).toBeDefined();
     expect(((await response.json()) as { id: string }).id).toBe(ownerId);
     expect(creates() - before).toBe(1);
+    expect(api.records.orders.filter((o) => o.shipTo.email === email)).toHaveLength(1);
+  }, 60_000);
+
+  it.skipIf(!backend.url)('lets a worker frozen (SIGSTOP) past its liveness mark be taken over, and after SIGCONT it sends nothing more', async () => {
+    const scope = `frozen-${namespace}`;
+    const email = `frozen-${namespace}@example.com`;
+    api.faults.script(create, { kind: 'commit-then-stall' });
+    // Its attempt gives up 2 s after it wakes at the latest: it then tries to go on with the call.
+    const worker = startWorker({ ...env(scope, email), ATTEMPT_MS: '2000' });
+    await until(() => api.records.orders.some((o) => o.shipTo.email === email), 20_000);
+    worker.signal('SIGSTOP');
+    const frozenAt = Date.now();
+    const sentBefore = creates();
+
+    const response = await send(resumer(), scope, email);
+    expect(response.status).toBe(201);
+    expect(Date.now() - frozenAt).toBeLessThan(leaseMs / 3);
+    worker.signal('SIGCONT');
+    const woken = await worker.exit;
+    // Woken, the owner either finds the order itself or ends with LEASE_LOST; it never re-sends.
+    expect(woken.output).toMatch(/done 201|LEASE_LOST/);
+    expect(creates()).toBe(sentBefore);
     expect(api.records.orders.filter((o) => o.shipTo.email === email)).toHaveLength(1);
   }, 60_000);
 });

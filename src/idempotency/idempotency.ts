@@ -230,7 +230,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';
       throw new IdempotencyError({ code: 'SCOPE_REQUIRED', scope: '', clientRequestId: ctx.clientRequestId, operation: ctx.operation, message });
     }
-    const held = await heartbeat.hold();
+    const held = await heartbeat.hold(ctx.signal);
     try {
       return await claimScope(ctx, next, ctx.idempotencyScope, held.owner);
     } finally {
