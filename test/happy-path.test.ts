@@ -59,3 +59,23 @@ describe('GETs built without a Request', () => {
     await expect(sureFetch(url, init)).rejects.toBeInstanceOf(InvalidRequestError);
   });
 });
+
+describe('the shared signal of calls without one', () => {
+  it('keeps no abort listener that a custom middleware adds and never removes, and still reports abort listeners nowhere else', async () => {
+    const sureFetch = createFetch({
+      middleware: [
+        (ctx, next) => {
+          ctx.signal.addEventListener('abort', () => undefined);
+          ctx.signal.onabort = () => undefined;
+          return next(ctx);
+        },
+      ],
+    });
+    for (let index = 0; index < 50; index += 1) await (await sureFetch(`${api.url}/v1/orders/list`, { headers: { Authorization: `Bearer ${api.apiKey}` } })).arrayBuffer();
+    expect(getEventListeners(unsetSignal, 'abort')).toHaveLength(0);
+    expect(unsetSignal.onabort).toBeNull();
+    const own = new AbortController();
+    own.signal.addEventListener('abort', () => undefined);
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(1);
+  });
+});

@@ -9,12 +9,18 @@ const unsetController = new AbortController();
 /** The `signal` of every call made without one. It never aborts. @internal */
 export const unsetSignal: AbortSignal = unsetController.signal;
 
-// Many calls may wait on it at once, each with its own listener, removed when the wait ends:
-// that is no leak, so Node's "possible EventTarget memory leak" warning is turned off for it.
-// (Looked up at run time: elsewhere there is no such warning to turn off.)
-type EventsModule = { setMaxListeners?: (n: number, ...targets: EventTarget[]) => void };
-const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-(builtin?.('node:events') as EventsModule | undefined)?.setMaxListeners?.(0, unsetSignal);
+// Nothing can abort it, so a listener on it would never run: dropping abort listeners keeps
+// its behaviour and means no layer — ours or a user's middleware that never removes its
+// listener — can pile them up on this one long-lived signal.
+const addListener = unsetSignal.addEventListener.bind(unsetSignal);
+Object.defineProperties(unsetSignal, {
+  addEventListener: {
+    value(...args: Parameters<AbortSignal['addEventListener']>): void {
+      if (args[0] !== 'abort') addListener(...args);
+    },
+  },
+  onabort: { get: () => null, set: () => undefined },
+});
 
 /**
  * Whether `signal` may ever abort: `false` for a call's {@link unsetSignal}, so a layer need not
