@@ -22,7 +22,7 @@ export interface CrashJob {
 }
 
 const env = (name: string): string => process.env[name] ?? '';
-// BENCH_CRASH_ALIVE_MS sets ownerAliveMs (the default, 3000, when unset): how soon a killed worker's scope is taken over.
+// BENCH_CRASH_ALIVE_MS sets ownerAliveMs (the default, 2000, when unset): how soon a killed worker's scope is taken over.
 const aliveOption = env('BENCH_CRASH_ALIVE_MS') === '' ? {} : { ownerAliveMs: Number(env('BENCH_CRASH_ALIVE_MS')) };
 
 async function makeClient(name: string): Promise<CreateClient> {

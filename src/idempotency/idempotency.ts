@@ -39,8 +39,10 @@ export interface IdempotencyOptions {
   /**
    * How long this process's liveness mark lasts unrenewed (renewed every third of it while calls
    * run, judged by the store's clock). A claim whose worker's mark lapsed (crashed, or frozen
-   * that long) is taken over at once, its lease notwithstanding. Keep it above your longest
-   * event-loop stall. @default 3000
+   * that long) is taken over at once, its lease notwithstanding. Keep it well above your longest
+   * event-loop stall (a process that stalls past it loses its claims: its next record write
+   * fails and it sends nothing more); raise it for workers that run long synchronous work.
+   * @default 2000
    */
   readonly ownerAliveMs?: number;
   /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
@@ -68,7 +70,7 @@ export interface IdempotencyOptions {
   readonly requireScope?: boolean;
 }
 
-const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 3000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
+const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
