@@ -7,7 +7,7 @@
 export * from './core/types.js';
 export * from './core/clock.js';
 export * from './core/events.js';
-export { createSendTally, type SendTally } from './core/send-tally.js';
+export type { SendTally } from './core/send-tally.js';
 export * from './errors/errors.js';
 export { BodyTimeoutError } from './errors/body-timeout-error.js';
 export { InvalidRequestError } from './errors/invalid-request-error.js';
@@ -26,7 +26,7 @@ export * from './verdict/classify.js';
 export { isIdempotentMethod, matchRoute } from './core/routes.js';
 export { causeCodeOf, sentStateOfCode, toNetworkError } from './verdict/transport-error.js';
 export { parseServerWait, type ServerWait, type ServerWaitOptions, type WaitSource } from './verdict/server-wait.js';
-export { createServerClock, type ServerClock } from './verdict/server-clock.js';
+export type { ServerClock } from './verdict/server-clock.js';
 export { backoffDelayMs, type BackoffOptions } from './verdict/backoff.js';
 export { parseRateLimitState, parsePartitionStates, isRateLimitExhausted, type RateLimitState, type RateLimitStateOptions, type PartitionState } from './verdict/rate-limit-headers.js';
 export { parseErrorBody, codeFromStatus, type NormalizedError, type FieldDetail, type ErrorBodyFormat, type ErrorBodyInput } from './verdict/error-body.js';
