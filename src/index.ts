@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export * from './core/types.js';
-export * from './core/clock.js';
+export { createManualClock, realTimeoutSignal, systemClock, type Clock, type ManualClock } from './core/clock.js';
 export * from './core/events.js';
 export type { SendTally } from './core/send-tally.js';
 export * from './errors/errors.js';

@@ -45,6 +45,12 @@ describe('the built package', () => {
     };
     visit(`${root}/dist/index.js`);
     expect(seen.size).toBeGreaterThan(20);
+    // Node-only globals a bundler does not see: Buffer, and a timer's unref() called unguarded
+    // (in a browser setTimeout gives a number). The smoke suite caught both in Chromium.
+    const nodeGlobals = [...seen].flatMap((file) =>
+      [...withoutComments(readFileSync(file, 'utf8')).matchAll(/\bBuffer\.\w+|\)\.unref\(\)|process\.\w+/g)].map((match) => `${file.slice(root.length)}: ${match[0]}`),
+    );
+    expect(nodeGlobals).toEqual([]);
     // Web APIs only: no node:crypto, no Buffer, no ioredis, bottleneck's light build.
     expect([...bare].sort()).toEqual(['@noble/hashes/sha2.js', '@noble/hashes/utils.js', 'bottleneck/light.js', 'is-network-error', 'keyv', 'p-retry']);
   });
@@ -60,3 +66,8 @@ describe('the built package', () => {
     expect([...packages].sort()).toEqual(['@keyv/serialize', '@noble/hashes', 'base64-js', 'bottleneck', 'buffer', 'ieee754', 'is-network-error', 'keyv', 'p-retry']);
   });
 });
+
+/** The code of a module without its comments (examples in doc comments mention `process.env`). */
+function withoutComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"])\/\/.*$/gm, '$1');
+}

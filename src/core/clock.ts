@@ -19,6 +19,14 @@ export interface Clock {
 }
 
 /**
+ * Lets the process exit while `timer` is pending (Node and Bun); browsers and Deno give a number
+ * with nothing to unref, so this does nothing there. @internal
+ */
+export function unrefTimer(timer: unknown): void {
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+}
+
+/**
  * A real-time timeout signal whose timer is cleared when `until` aborts. Like
  * `AbortSignal.timeout`, it does not keep the process alive.
  *
@@ -38,8 +46,8 @@ export function realTimeoutSignal(ms: number, until?: AbortSignal): AbortSignal 
     until.removeEventListener('abort', release);
     controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   }, Math.max(0, ms));
-  // Node and Bun: this timer alone does not keep the process alive. Browsers and Deno give a number.
-  (timer as { unref?: () => void }).unref?.();
+  // This timer alone does not keep the process alive.
+  unrefTimer(timer);
   until.addEventListener('abort', release, { once: true });
   return controller.signal;
 }

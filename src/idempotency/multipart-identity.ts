@@ -15,18 +15,36 @@
 export function multipartIdentity(body: Uint8Array, contentType: string | null): Uint8Array {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return body;
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const needle = Buffer.from(`--${boundary}`, 'latin1');
-  const token = Buffer.from('--surefetch-boundary', 'latin1');
-  const pieces: Buffer[] = [];
+  // A boundary is ASCII (RFC 2046), so its UTF-8 bytes are its bytes on the wire.
+  const needle = new TextEncoder().encode(`--${boundary}`);
+  const pieces: Uint8Array[] = [];
   let from = 0;
-  for (let at = bytes.indexOf(needle, from); at >= 0; at = bytes.indexOf(needle, from)) {
-    pieces.push(bytes.subarray(from, at), token);
+  for (let at = indexOf(body, needle, from); at >= 0; at = indexOf(body, needle, from)) {
+    pieces.push(body.subarray(from, at), token);
     from = at + needle.length;
   }
   if (pieces.length === 0) return body;
-  pieces.push(bytes.subarray(from));
-  return Buffer.concat(pieces);
+  pieces.push(body.subarray(from));
+  const joined = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    joined.set(piece, offset);
+    offset += piece.length;
+  }
+  return joined;
+}
+
+const token = new TextEncoder().encode('--surefetch-boundary');
+
+/** Where `needle` first occurs in `bytes` at or after `from`; -1 when it does not. */
+function indexOf(bytes: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0];
+  for (let at = bytes.indexOf(first ?? 0, from); at >= 0 && at + needle.length <= bytes.length; at = bytes.indexOf(first ?? 0, at + 1)) {
+    let same = true;
+    for (let index = 1; index < needle.length && same; index += 1) same = bytes[at + index] === needle[index];
+    if (same) return at;
+  }
+  return -1;
 }
 
 // RFC 2046: boundary := 1*70 of a restricted set, possibly quoted.

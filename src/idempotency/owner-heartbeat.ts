@@ -1,4 +1,4 @@
-import { systemClock } from '../core/clock.js';
+import { systemClock, unrefTimer } from '../core/clock.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore, StoreCallOptions } from '../store/request-store.js';
 import { realDelay } from './record-writer.js';
@@ -58,11 +58,12 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
   /** Stops beating one interval after the last hold ends (sparing back-to-back calls a mark write each). */
   const stopWhenIdle = (): void => {
     const beating = running;
-    setTimeout(() => {
+    const idle = setTimeout(() => {
       if (holds > 0 || running !== beating || beating === undefined) return;
       beating.stop.abort();
       running = undefined;
-    }, intervalMs).unref();
+    }, intervalMs);
+    unrefTimer(idle);
   };
 
   function start(): { readonly stop: AbortController; readonly first: Promise<void> } {

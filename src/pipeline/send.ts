@@ -1,7 +1,7 @@
 import { AttemptTimeoutError } from '../errors/errors.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
-import { realTimeoutSignal } from '../core/clock.js';
+import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { anySignal, canAbort } from '../core/signals.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
@@ -60,7 +60,7 @@ function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController)
   if (ctx.clock.timeoutSignal === realTimeoutSignal) {
     const timer = setTimeout(() => attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Math.max(0, limitMs));
     // Like AbortSignal.timeout, the timer does not keep the process alive.
-    (timer as { unref?: () => void }).unref?.();
+    unrefTimer(timer);
     return () => clearTimeout(timer);
   }
   const answered = new AbortController();

@@ -106,6 +106,11 @@ export class BoundedMap extends Map<string, unknown> {
  * which V8 keeps as a tree of hundreds of string pieces, several times the size of the text:
  * a kept record is copied once into one sequential string (4.9 KB → 1.4 KB a record).
  */
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 function flatten(text: string): string {
-  return Buffer.from(text, 'utf8').toString('utf8');
+  // Through UTF-8 and back (Web APIs, so the root stays free of Node's Buffer); a lone surrogate
+  // becomes U+FFFD, as keyv's JSON would have it anyway.
+  return decoder.decode(encoder.encode(text));
 }
