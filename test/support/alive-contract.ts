@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
-import type { KeyvRequestStore } from '../../src/store/request-store.js';
-import { uniqueNamespace, type StoreContractTarget } from './store-contract.js';
+import { openedPerTest, uniqueNamespace, type StoreContractTarget } from './store-contract.js';
 
 /** The liveness-mark part of the RequestStore contract (`markAlive`, `isAlive`), run against one backend. */
 export function describeAliveContract(name: string, target: StoreContractTarget): void {
   describe(`${name} liveness marks`, () => {
-    const opened: KeyvRequestStore[] = [];
-    async function open(namespace = uniqueNamespace()): Promise<KeyvRequestStore> {
-      const store = await target.open(namespace);
-      opened.push(store);
-      return store;
-    }
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const open = openedPerTest(target);
 
     it('reports a marked owner alive until its mark lapses, then not, and a renewal keeps it alive', async () => {
       const store = await open();

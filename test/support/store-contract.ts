@@ -39,18 +39,23 @@ export function uniqueNamespace(): string {
   return `sf-test-${randomUUID().slice(0, 12)}`;
 }
 
+/** Opens stores of `target` for the current describe block and closes each after its test. */
+export function openedPerTest(target: StoreContractTarget): (namespace?: string) => Promise<KeyvRequestStore> {
+  const opened: KeyvRequestStore[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+  return async (namespace = uniqueNamespace()) => {
+    const store = await target.open(namespace);
+    opened.push(store);
+    return store;
+  };
+}
+
 /** The RequestStore contract, run against one backend. */
 export function describeStoreContract(name: string, target: StoreContractTarget): void {
   describe(`${name} request store contract`, () => {
-    const opened: KeyvRequestStore[] = [];
-    async function open(namespace = uniqueNamespace()): Promise<KeyvRequestStore> {
-      const store = await target.open(namespace);
-      opened.push(store);
-      return store;
-    }
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const open = openedPerTest(target);
 
     it('claims an absent scope, and keyv reads the claimed record', async () => {
       const store = await open();
