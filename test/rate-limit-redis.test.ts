@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
@@ -21,16 +22,34 @@ const skipReason = shared.skipReason ?? (REDIS_SERVER === undefined ? 'no redis-
 if (skipReason !== undefined) console.warn(`[rate-limit-redis] clustered rate-limit tests skipped: ${skipReason}`);
 
 async function startPrivateRedis(): Promise<{ url: string; stop: () => void }> {
-  const port = 21_000 + Math.floor(Math.random() * 20_000);
-  const dir = mkdtempSync(join(tmpdir(), 'surefetch-rl-redis-'));
-  const child = spawn(REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-  probe.on('error', () => undefined);
-  await probe.connect().catch(() => undefined);
-  await probe.ping();
-  probe.disconnect();
-  return { url, stop: () => child.kill('SIGKILL') };
+  // A port taken by someone else makes redis-server exit at once: try another, never wait on it.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'surefetch-rl-redis-'));
+    const child = spawn(REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
+    const url = `redis://127.0.0.1:${port}`;
+    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => undefined);
+    const up = probe.connect().catch(() => undefined).then(() => probe.ping()).then(() => 'up' as const);
+    const outcome = await Promise.race([up, exited, new Promise<'slow'>((resolve) => setTimeout(() => resolve('slow'), 8000))]);
+    probe.disconnect();
+    if (outcome === 'up') return { url, stop: () => child.kill('SIGKILL') };
+    child.kill('SIGKILL');
+    if (attempt === 3) throw new Error(`a private redis-server did not start (last try: ${outcome}, port ${port})`);
+  }
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 interface WorkerSummary {
@@ -56,8 +75,9 @@ function runWorker(env: Record<string, string>): Promise<WorkerSummary> {
 }
 
 describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
-  let privateRedis: { url: string; stop: () => void };
-  let admin: Redis;
+  // Set by beforeAll; unset when it failed, and afterAll must not hide that behind a TypeError.
+  let privateRedis: { url: string; stop: () => void } = { url: '', stop: () => undefined };
+  let admin: Redis | undefined;
   let api: RateLimitServer;
   const middlewares: RateLimitMiddleware[] = [];
   const id = `surefetch-test:${process.pid}:${Date.now()}`;
@@ -67,8 +87,8 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     admin = new Redis(privateRedis.url);
   });
   afterAll(async () => {
-    await admin.quit();
-    privateRedis.stop();
+    await admin?.quit();
+    privateRedis?.stop();
   });
   afterEach(async () => {
     await Promise.all(middlewares.splice(0).map((middleware) => middleware.close()));
@@ -85,7 +105,7 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     let flushAtRequest = -1;
     let flushed: Promise<unknown> | undefined;
     const script = ({ index }: { index: number }): undefined => {
-      if (index === flushAtRequest) flushed = admin.flushall();
+      if (index === flushAtRequest) flushed = admin!.flushall();
       return undefined;
     };
     api = await startRateLimitServer({ limit: 50, windowMs: 1000, script });
@@ -140,9 +160,9 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     api = await startRateLimitServer({ limit: 10, windowMs: 1000 });
     const middleware = limiter(privateRedis.url, 'flush-between');
     expect(await call(middleware, `${api.url}/a`)).toBe(200);
-    await admin.flushall();
+    await admin!.flushall();
     expect(await call(middleware, `${api.url}/b`)).toBe(200);
-    await admin.flushall();
+    await admin!.flushall();
     expect(await call(middleware, `${api.url}/c`)).toBe(200);
   });
 
@@ -153,7 +173,7 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     applyRedis7Shim(shimmed);
     try {
       await Promise.all([raw.ready(), shimmed.ready()]);
-      await admin.flushall();
+      await admin!.flushall();
       await expect(raw.schedule(() => Promise.resolve('ran'))).rejects.toThrow(/^ERR SETTINGS_KEY_NOT_FOUND/);
       await expect(shimmed.schedule(() => Promise.resolve('ran'))).resolves.toBe('ran');
     } finally {
