@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { IdempotencyError, createFetch, forClient, idempotency, memoryStore, retry } from '../src/index.js';
 import { surefetchKy } from '../src/ky.js';
 import { surefetchOfetch } from '../src/ofetch.js';
-import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
+import { fulfillmentForSuite } from './support/fulfillment-for-suite.js';
 
-const api = fulfillmentPerFile();
+const api = fulfillmentForSuite();
 
 const contact = (email: string) => ({ email, name: 'Ada' });
 const authorization = () => ({ Authorization: `Bearer ${api.apiKey}` });

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { RetryLaterError, createFetch, createManualClock, factsOf, forClient, retry, retryAtOf } from '../src/index.js';
 import { surefetchKy } from '../src/ky.js';
 import { surefetchOfetch } from '../src/ofetch.js';
-import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
+import { fulfillmentForSuite } from './support/fulfillment-for-suite.js';
 
-const api = fulfillmentPerFile();
+const api = fulfillmentForSuite();
 
 const invalidOrder = { campaignId: '', shipTo: { name: 'Ada' }, products: [] };
 const authorization = () => ({ Authorization: `Bearer ${api.apiKey}` });

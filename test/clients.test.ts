@@ -3,9 +3,9 @@ import { ofetch, FetchError } from 'ofetch';
 import createClient from 'openapi-fetch';
 import { describe, expect, it } from 'vitest';
 import { HttpError, createFetch, createManualClock, retry } from '../src/index.js';
-import { fulfillmentPerFile } from './support/fulfillment-per-file.js';
+import { fulfillmentForSuite } from './support/fulfillment-for-suite.js';
 
-const api = fulfillmentPerFile();
+const api = fulfillmentForSuite();
 
 const listPath = '/v1/orders/list?campaignId=c&email=a@b.c';
 const sureFetch = () => createFetch({ middleware: [retry()], clock: createManualClock() });

@@ -13,7 +13,7 @@ import { apiKeyOf } from '../src/rate-limit/limiter.js';
 import { startHostileServer } from './hostile/server.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
-import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
+import { fulfillmentForSuite } from './support/fulfillment-for-suite.js';
 import { startFreezingProxy, throughProxy } from './support/freezing-proxy.js';
 import { redisForTests } from './support/services.js';
 import { uniqueNamespace } from './support/store-contract.js';
@@ -52,13 +52,7 @@ describe('the error body cap (README: "the raw body (capped at 64 KiB)")', () =>
 });
 
 describe.skipIf(!redis.url)('a store that fails in the middle of an idempotency call (README: "never an unprotected send")', () => {
-  let api: FulfillmentEmulator;
-  beforeAll(async () => {
-    api = await startFulfillment();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = fulfillmentForSuite();
 
   it('Redis freezes after an ambiguous first send that did not land: StoreUnavailableError, and no re-send', async () => {
     const proxy = await startFreezingProxy(Number(new URL(redis.url ?? '').port || 6379));
@@ -97,13 +91,7 @@ describe.skipIf(!redis.url)('a store that fails in the middle of an idempotency 
 });
 
 describe('the retry budget after a timeout (README: "5 per retry, 10 after a timeout")', () => {
-  let api: FulfillmentEmulator;
-  beforeAll(async () => {
-    api = await startFulfillment();
-  });
-  afterAll(async () => {
-    await api.close();
-  });
+  const api = fulfillmentForSuite();
 
   it('a retry after a per-attempt timeout takes 10 tokens, one after a 500 takes 5', async () => {
     const budget = createRetryBudget({ capacity: 25 });
