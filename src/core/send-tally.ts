@@ -34,24 +34,26 @@ export interface SendTally {
  * ```
  */
 export function createSendTally(maxSends = Number.POSITIVE_INFINITY): SendTally {
-  let sent = 0;
-  let max = maxSends;
-  return {
-    get sent() {
-      return sent;
-    },
-    get maxSends() {
-      return max;
-    },
-    note: () => {
-      sent += 1;
-    },
-    waive: (count: number) => {
-      sent = Math.max(0, sent - Math.max(0, count));
-    },
-    bound: (next: number) => {
-      max = Math.min(max, Math.max(1, next));
-    },
-    mayResend: () => sent < max,
-  };
+  return new Tally(maxSends);
+}
+
+// A class, not a closure per method: every call makes one, so it is one object, not seven.
+class Tally implements SendTally {
+  sent = 0;
+  maxSends: number;
+  constructor(maxSends: number) {
+    this.maxSends = maxSends;
+  }
+  note(): void {
+    this.sent += 1;
+  }
+  waive(count: number): void {
+    this.sent = Math.max(0, this.sent - Math.max(0, count));
+  }
+  bound(next: number): void {
+    this.maxSends = Math.min(this.maxSends, Math.max(1, next));
+  }
+  mayResend(): boolean {
+    return this.sent < this.maxSends;
+  }
 }

@@ -5,7 +5,7 @@ import { noEvents } from '../core/no-events.js';
 import { unsetSignal } from '../core/signals.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
-import { buildRequestSpec, urlOf } from './request-spec.js';
+import { buildRequestSpec, plainRequestSpec, urlOf } from './request-spec.js';
 import { redactEvent, requestSecrets } from '../core/request-secrets.js';
 import { isIdempotentMethod, matchRoute } from '../core/routes.js';
 import { classifyResponse } from '../verdict/classify.js';
@@ -160,7 +160,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
 
   const run = async (input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
     const call = callOptionsOf(input, init);
-    const request = await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes });
+    const request = plainRequestSpec(input, init as RequestInit | undefined) ?? (await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes }));
     const url = urlOf(request);
     const route = matchRoute(routes, request.method, url);
     let secrets: readonly string[] | undefined;

@@ -45,7 +45,7 @@ export async function buildRequestSpec(
   init: RequestInit | undefined,
   { maxReplayBytes = 10 * 1024 * 1024 }: RequestSpecOptions = {},
 ): Promise<RequestSpec> {
-  const simple = simpleSpec(input, init);
+  const simple = plainRequestSpec(input, init);
   if (simple !== undefined) return simple;
   const oneShot = isStreamBody(init?.body);
   let request: Request;
@@ -65,13 +65,17 @@ export async function buildRequestSpec(
   return { ...base, body: buffered.body, replayable: buffered.complete };
 }
 
+// Most requests set none of them: they share one empty (frozen) record.
+const noPassThrough: Record<string, unknown> = Object.freeze({});
+
 function passThroughOf(init: RequestInit | undefined): Record<string, unknown> {
-  const passThrough: Record<string, unknown> = {};
+  if (init === undefined) return noPassThrough;
+  let passThrough: Record<string, unknown> | undefined;
   for (const key of passThroughKeys) {
-    const value = (init as Record<string, unknown> | undefined)?.[key];
-    if (value !== undefined) passThrough[key] = value;
+    const value = (init as Record<string, unknown>)[key];
+    if (value !== undefined) (passThrough ??= {})[key] = value;
   }
-  return passThrough;
+  return passThrough ?? noPassThrough;
 }
 
 // Fields `new Request` checks besides the URL, the method and the headers.
@@ -82,9 +86,10 @@ const parsedUrls = new WeakMap<RequestSpec, URL>();
  * The spec of a plain GET or HEAD (a URL, perhaps headers, no body and none of the fields
  * `new Request` checks) built without a `Request`: the same URL parse and header checks, minus
  * the objects a `Request` carries. `undefined` for anything else, or anything invalid, which
- * then takes the full path (and its error).
+ * then takes the full path (and its error). Synchronous, so that a plain GET costs no await.
+ * @internal
  */
-function simpleSpec(input: string | URL | Request, init: RequestInit | undefined): RequestSpec | undefined {
+export function plainRequestSpec(input: string | URL | Request, init: RequestInit | undefined): RequestSpec | undefined {
   if (typeof input !== 'string' && !(input instanceof URL)) return undefined;
   const method = init?.method === undefined ? 'GET' : init.method.toUpperCase();
   if (method !== 'GET' && method !== 'HEAD') return undefined;

@@ -31,6 +31,8 @@ export interface LessonOptions {
   readonly maxFallbackWaitMs: number;
 }
 
+const NOTHING_LEARNED: AnswerLessons = Object.freeze({ lessons: Object.freeze([]), partitions: Object.freeze([]), refused: false });
+
 /**
  * Reads what an answer teaches: each partition's budget goes to `p:<partition>`, an unnamed
  * one to the home scope. A refusal holds the partitions it reports exhausted, until
@@ -44,8 +46,11 @@ export interface LessonOptions {
  * ```
  */
 export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions): AnswerLessons {
-  const clock = { now, skewMarginMs: options.skewMarginMs, ...(options.serverOffsetMs === undefined ? {} : { serverOffsetMs: options.serverOffsetMs }) };
+  const clock = options.serverOffsetMs === undefined ? { now, skewMarginMs: options.skewMarginMs } : { now, skewMarginMs: options.skewMarginMs, serverOffsetMs: options.serverOffsetMs };
   const reports = parsePartitionStates(headers, clock);
+  const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
+  // Most answers report no budget and refuse nothing: they teach nothing (and build nothing).
+  if (reports.length === 0 && !refused) return NOTHING_LEARNED;
   const scopeOf = (report: PartitionState): string => (report.partition === undefined ? options.home : `p:${report.partition}`);
   const byScope = new Map<string, { budget?: ReportedBudget; pause?: ReportedPause }>();
   for (const report of reports) {
@@ -53,7 +58,6 @@ export function lessonsOf(status: number, headers: Headers, now: number, options
     if (budget !== undefined) byScope.set(scopeOf(report), { budget });
   }
   const partitions = reports.flatMap((report) => (report.partition === undefined ? [] : [report.partition]));
-  const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
   if (refused) {
     const wait = parseServerWait(headers, clock);
     const fallback = { fallbackMs: options.fallbackWaitMs, maxFallbackMs: options.maxFallbackWaitMs };

@@ -53,6 +53,8 @@ export interface ApiLimiter {
 export interface LimiterRegistry {
   /** The limiter of the API `request` goes to; waits for Redis, not for bottleneck's `ready()`. */
   limiterFor(request: RequestSpec): Promise<ApiLimiter>;
+  /** The limiter of `request`'s API once created (no await on the hot path); `undefined` before. */
+  createdFor(request: RequestSpec): ApiLimiter | undefined;
   /** Disconnects every clustered limiter and the Redis connections this registry opened. */
   close(): Promise<void>;
 }
@@ -122,6 +124,7 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
   const { maxConcurrent = null, minTimeMs = 0, limiter: userLimiter, redis, id: prefix = 'surefetch:rl', ttlMs = 600_000 } = options;
   const keyOf = options.key ?? ((request: RequestSpec) => apiKeyOf(request, options.credential));
   const limiters = new Map<string, Promise<ApiLimiter>>();
+  const created = new Map<string, ApiLimiter>();
   const owned: Bottleneck[] = [];
   let link: Promise<ClusterLink> | undefined;
   let closed = false;
@@ -162,12 +165,19 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       if (limiter === undefined) {
         limiter = create(id);
         limiters.set(id, limiter);
-        limiter.catch(() => limiters.delete(id));
+        limiter.then(
+          (made) => (closed ? undefined : created.set(id, made)),
+          () => limiters.delete(id),
+        );
       }
       return limiter;
     },
+    createdFor(request: RequestSpec): ApiLimiter | undefined {
+      return closed ? undefined : created.get(`${prefix}:${keyOf(request)}`);
+    },
     async close(): Promise<void> {
       closed = true;
+      created.clear();
       await Promise.allSettled(limiters.values());
       if (redis !== undefined) await Promise.allSettled(owned.map((bottleneck) => bottleneck.disconnect()));
       limiters.clear();

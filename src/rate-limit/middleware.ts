@@ -47,6 +47,8 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
   readonly groups?: readonly RateLimitGroup[];
 }
 
+const ignore = (): undefined => undefined;
+
 // Refusals returned after `maxWaits` re-sends: an outer `retry` does not send them again.
 const givenUp = new WeakSet<Response>();
 
@@ -136,7 +138,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     try {
       response = await next(ctx);
     } catch (error) {
-      await store.settle(ctx.clock.now(), { turn, endpoint, lessons: [], probeIntervalMs }).catch(() => undefined);
+      await store.settle(ctx.clock.now(), { turn, endpoint, lessons: [], probeIntervalMs }).catch(ignore);
       throw error;
     }
     const now = ctx.clock.now();
@@ -146,15 +148,22 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
     partitions.learn(endpoint, named);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
-    const settled = await store.settle(now, { turn, endpoint, status: response.status, lessons, probeIntervalMs }).catch(() => undefined);
+    const settled = await store.settle(now, { turn, endpoint, status: response.status, lessons, probeIntervalMs }).catch(ignore);
+    if (!refused) return { response, refused, retryAt: 0 };
     const own = Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
     return { response, refused, retryAt: settled?.pauseUntil ?? own };
   };
 
+  // The gate options differ by the call's wait bound only, which most calls share.
+  let lastGate: GateOptions | undefined;
+  const gateFor = (maxWaitMs: number): GateOptions =>
+    lastGate?.maxWaitMs === maxWaitMs ? lastGate : (lastGate = Object.freeze({ maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs }));
+
   const rateLimitMiddleware = async function rateLimitMiddleware(ctx: CallContext, next: Next): Promise<Response> {
-    const limiter = await limiterReady(ctx);
+    const known = registry.createdFor(ctx.request);
+    const limiter = known !== undefined && (known.bottleneck === undefined || known.bottleneck.datastore === 'local' || ready.has(known)) ? known : await limiterReady(ctx);
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
-    const gate: GateOptions = { maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs };
+    const gate = gateFor(maxWaitMs);
     for (let refusals = 0; ; refusals += 1) {
       const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
       const at: GateRequest = { scopes: known === undefined ? [home] : [home, ...known], endpoint, softPartitions: known === undefined };

@@ -4,6 +4,7 @@ import { classifyError, classifyResponse, type Classification } from '../verdict
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
 import { createSendTally } from '../core/send-tally.js';
+import { attemptContext } from '../core/derive-context.js';
 import { eventBase } from '../core/events.js';
 import { noEvents } from '../core/no-events.js';
 import { toHttpError } from '../verdict/http-error.js';
@@ -58,7 +59,7 @@ export function retry(options: RetryOptions = {}): Middleware {
     sends.bound(maxAttempts);
 
     const attemptOnce = async (attempt: number): Promise<Response> => {
-      const actx: CallContext = Object.freeze({ ...ctx, attempt, previous, maxWaitMs, sends });
+      const actx = attemptContext(ctx, attempt, previous, maxWaitMs, sends);
       // Any earlier ambiguous attempt may still land, so every later send is guarded.
       const decision = lastAmbiguous === undefined ? undefined : await consultGuard(actx, lastAmbiguous);
       if (decision?.action === 'recovered') return decision.response;

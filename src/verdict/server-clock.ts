@@ -36,18 +36,37 @@ const MAX_OFFSET_MS = 86_400_000;
  */
 export function createServerClock(): ServerClock {
   const samples: Array<{ readonly offset: number; readonly at: number }> = [];
+  // Read on every answer, so both ends are cheap: a `Date` equal to the last one is not parsed
+  // again (a later arrival within the same second is a looser bound, never a tighter one), and
+  // the largest offset is kept until a sample leaves.
+  let lastDate: string | undefined;
+  let best: number | undefined;
+  const forget = (): void => {
+    samples.shift();
+    best = undefined;
+    if (samples.length === 0) lastDate = undefined;
+  };
   return {
     note(headers: Headers, now: number): void {
       const value = headers.get('date');
-      const stamped = value === null ? undefined : parseHttpDate(value, now);
+      if (value === null || value === lastDate) return;
+      const stamped = parseHttpDate(value, now);
       if (stamped === undefined || !Number.isFinite(now) || Math.abs(stamped - now) > MAX_OFFSET_MS) return;
-      samples.push({ offset: stamped - now, at: now });
-      if (samples.length > KEPT) samples.shift();
+      lastDate = value;
+      const offset = stamped - now;
+      if (samples.length >= KEPT) forget();
+      samples.push({ offset, at: now });
+      if (best !== undefined || samples.length === 1) best = Math.max(best ?? offset, offset);
     },
     offsetMs(now: number): number | undefined {
       // Old samples go: a server's clock may have been stepped since.
-      while (samples.length > 0 && now - (samples[0]?.at ?? now) > MAX_AGE_MS) samples.shift();
-      return samples.length === 0 ? undefined : Math.max(...samples.map((sample) => sample.offset));
+      while (samples.length > 0 && now - (samples[0]?.at ?? now) > MAX_AGE_MS) forget();
+      if (samples.length === 0) return undefined;
+      if (best === undefined) {
+        best = Number.NEGATIVE_INFINITY;
+        for (const sample of samples) best = Math.max(best, sample.offset);
+      }
+      return best;
     },
   };
 }
