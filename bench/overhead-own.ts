@@ -7,7 +7,8 @@
  * undici and the other processes cost at that moment; this one counts only work surefetch does.
  * It is not a substitute for the ratios to raw fetch, which are what a caller sees.
  */
-import { createFetch, type FetchFunction } from '../src/index.js';
+import type { FetchFunction } from '../src/index.js';
+import { surefetchBuild } from './surefetch-build.js';
 import { runPool } from './harness.js';
 import { surefetchPipelines } from './overhead.js';
 
@@ -19,9 +20,10 @@ const rounds = 8;
 
 /** Runs the in-memory comparison and returns its rows. */
 export async function runOwnCostBench(): Promise<Array<Record<string, string | number>>> {
+  const { createFetch } = await surefetchBuild();
   const clients: Array<[string, () => Promise<unknown>]> = [
     ['in-memory fetch alone', async () => (await inMemory(url)).json()],
-    ...surefetchPipelines().map(([name, middleware]): [string, () => Promise<unknown>] => {
+    ...(await surefetchPipelines()).map(([name, middleware]): [string, () => Promise<unknown>] => {
       const sureFetch = createFetch({ fetch: inMemory, middleware: middleware() });
       return [name, async () => (await sureFetch(url)).json()];
     }),

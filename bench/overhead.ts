@@ -38,7 +38,8 @@ import { runInNewContext } from 'node:vm';
 import got from 'got';
 import ky from 'ky';
 import { ofetch } from 'ofetch';
-import { circuitBreaker, createFetch, idempotency, rateLimit, retry, type Middleware } from '../src/index.js';
+import type { Middleware } from '../src/index.js';
+import { surefetchBuild, surefetchBuildName } from './surefetch-build.js';
 import { runPool } from './harness.js';
 import { startJsonServer } from './overhead-server.js';
 
@@ -50,7 +51,8 @@ const serverScript = fileURLToPath(new URL('./overhead-server.ts', import.meta.u
 type Client = (url: string) => Promise<unknown>;
 
 /** The surefetch clients, by name: bare, each middleware alone, the README's full pipeline. */
-export function surefetchPipelines(): Array<[string, () => Middleware[]]> {
+export async function surefetchPipelines(): Promise<Array<[string, () => Middleware[]]>> {
+  const { idempotency, retry, circuitBreaker, rateLimit } = await surefetchBuild();
   return [
     ['surefetch bare', () => []],
     ['+ idempotency', () => [idempotency()]],
@@ -62,13 +64,14 @@ export function surefetchPipelines(): Array<[string, () => Middleware[]]> {
 }
 
 /** The clients, by name, each as its docs describe a GET of JSON. */
-export function overheadClients(): Array<[string, Client]> {
+export async function overheadClients(): Promise<Array<[string, Client]>> {
+  const { createFetch } = await surefetchBuild();
   return [
     ['raw fetch', async (url) => (await fetch(url)).json()],
     ['ky', (url) => ky.get(url).json()],
     ['got', (url) => got(url).json()],
     ['ofetch', (url) => ofetch(url)],
-    ...surefetchPipelines().map(([name, middleware]): [string, Client] => {
+    ...(await surefetchPipelines()).map(([name, middleware]): [string, Client] => {
       const sureFetch = createFetch({ middleware: middleware() });
       return [name, async (url) => (await sureFetch(url)).json()];
     }),
@@ -146,6 +149,7 @@ async function kept(gc: () => void, run: () => Promise<unknown>): Promise<{ byte
 
 /** Heap kept per stored idempotency record (default memory store), from `count` scoped creates. */
 async function recordBytes(gc: () => void, url: string, count: number): Promise<number> {
+  const { createFetch, idempotency } = await surefetchBuild();
   const sureFetch = createFetch({ middleware: [idempotency()] });
   const body = JSON.stringify({ sku: 'SKU-1', quantity: 2 });
   const create = (index: number): Promise<unknown> =>
@@ -164,7 +168,7 @@ export async function runOverheadBench(): Promise<{ rows: Array<Record<string, s
   const server = await startServer();
   const url = `${server.url}/v1/orders/ord_1842`;
   try {
-    const clients = overheadClients();
+    const clients = await overheadClients();
     const series = (): Map<string, number[]> => new Map<string, number[]>(clients.map(([name]) => [name, []]));
     const [rates, ratios, cpus, cpuRatios] = [series(), series(), series(), series()];
     for (let round = 0; round <= rounds; round += 1) {
@@ -205,5 +209,5 @@ export async function runOverheadBench(): Promise<{ rows: Array<Record<string, s
 /** What the benchmark measures, for its heading. */
 export function describeOverheadBench(): string {
   const where = process.env.BENCH_OVERHEAD_SERVER === 'inline' ? 'in this process' : 'in a child process';
-  return `GET of a small JSON body, keep-alive loopback server ${where}, concurrency ${concurrency}, ${rounds} rounds of ${calls} calls per client (medians; ratio per round to raw fetch)`;
+  return `surefetch as built (${surefetchBuildName()}); GET of a small JSON body, keep-alive loopback server ${where}, concurrency ${concurrency}, ${rounds} rounds of ${calls} calls per client (medians; ratio per round to raw fetch)`;
 }
