@@ -1,0 +1,209 @@
+import pRetry from 'p-retry';
+import { backoffDelayMs } from '../verdict/backoff.js';
+import { classifyError, classifyResponse } from '../verdict/classify.js';
+import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
+import { noteCall } from '../core/call-facts.js';
+import { attemptContext } from '../core/derive-context.js';
+import { eventBase } from '../core/events.js';
+import { noEvents } from '../core/no-events.js';
+import type { SendTally } from '../core/send-tally.js';
+import { toHttpError } from '../verdict/http-error.js';
+import { discardBody } from '../verdict/response-body.js';
+import { refusalGivenUp } from '../rate-limit/middleware.js';
+import type { RetryBudget } from './retry-budget.js';
+import { parseServerWait } from '../verdict/server-wait.js';
+import { AttemptFailure, consultGuard, GuardFailure } from './attempt-failure.js';
+import { emitEnd, giveUp } from './retry-events.js';
+import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
+import type { AttemptOutcome, CallContext, Next } from '../core/types.js';
+import { longWaitReason } from '../verdict/wait-policy.js';
+import type { RetryOptions } from './retry-options.js';
+
+/** A `retry` layer's settings, its defaults applied. @internal */
+export type RetrySettings = Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaits' | 'fallbackWaitMs' | 'skewMarginMs'>> &
+  Pick<RetryOptions, 'shouldRetry'> & { readonly budget: RetryBudget | undefined };
+
+/**
+ * One call through a `retry` layer: what its attempts share (the previous outcome, the last
+ * ambiguous one, the waits taken, the retry tokens drawn). An object with methods, not a set
+ * of closures, so that the call every request makes costs one allocation, and what handles
+ * failures is touched only by a call that has one. @internal
+ */
+export class RetryCall {
+  private previous: AttemptOutcome | undefined;
+  private lastAmbiguous: AttemptOutcome | undefined;
+  private waits = 0;
+  private retryTokens: number | undefined;
+  private readonly ctx: CallContext;
+  private readonly next: Next;
+  private readonly settings: RetrySettings;
+  private readonly api: string;
+  private readonly maxWaitMs: number;
+  private readonly sends: SendTally;
+
+  constructor(ctx: CallContext, next: Next, settings: RetrySettings, api: string, maxWaitMs: number, sends: SendTally) {
+    this.ctx = ctx;
+    this.next = next;
+    this.settings = settings;
+    this.api = api;
+    this.maxWaitMs = maxWaitMs;
+    this.sends = sends;
+  }
+
+  /** Sends attempt `attempt`: its answer on success, else throws an {@link AttemptFailure}. */
+  async attemptOnce(attempt: number): Promise<Response> {
+    const { ctx } = this;
+    const actx = attemptContext(ctx, attempt, this.previous, this.maxWaitMs, this.sends);
+    // Any earlier ambiguous attempt may still land, so every later send is guarded.
+    const decision = this.lastAmbiguous === undefined ? undefined : await consultGuard(actx, this.lastAmbiguous);
+    if (decision?.action === 'recovered') return decision.response;
+    const listened = actx.emit !== noEvents;
+    if (listened) actx.emit({ ...eventBase(actx), type: 'attempt' });
+    const started = listened ? actx.clock.now() : 0;
+    let response: Response;
+    try {
+      response = await this.next(actx);
+    } catch (error) {
+      const classification = classifyError(error, ctx.signal);
+      const previous: AttemptOutcome = { attempt, verdict: classification.verdict, sent: classification.sent, error };
+      this.noteOutcome(previous);
+      if (listened) emitEnd(actx, classification, started, undefined, error);
+      throw new AttemptFailure({ ...previous, classification }, actx, undefined);
+    }
+    const classification = classifyResponse(response.status, response.headers, ctx.route, actx.clock.now());
+    if (listened) emitEnd(actx, classification, started, response.status, undefined);
+    if (classification.verdict === 'success') {
+      this.settings.budget?.deposit(this.api, this.retryTokens);
+      return noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
+    }
+    const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
+    if (reconciled !== undefined) {
+      await discardBody(response);
+      actx.emit({ ...eventBase(actx), type: 'recovered', via: 'duplicate' });
+      return reconciled;
+    }
+    const previous: AttemptOutcome = { attempt, verdict: classification.verdict, sent: classification.sent, status: response.status };
+    this.noteOutcome(previous);
+    throw new AttemptFailure({ ...previous, classification }, actx, response);
+  }
+
+  /**
+   * Goes on after attempt 1 with p-retry, whose first attempt is `first(1)` (attempt 1's
+   * outcome, replayed), so that every step after it is p-retry's own.
+   */
+  async retryFrom(first: (attempt: number) => Promise<Response>): Promise<Response> {
+    const { ctx } = this;
+    const { maxAttempts } = this.settings;
+    try {
+      return await pRetry(first, {
+        retries: Math.max(0, maxAttempts - 1),
+        minTimeout: 0,
+        signal: ctx.signal,
+        shouldConsumeRetry: ({ error }) => !(error instanceof AttemptFailure && error.outcome.classification.verdict === 'wait'),
+        shouldRetry: ({ error }) => (error instanceof AttemptFailure ? this.decide(error) : false),
+      });
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const last: CallContext = { ...ctx, attempt: this.previous?.attempt ?? 1 };
+      const failure = error instanceof AttemptFailure ? error : undefined;
+      const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
+      const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await this.finalError(failure);
+      let settled: SettledOutcome | undefined;
+      try {
+        settled = await this.settleOnGiveUp(error, lastError);
+      } catch (settleError) {
+        throw giveUp(last, settleError);
+      }
+      if (settled?.landed === true) {
+        if (failure?.response !== undefined) await discardBody(failure.response);
+        return settled.response;
+      }
+      if (keepResponse && failure?.response !== undefined) {
+        return noteCall(failure.response, { attempts: failure.outcome.attempt, clientRequestId: failure.ctx.clientRequestId });
+      }
+      throw giveUp(last, settled?.landed === false ? settled.error : lastError);
+    }
+  }
+
+  private noteOutcome(outcome: AttemptOutcome): void {
+    this.previous = outcome;
+    if (outcome.sent === 'ambiguous') this.lastAmbiguous = outcome;
+  }
+
+  private async decide(failure: AttemptFailure): Promise<boolean> {
+    const { ctx, settings, sends, maxWaitMs } = this;
+    const { classification } = failure.outcome;
+    const { attempt, status, error } = failure.outcome;
+    const override = settings.shouldRetry?.({ attempt, classification, status, error, ctx: failure.ctx });
+    if (override === false) return false;
+    if (override !== true && (classification.verdict === 'terminal' || classification.verdict === 'success')) return false;
+    // The call's sends are spent (a layer inside re-sent too): give up with this answer.
+    if (!sends.mayResend()) return false;
+    if (!ctx.request.replayable) throw new BodyNotReplayableError(ctx.operation, { cause: await this.finalError(failure) });
+    if (classification.sent === 'ambiguous' && !ctx.idempotent && ctx.resendGuard === undefined) {
+      throw new AmbiguousOutcomeError(
+        { clientRequestId: ctx.clientRequestId, attempts: failure.outcome.attempt, operation: ctx.operation, reason: classification.reason, ...(failure.outcome.status === undefined ? {} : { status: failure.outcome.status }) },
+        { cause: await this.finalError(failure) },
+      );
+    }
+    if (classification.verdict === 'wait') {
+      // rateLimit inside already re-sent it as often as it may: the limits do not multiply.
+      if (failure.response !== undefined && refusalGivenUp(failure.response)) return false;
+      this.waits += 1;
+      if (this.waits > settings.maxWaits) return false;
+      await this.serverWait(failure);
+      return true;
+    }
+    this.retryTokens = settings.budget?.withdraw(this.api, failure.outcome.error instanceof AttemptTimeoutError);
+    if (settings.budget !== undefined && this.retryTokens === undefined) return false;
+    const delayMs = backoffDelayMs(failure.outcome.attempt, { baseMs: settings.baseDelayMs, maxMs: settings.maxDelayMs, random: ctx.random });
+    const now = ctx.clock.now();
+    if (ctx.deadline !== undefined && now + delayMs >= ctx.deadline) {
+      throw new DeadlineExceededError({ operation: ctx.operation, attempts: failure.outcome.attempt }, { cause: await this.finalError(failure) });
+    }
+    if (delayMs > maxWaitMs) {
+      const init = { retryAt: now + delayMs, delayMs, reason: `exceeds maxWaitMs ${maxWaitMs}`, operation: ctx.operation };
+      throw new RetryLaterError(init, { cause: await this.finalError(failure, now + delayMs) });
+    }
+    if (failure.response !== undefined) await discardBody(failure.response);
+    failure.ctx.emit({ ...eventBase(failure.ctx), type: 'retry', delayMs, reason: classification.reason });
+    await ctx.clock.sleep(delayMs, ctx.signal);
+    return true;
+  }
+
+  private async serverWait(failure: AttemptFailure): Promise<void> {
+    const { ctx, settings, maxWaitMs } = this;
+    const now = ctx.clock.now();
+    const { error } = failure.outcome;
+    const parsed = failure.response === undefined ? undefined : parseServerWait(failure.response.headers, { now, skewMarginMs: settings.skewMarginMs });
+    const circuitDelayMs = error instanceof CircuitOpenError ? Math.max(0, error.retryAt - now) : undefined;
+    const delayMs = parsed?.delayMs ?? circuitDelayMs ?? Math.min(settings.maxDelayMs, settings.fallbackWaitMs * 2 ** (this.waits - 1));
+    const retryAt = now + delayMs;
+    const tooLong = longWaitReason(ctx, retryAt, now, maxWaitMs);
+    if (tooLong !== undefined) {
+      throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation }, { cause: await this.finalError(failure, retryAt) });
+    }
+    if (failure.response !== undefined) await discardBody(failure.response);
+    failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? (circuitDelayMs === undefined ? 'fallback' : 'circuit-breaker') });
+    await ctx.clock.sleep(delayMs, ctx.signal);
+  }
+
+  private async finalError(failure: AttemptFailure, retryAt?: number): Promise<unknown> {
+    if (failure.response === undefined) return failure.outcome.error;
+    const { verdict, sent } = failure.outcome;
+    return toHttpError(failure.response, failure.ctx, { attempts: failure.outcome.attempt, verdict, sent, ...(retryAt === undefined ? {} : { retryAt }) });
+  }
+
+  // Giving up with the last attempt ambiguous: look once more, so that "failed" is never said
+  // of a create that landed (found: the result; proven absent: NotAppliedError).
+  private async settleOnGiveUp(error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> {
+    const { ctx } = this;
+    const last = this.previous;
+    const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
+    if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
+    const failure = error instanceof AttemptFailure ? error : undefined;
+    const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
+    const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
+    return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
+  }
+}
