@@ -6,6 +6,10 @@
  * circuitBreaker(), rateLimit()]` (in memory: idempotency's default store, rateLimit without
  * Redis; a GET passes idempotency straight through, so its store does not matter here).
  *
+ * `raw fetch + timeout` is fetch with what a per-attempt timeout needs (an AbortController whose
+ * signal fetch gets, a timer): undici does more work per request given a signal (it registers a
+ * listener and a finalizer), so this row is the floor for any client with a timeout.
+ *
  * Timing: one warm-up round (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
  * client makes `BENCH_OVERHEAD_CALLS` calls, in an order rotated from round to round, so that
  * noise from the (shared) machine spreads over all clients. Reported: the median calls/s and
@@ -68,6 +72,17 @@ export async function overheadClients(): Promise<Array<[string, Client]>> {
   const { createFetch } = await surefetchBuild();
   return [
     ['raw fetch', async (url) => (await fetch(url)).json()],
+    // What any per-attempt timeout costs over fetch (ky's has one too, surefetch's is 30 s by
+    // default): an AbortController, its signal passed to fetch, a timer cleared at the headers.
+    ['raw fetch + timeout', async (url) => {
+      const attempt = new AbortController();
+      const timer = setTimeout(() => attempt.abort(), 30_000);
+      try {
+        return (await fetch(url, { signal: attempt.signal })).json();
+      } finally {
+        clearTimeout(timer);
+      }
+    }],
     ['ky', (url) => ky.get(url).json()],
     ['got', (url) => got(url).json()],
     ['ofetch', (url) => ofetch(url)],

@@ -31,14 +31,16 @@ export function sendWith(fetchFunction: FetchFunction): Next {
     // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
     // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
     const attempt = limitMs === undefined ? undefined : new AbortController();
-    const release = attempt === undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
+    // On the real clock the timeout is one plain timer, with no closure made per attempt.
+    const timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
+    if (timer !== undefined) unrefTimer(timer);
+    const release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
     const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
     const follow = ctx.request.options.redirect !== 'manual';
-    const sendOne = (request: RequestSpec): Promise<Response> =>
-      fetchFunction(request.url, initOf(request, signal, follow));
     try {
-      const response = await sendOne(ctx.request);
-      return follow && mayRedirect(response) ? await followRedirects(response, ctx, sendOne) : response;
+      const response = await fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow));
+      if (!follow || !mayRedirect(response)) return response;
+      return await followRedirects(response, ctx, (request: RequestSpec) => fetchFunction(request.url, initOf(request, signal, follow)));
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (attempt?.signal.aborted === true && limitMs !== undefined) {
@@ -46,23 +48,24 @@ export function sendWith(fetchFunction: FetchFunction): Next {
       }
       throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     } finally {
+      // Like AbortSignal.timeout, the timer does not keep the process alive; it is released
+      // as the answer (or the failure) comes in, so none outlives its attempt.
+      if (timer !== undefined) clearTimeout(timer);
       release?.();
     }
   };
 }
 
+function abortOnTimeout(attempt: AbortController): void {
+  attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+}
+
 /**
- * Aborts `attempt` with a `TimeoutError` after `limitMs`; returns what releases the timer, so
- * that none outlives the attempt. On the real clock it is one plain timer (no signal, no
- * listener per attempt); another clock's `timeoutSignal` is honoured as it is.
+ * Aborts `attempt` when the clock's `timeoutSignal` fires after `limitMs` (a clock other than
+ * the real one: the real clock's timeout is a plain timer, see `send`); returns what releases
+ * it, so that none outlives the attempt.
  */
 function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController): () => void {
-  if (ctx.clock.timeoutSignal === realTimeoutSignal) {
-    const timer = setTimeout(() => attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Math.max(0, limitMs));
-    // Like AbortSignal.timeout, the timer does not keep the process alive.
-    unrefTimer(timer);
-    return () => clearTimeout(timer);
-  }
   const answered = new AbortController();
   const timeout = ctx.clock.timeoutSignal(limitMs, answered.signal);
   const onTimeout = (): void => attempt.abort(timeout.reason);
