@@ -43,14 +43,16 @@ export function copyScopes(state: BudgetState): Record<string, ScopeState> {
  * ```
  */
 export function prune(scopes: Record<string, ScopeState>, now: number): Record<string, ScopeState> {
-  const partitions: Array<[string, ScopeState]> = [];
-  for (const [key, s] of Object.entries(scopes)) {
+  // Runs on every step: a plain loop, and the list of partitions only when there are some.
+  let partitions: Array<[string, ScopeState]> | undefined;
+  for (const key in scopes) {
+    const s = scopes[key]!;
     const busy = holdOf(s, now) !== undefined || s.inflight > 0 || s.probeUntil > now || s.verifyUntil > now;
     if (key.startsWith('e:') && !busy) delete scopes[key];
     else if (key.startsWith('p:') && !busy && now - s.touchedAt > IDLE_PARTITION_MS) delete scopes[key];
-    else if (key.startsWith('p:') && !busy) partitions.push([key, s]);
+    else if (key.startsWith('p:') && !busy) (partitions ??= []).push([key, s]);
   }
-  if (partitions.length <= MAX_PARTITIONS) return scopes;
+  if (partitions === undefined || partitions.length <= MAX_PARTITIONS) return scopes;
   partitions.sort((a, b) => a[1].touchedAt - b[1].touchedAt);
   for (const [key] of partitions.slice(0, partitions.length - MAX_PARTITIONS)) delete scopes[key];
   return scopes;

@@ -6,6 +6,7 @@ import { applyPause, learnBudget } from './scope-learning.js';
 import { emptyScope, holdOf, liftHold, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
 
 const MAX_RAMP = 64;
+const NO_SCOPES = new Set<string>();
 
 /**
  * Reports how one send ended, so the budget learns from it: the budgets and refusals of the
@@ -29,7 +30,7 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
   const healthy = answered && status < 500 && !lessons.some((lesson) => exhausts(lesson, now));
   // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
   const budgeted = lessons.some((lesson) => lesson.budget !== undefined);
-  for (const key of Object.keys(turn.epochs)) {
+  for (const key in turn.epochs) {
     const s = scopes[key];
     if (s === undefined) continue;
     s.inflight = Math.max(0, s.inflight - 1);
@@ -46,8 +47,10 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
   const endpoint = scopes[endpointKey];
   if (turn.probe && endpoint !== undefined) endpoint.probeUntil = 0;
 
-  const lifted = new Set<string>();
-  const confirmed = new Set<string>();
+  // Only a send that verified a hold can lift or confirm one: the others share an empty set
+  // (never added to: the loop that adds runs over `turn.verify`, empty for them).
+  const lifted = turn.verify.length === 0 ? NO_SCOPES : new Set<string>();
+  const confirmed = turn.verify.length === 0 ? NO_SCOPES : new Set<string>();
   for (const key of turn.verify) {
     const s = scopes[key];
     if (s === undefined) continue;

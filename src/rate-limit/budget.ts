@@ -60,20 +60,23 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   for (const key of request.scopes) if (!gating.includes(key)) gating.push(key);
   if (!gating.includes(endpointKey)) gating.push(endpointKey);
   for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
-  const soft = request.softPartitions ? Object.keys(scopes).filter((key) => key.startsWith('p:') && !gating.includes(key)) : [];
+  const soft = request.softPartitions ? softPartitions(scopes, gating) : NONE;
   const done = (result: AcquireResult): BudgetStep<AcquireResult> => ({ state: { scopes: prune(scopes, now) }, result });
 
   let wait: Hold | undefined;
   let refuse: Hold | undefined;
   const verify: string[] = [];
-  for (const key of [...gating, ...soft]) {
+  // The gating scopes, then the soft ones (no array of both is built per send).
+  for (let index = 0; index < gating.length + soft.length; index += 1) {
+    const isSoft = index >= gating.length;
+    const key = isSoft ? soft[index - gating.length]! : gating[index]!;
     const s = scopes[key]!;
-    if (soft.includes(key)) rollover(s, now);
+    if (isSoft) rollover(s, now);
     const hold = holdOf(s, now);
     if (hold === undefined) continue;
     markHold(s, now, '', request.probeIntervalMs);
     if (hold.until - now <= request.maxHoldMs) wait = later(wait, hold);
-    else if (soft.includes(key)) continue;
+    else if (isSoft) continue;
     // A pace is the server's rule, not one answer's word: nothing to verify.
     else if (s.confirmed || hold.source === 'pacing') refuse = later(refuse, hold);
     else verify.push(key);
@@ -107,6 +110,15 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   endpoint.touchedAt = now;
   return done({ go: true, turn: { epochs, probe, verify, at: now } });
 }
+const NONE: readonly string[] = Object.freeze([]);
+
+// The partitions known to the budget that do not gate this send (most budgets have none).
+function softPartitions(scopes: Record<string, ScopeState>, gating: readonly string[]): readonly string[] {
+  let found: string[] | undefined;
+  for (const key in scopes) if (key.startsWith('p:') && !gating.includes(key)) (found ??= []).push(key);
+  return found ?? NONE;
+}
+
 function verifySlot(held: readonly ScopeState[], now: number): AcquireWait | undefined {
   let lease = 0;
   let slot = 0;
