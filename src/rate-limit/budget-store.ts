@@ -18,6 +18,10 @@ export interface BudgetStore {
    * as soon as it is in, not at its next poll. Absent where other processes settle too (Redis).
    */
   nextSettle?(): Promise<void>;
+  /** {@link acquire} done at once, where the budget is in this process (no await per send). */
+  acquireNow?(now: number, request: AcquireRequest): AcquireResult;
+  /** {@link settle} done at once, where the budget is in this process. */
+  settleNow?(now: number, input: SettleInput): SettleResult;
 }
 
 /**
@@ -32,22 +36,32 @@ export interface BudgetStore {
 export function createMemoryBudgetStore(): BudgetStore {
   let state: BudgetState = emptyBudget();
   let waiting: Array<() => void> = [];
-  return {
-    // The state is this store's alone and each step's result replaces it, so a step that
-    // counts changes it in place; a look (`count: false`) works on a copy.
-    acquire(now: number, request: AcquireRequest): Promise<AcquireResult> {
-      if (request.count === false) return Promise.resolve(acquireStep(state, now, request).result);
-      const step = acquireInPlace(state.scopes, now, request);
-      state = step.state;
-      return Promise.resolve(step.result);
-    },
-    settle(now: number, input: SettleInput): Promise<SettleResult> {
-      const step = settleInPlace(state.scopes, now, input);
-      state = step.state;
+  // The state is this store's alone and each step's result replaces it, so a step that
+  // counts changes it in place; a look (`count: false`) works on a copy.
+  const acquireNow = (now: number, request: AcquireRequest): AcquireResult => {
+    if (request.count === false) return acquireStep(state, now, request).result;
+    const step = acquireInPlace(state.scopes, now, request);
+    state = step.state;
+    return step.result;
+  };
+  const settleNow = (now: number, input: SettleInput): SettleResult => {
+    const step = settleInPlace(state.scopes, now, input);
+    state = step.state;
+    if (waiting.length > 0) {
       const wake = waiting;
       waiting = [];
       for (const resolve of wake) resolve();
-      return Promise.resolve(step.result);
+    }
+    return step.result;
+  };
+  return {
+    acquireNow,
+    settleNow,
+    acquire(now: number, request: AcquireRequest): Promise<AcquireResult> {
+      return Promise.resolve(acquireNow(now, request));
+    },
+    settle(now: number, input: SettleInput): Promise<SettleResult> {
+      return Promise.resolve(settleNow(now, input));
     },
     snapshot(scope = ''): Promise<ScopeState | undefined> {
       const s = state.scopes[scope];

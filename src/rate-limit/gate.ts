@@ -2,7 +2,7 @@ import { RetryLaterError } from '../errors/errors.js';
 import { eventBase } from '../core/events.js';
 import type { CallContext } from '../core/types.js';
 import { refuseLongWait, waitBoundMs } from '../verdict/wait-policy.js';
-import type { AcquireRequest, Turn } from './budget.js';
+import type { AcquireRequest, AcquireResult, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
 import { anySignal } from '../core/signals.js';
 
@@ -52,16 +52,18 @@ export async function waitUntil(ctx: CallContext, retryAt: number, source: strin
  * const turn = await takeTurn(store, ctx, { scopes: [''], endpoint, softPartitions: false }, gateOptions);
  * ```
  */
-export async function takeTurn(store: BudgetStore, ctx: CallContext, request: GateRequest, options: GateOptions, count = true): Promise<Turn> {
-  const started = ctx.clock.now();
+export async function takeTurn(store: BudgetStore, ctx: CallContext, request: GateRequest, options: GateOptions, count = true, first?: FirstLook): Promise<Turn> {
+  const started = first?.at ?? ctx.clock.now();
   let waitedUntil = 0;
+  let looked = first;
   for (;;) {
     ctx.signal.throwIfAborted();
-    const now = ctx.clock.now();
+    const now = looked?.at ?? ctx.clock.now();
     const maxHoldMs = waitBoundMs(ctx, now, options.maxWaitMs);
     const { probeLeaseMs, probeIntervalMs } = options;
     const { scopes, endpoint, softPartitions } = request;
-    const result = await store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count });
+    const result = looked?.result ?? (await store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count }));
+    looked = undefined;
     if (result.go) return result.turn;
     if (result.reason === 'confirmed') refuseLongWait(ctx, result.until, now, options.maxWaitMs);
     if (result.reason !== 'probe') {
@@ -80,6 +82,32 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     }
     await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));
   }
+}
+
+/** What a send's first, synchronous look at the budget said, and when (see {@link turnNow}). */
+export interface FirstLook {
+  readonly at: number;
+  readonly result: AcquireResult;
+}
+
+/**
+ * The first look of {@link takeTurn}, made at once where the store can (the budget is in this
+ * process): most sends get their turn here, with no await. `undefined` where the store cannot;
+ * a look that did not give the turn is handed to `takeTurn` (as `first`) to go on from.
+ *
+ * @example
+ * ```ts
+ * const look = turnNow(store, ctx, request, gateOptions);
+ * const turn = look?.result.go === true ? look.result.turn : await takeTurn(store, ctx, request, gateOptions, true, look);
+ * ```
+ */
+export function turnNow(store: BudgetStore, ctx: CallContext, request: GateRequest, options: GateOptions): FirstLook | undefined {
+  if (store.acquireNow === undefined || ctx.signal.aborted) return undefined;
+  const at = ctx.clock.now();
+  const { probeLeaseMs, probeIntervalMs } = options;
+  const { scopes, endpoint, softPartitions } = request;
+  const maxHoldMs = waitBoundMs(ctx, at, options.maxWaitMs);
+  return { at, result: store.acquireNow(at, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count: true }) };
 }
 
 // Ends a poll's sleep early; a reason of its own spares building a DOMException each time.

@@ -3,12 +3,12 @@ import { discardBody } from '../verdict/response-body.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
 import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
-import { takeTurn, type GateOptions, type GateRequest } from './gate.js';
+import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf } from './lessons.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
 import { createPartitionMap, type RateLimitGroup } from './partitions.js';
 import { scheduleAbortable } from './schedule.js';
-import { anySignal } from '../core/signals.js';
+import { anySignal, canAbort } from '../core/signals.js';
 
 /** Options of {@link rateLimit}. */
 export interface RateLimitOptions extends LimiterRegistryOptions {
@@ -132,7 +132,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
 
   const sendGated = async ({ store, serverClock }: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
-    const turn = await takeTurn(store, ctx, at, gate);
+    const look = turnNow(store, ctx, at, gate);
+    const turn = look?.result.go === true ? look.result.turn : await takeTurn(store, ctx, at, gate, true, look);
     const { endpoint } = at;
     let response: Response;
     try {
@@ -148,7 +149,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
     partitions.learn(endpoint, named);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
-    const settled = await store.settle(now, { turn, endpoint, status: response.status, lessons, probeIntervalMs }).catch(ignore);
+    const settleInput = { turn, endpoint, status: response.status, lessons, probeIntervalMs };
+    const settled = store.settleNow === undefined ? await store.settle(now, settleInput).catch(ignore) : store.settleNow(now, settleInput);
     if (!refused) return { response, refused, retryAt: 0 };
     const own = Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
     return { response, refused, retryAt: settled?.pauseUntil ?? own };
@@ -170,8 +172,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
       // queues a call that will be refused anyway.
       if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
-      const send = (): Promise<GatedResult> => sendGated(limiter, ctx, next, at, gate);
-      const { response, refused, retryAt } = await scheduleAbortable(limiter, ctx, maxWaitMs, send);
+      // Nothing to queue behind and no caller who can leave: the send goes as it is.
+      const direct = limiter.bottleneck === undefined && !canAbort(ctx.signal);
+      const { response, refused, retryAt } = direct
+        ? await sendGated(limiter, ctx, next, at, gate)
+        : await scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter, ctx, next, at, gate));
       if (!refused) return response;
       // Out of re-sends: its own, or the call's (the sends of every layer count, see SendTally).
       if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
