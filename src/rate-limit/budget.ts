@@ -58,7 +58,9 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   // The scopes in order, each once (as a Set would give them, without building one per send).
   const gating: string[] = [];
   for (const key of request.scopes) if (!gating.includes(key)) gating.push(key);
-  if (!gating.includes(endpointKey)) gating.push(endpointKey);
+  // An endpoint scope exists only while it holds a probe or a hold (prune forgets it after):
+  // absent, it gates nothing, so it is made only when this send becomes its probe.
+  if (scopes[endpointKey] !== undefined && !gating.includes(endpointKey)) gating.push(endpointKey);
   for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
   const soft = request.softPartitions ? softPartitions(scopes, gating) : NONE;
   const done = (result: AcquireResult): BudgetStep<AcquireResult> => ({ state: { scopes: prune(scopes, now) }, result });
@@ -85,14 +87,14 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   if (wait !== undefined) return done({ go: false, ...wait });
   const slot = verifySlot(verify.map((key) => scopes[key]!), now);
   if (slot !== undefined) return done(slot);
-  const endpoint = scopes[endpointKey]!;
+  const endpoint = scopes[endpointKey];
   const probe = gating.some((key) => scopes[key]!.needProbe);
-  if (probe && endpoint.probeUntil > now) return done({ go: false, until: endpoint.probeUntil, reason: 'probe', source: 'probe' });
+  if (probe && endpoint !== undefined && endpoint.probeUntil > now) return done({ go: false, until: endpoint.probeUntil, reason: 'probe', source: 'probe' });
   const ramping = !probe && request.scopes.some((key) => rampFull(scopes[key]!));
   if (ramping) return done({ go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
   if (request.count === false) return done({ go: true, turn: { epochs: {}, probe: false, verify: [], at: now } });
 
-  if (probe) endpoint.probeUntil = now + request.probeLeaseMs;
+  if (probe) (scopes[endpointKey] ??= emptyScope(now, false)).probeUntil = now + request.probeLeaseMs;
   for (const key of verify) {
     scopes[key]!.verifyUntil = now + request.probeLeaseMs;
     scopes[key]!.verifyAt = now + request.probeIntervalMs;
@@ -107,7 +109,7 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
     s.touchedAt = now;
     epochs[key] = s.epoch;
   }
-  endpoint.touchedAt = now;
+  if (endpoint !== undefined) endpoint.touchedAt = now;
   return done({ go: true, turn: { epochs, probe, verify, at: now } });
 }
 const NONE: readonly string[] = Object.freeze([]);
