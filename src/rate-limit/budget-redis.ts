@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { copyScopes } from './budget-scopes.js';
 import { acquireInPlace, acquireStep, emptyBudget, settleInPlace, type AcquireRequest, type AcquireResult, type BudgetState, type BudgetStep, type SettleInput, type SettleResult } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
-import type { ScopeState } from './scope-state.js';
+import { holdOf, type ScopeState } from './scope-state.js';
 
 /** Options of {@link createRedisBudgetStore}. */
 export interface RedisBudgetStoreOptions {
@@ -61,8 +61,10 @@ interface CasCommand {
  * so only other processes can make a write retry. Times are the callers' `clock.now()`: workers on different hosts need
  * synchronized clocks. When the value disappears before it would have expired (FLUSHALL, a
  * failover to a replica that lacked it), the first worker to notice writes back its own last
- * view of it, so the window's count, its holds and the sends in flight survive the loss; a
- * worker that has no view (or whose view would have expired) starts afresh, with a probe.
+ * view of it, so its holds and the sends in flight survive the loss; as that view may lack
+ * sends other workers made since it was taken, the windows it knows are taken as spent until
+ * their reset and the rest is probed again. A worker that has no view (or whose view would
+ * have expired) starts afresh, with a probe.
  *
  * @example
  * ```ts
@@ -89,7 +91,7 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
   // (written with the version of an absent key), else every worker would relearn the window
   // from nothing while the sends of the old one are still in flight.
   const orLost = (found: Versioned, now: number): Versioned =>
-    found.version === '' && cached !== undefined && cached.version !== '' && now < cachedUntil ? { version: '', state: cached.state } : found;
+    found.version === '' && cached !== undefined && cached.version !== '' && now < cachedUntil ? { version: '', state: reprobed(cached.state, now) } : found;
   const read = async (now: number): Promise<Versioned> => orLost(parse(await client.get(key)), now);
   // Applies a batch of steps, in the order asked, with one compare-and-set; recomputed on the
   // value another worker wrote first.
@@ -144,6 +146,20 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
       return s === undefined ? undefined : { ...s };
     },
   };
+}
+
+// A view written back after a loss lacks what other workers were let send since it was taken
+// (a busy worker's sends may not even have reached the server yet): a window it knows is
+// taken as spent until its reset, and a scope without one is probed again.
+function reprobed(state: BudgetState, now: number): BudgetState {
+  const scopes = copyScopes(state);
+  for (const [key, s] of Object.entries(scopes)) {
+    if (key.startsWith('e:') || holdOf(s, now) !== undefined) continue;
+    if (s.resetAt > now) s.remaining = 0;
+    else s.needProbe = true;
+    s.blindSends = -1;
+  }
+  return { scopes };
 }
 
 function parse(raw: string | null): Versioned {

@@ -33,7 +33,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
     const s = scopes[key];
     if (s === undefined) continue;
     s.inflight = Math.max(0, s.inflight - 1);
-    if (turn.probe && answered) s.needProbe = false;
+    // A probe of another window (the scope was lost and started afresh meanwhile) taught it nothing.
+    if (turn.probe && answered && turn.epochs[key] === s.epoch) s.needProbe = false;
     if (turn.epochs[key] === s.epoch) judgeOpening(s, answered, lessonFor(lessons, key));
     if (status !== undefined && status >= 200 && status < 300) s.strikes = 0;
     if (answered && status < 500 && !refused) {
