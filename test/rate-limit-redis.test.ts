@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { applyRedis7Shim } from '../src/rate-limit/redis7-shim.js';
 import { rateLimitRedis } from '../src/rate-limit-redis.js';
 import { RateLimiterUnavailableError } from '../src/rate-limit/errors.js';
-import { rateLimit, type RateLimitMiddleware } from '../src/rate-limit/middleware.js';
+import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer } from './rate-limit-server.js';
 import { redisForTests } from './support/services.js';
@@ -94,8 +94,8 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     await Promise.all(middlewares.splice(0).map((middleware) => middleware.close()));
     await api?.close();
   });
-  const limiter = (url: string, suffix: string): RateLimitMiddleware => {
-    const middleware = rateLimit({ redis: rateLimitRedis({ url }), id: `${id}:${suffix}` });
+  const limiter = (url: string, suffix: string, options: RateLimitOptions = {}): RateLimitMiddleware => {
+    const middleware = rateLimit({ redis: rateLimitRedis({ url }), id: `${id}:${suffix}`, ...options });
     middlewares.push(middleware);
     return middleware;
   };
@@ -158,7 +158,9 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
 
   it('keeps working after FLUSHALL between calls (the Redis 7 shim lets bottleneck re-initialize)', async () => {
     api = await startRateLimitServer({ limit: 10, windowMs: 1000 });
-    const middleware = limiter(privateRedis.url, 'flush-between');
+    // A cap gives the limiter a clustered bottleneck (unconfigured, it has none).
+    const middleware = limiter(privateRedis.url, 'flush-between', { maxConcurrent: 8 });
+    expect((await middleware.limiterFor({ url: `${api.url}/a`, method: 'GET', headers: new Headers(), body: null, replayable: true, options: {} })).bottleneck).toBeDefined();
     expect(await call(middleware, `${api.url}/a`)).toBe(200);
     await admin!.flushall();
     expect(await call(middleware, `${api.url}/b`)).toBe(200);
@@ -193,11 +195,12 @@ describe.skipIf(skipReason !== undefined)('rateLimit over Redis', () => {
     expect(api.log).toHaveLength(0);
   });
 
-  it('uses the shared Redis given by redisForTests for an ordinary clustered call', async () => {
+  it('uses the shared Redis given by redisForTests for an ordinary clustered call, with no bottleneck when nothing caps it', async () => {
     api = await startRateLimitServer({ limit: 5, windowMs: 1000 });
     const middleware = limiter(shared.url ?? '', 'shared');
     expect(await call(middleware, `${api.url}/a`)).toBe(200);
-    const { store } = await middleware.limiterFor({ url: `${api.url}/a`, method: 'GET', headers: new Headers(), body: null, replayable: true, options: {} });
+    const { store, bottleneck } = await middleware.limiterFor({ url: `${api.url}/a`, method: 'GET', headers: new Headers(), body: null, replayable: true, options: {} });
     expect(await store.snapshot()).toMatchObject({ limit: 5, remaining: 4 });
+    expect(bottleneck).toBeUndefined();
   });
 });

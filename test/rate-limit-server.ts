@@ -29,6 +29,11 @@ export interface RateLimitServerOptions {
   readonly limit?: number;
   /** @default 1000 */
   readonly windowMs?: number;
+  /**
+   * The reset the headers announce comes this long before the window really ends: a server
+   * whose window does not roll over when it says. @default 0
+   */
+  readonly resetEarlyMs?: number;
   /** Also send `Retry-After` (whole seconds) on the limiter's 429s. @default false */
   readonly retryAfter?: boolean;
   /** Answers a request before the limiter does; `undefined` lets the limiter answer. */
@@ -56,7 +61,7 @@ export interface RateLimitServer {
  * after the previous one ended (as many API gateways do); refused requests do not count.
  */
 export async function startRateLimitServer(options: RateLimitServerOptions = {}): Promise<RateLimitServer> {
-  const { limit, windowMs = 1000, retryAfter = false, script, latencyMs = 0 } = options;
+  const { limit, windowMs = 1000, resetEarlyMs = 0, retryAfter = false, script, latencyMs = 0 } = options;
   const throttle = options.throttle === undefined ? undefined : createSlidingWindowThrottle(options.throttle);
   const windows = new Map<string, { start: number; used: number }>();
   const log: ServerLogEntry[] = [];
@@ -80,7 +85,7 @@ export async function startRateLimitServer(options: RateLimitServerOptions = {})
       }
       const allowed = window.used < limit;
       if (allowed) window.used += 1;
-      const resetSeconds = Math.max(1, Math.ceil((window.start + windowMs - now) / 1000));
+      const resetSeconds = Math.max(1, Math.ceil((window.start + windowMs - resetEarlyMs - now) / 1000));
       const headers: Record<string, string> = {
         'RateLimit-Limit': String(limit),
         'RateLimit-Remaining': String(limit - window.used),

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { acquireStep, emptyBudget, settleStep, type AcquireRequest, type AcquireResult, type BudgetState, type BudgetStep, type SettleInput, type SettleResult } from './budget.js';
+import { copyScopes } from './budget-scopes.js';
+import { acquireInPlace, acquireStep, emptyBudget, settleInPlace, type AcquireRequest, type AcquireResult, type BudgetState, type BudgetStep, type SettleInput, type SettleResult } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
-import type { ScopeState } from './scope-state.js';
+import { holdOf, type ScopeState } from './scope-state.js';
 
 /** Options of {@link createRedisBudgetStore}. */
 export interface RedisBudgetStoreOptions {
@@ -39,20 +40,31 @@ interface Versioned {
   readonly state: BudgetState;
 }
 
+// One step waiting for the next write: it changes the scopes it is given in place.
+interface Pending<R> {
+  readonly now: number;
+  readonly step: (scopes: Record<string, ScopeState>) => BudgetStep<R>;
+  readonly resolve: (value: R) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface CasCommand {
   surefetchBudgetCas(key: string, expected: string, version: string, json: string, ttlMs: number): Promise<[number, string]>;
 }
 
 /**
  * Creates a budget kept under one Redis key, shared by every process that uses the same `key`.
- * The steps of `budget.ts` run in the process; each result is written with one atomic
+ * The steps of `budget.ts` run in the process; their result is written with one atomic
  * compare-and-set, and recomputed on the value another worker wrote first, so every worker
- * sees one budget. Operations of one process are queued, so only other processes can make a
- * write retry. Times are the callers' `clock.now()`: workers on different hosts need
+ * sees one budget. One write of a process is in flight at a time: the steps asked for
+ * meanwhile are applied together, in order, by the next one (one round trip for many sends),
+ * so only other processes can make a write retry. Times are the callers' `clock.now()`: workers on different hosts need
  * synchronized clocks. When the value disappears before it would have expired (FLUSHALL, a
  * failover to a replica that lacked it), the first worker to notice writes back its own last
- * view of it, so the window's count, its holds and the sends in flight survive the loss; a
- * worker that has no view (or whose view would have expired) starts afresh, with a probe.
+ * view of it, so its holds and the sends in flight survive the loss; as that view may lack
+ * sends other workers made since it was taken, the windows it knows are taken as spent until
+ * their reset and the rest is probed again. A worker that has no view (or whose view would
+ * have expired) starts afresh, with a probe.
  *
  * @example
  * ```ts
@@ -67,13 +79,10 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
   let cached: Versioned | undefined;
   // When the value this process last saw would expire in Redis, had nobody touched it since.
   let cachedUntil = 0;
-  let queue: Promise<unknown> = Promise.resolve();
+  // Steps asked for while a write is in flight, applied together by the next write.
+  let pending: Array<Pending<unknown>> = [];
+  let writing = false;
 
-  const serialized = <T>(operation: () => Promise<T>): Promise<T> => {
-    const run = queue.then(operation, operation);
-    queue = run.catch(() => undefined);
-    return run;
-  };
   const remember = (value: Versioned, now: number): void => {
     cached = value;
     cachedUntil = now + keepMs(value.state, now, ttlMs);
@@ -82,38 +91,75 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
   // (written with the version of an absent key), else every worker would relearn the window
   // from nothing while the sends of the old one are still in flight.
   const orLost = (found: Versioned, now: number): Versioned =>
-    found.version === '' && cached !== undefined && cached.version !== '' && now < cachedUntil ? { version: '', state: cached.state } : found;
+    found.version === '' && cached !== undefined && cached.version !== '' && now < cachedUntil ? { version: '', state: reprobed(cached.state, now) } : found;
   const read = async (now: number): Promise<Versioned> => orLost(parse(await client.get(key)), now);
-  const update = <R>(now: number, step: (state: BudgetState) => BudgetStep<R>): Promise<R> =>
-    serialized(async () => {
-      let current = cached ?? (await read(now));
-      for (let tries = 0; tries < MAX_TRIES; tries += 1) {
-        const next = step(current.state);
-        const version = randomBytes(6).toString('hex');
-        const json = JSON.stringify(next.state);
-        const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, json, keepMs(next.state, now, ttlMs));
-        if (Number(written) === 1) {
-          remember({ version, state: next.state }, now);
-          return next.result;
-        }
-        current = orLost(parse(found === '' ? null : found), now);
+  // Applies a batch of steps, in the order asked, with one compare-and-set; recomputed on the
+  // value another worker wrote first.
+  const write = async (batch: ReadonlyArray<Pending<unknown>>): Promise<unknown[]> => {
+    let now = 0;
+    for (const op of batch) now = Math.max(now, op.now);
+    let current = cached ?? (await read(now));
+    for (let tries = 0; tries < MAX_TRIES; tries += 1) {
+      const scopes = copyScopes(current.state);
+      const results = batch.map((op) => op.step(scopes).result);
+      const state: BudgetState = { scopes };
+      const version = randomBytes(6).toString('hex');
+      const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, JSON.stringify(state), keepMs(state, now, ttlMs));
+      if (Number(written) === 1) {
+        remember({ version, state }, now);
+        return results;
       }
-      throw new Error(`the shared budget ${key} changed under each of ${MAX_TRIES} writes`);
+      current = orLost(parse(found === '' ? null : found), now);
+    }
+    throw new Error(`the shared budget ${key} changed under each of ${MAX_TRIES} writes`);
+  };
+  const drain = async (): Promise<void> => {
+    writing = true;
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        const results = await write(batch);
+        batch.forEach((op, index) => op.resolve(results[index]));
+      } catch (error) {
+        for (const op of batch) op.reject(error);
+      }
+    }
+    writing = false;
+  };
+  const update = <R>(now: number, step: (scopes: Record<string, ScopeState>) => BudgetStep<R>): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      pending.push({ now, step, resolve: resolve as (value: unknown) => void, reject });
+      if (!writing) void drain();
     });
 
   return {
     async acquire(now: number, request: AcquireRequest): Promise<AcquireResult> {
       if (request.count === false) return acquireStep((await read(now)).state, now, request).result;
-      return update(now, (state) => acquireStep(state, now, request));
+      return update(now, (scopes) => acquireInPlace(scopes, now, request));
     },
     settle(now: number, input: SettleInput): Promise<SettleResult> {
-      return update(now, (state) => settleStep(state, now, input));
+      return update(now, (scopes) => settleInPlace(scopes, now, input));
     },
     async snapshot(scope = ''): Promise<ScopeState | undefined> {
       const s = parse(await client.get(key)).state.scopes[scope];
       return s === undefined ? undefined : { ...s };
     },
   };
+}
+
+// A view written back after a loss lacks what other workers were let send since it was taken
+// (a busy worker's sends may not even have reached the server yet): a window it knows is
+// taken as spent until its reset, and a scope without one is probed again.
+function reprobed(state: BudgetState, now: number): BudgetState {
+  const scopes = copyScopes(state);
+  for (const [key, s] of Object.entries(scopes)) {
+    if (key.startsWith('e:') || holdOf(s, now) !== undefined) continue;
+    if (s.resetAt > now) s.remaining = 0;
+    else s.needProbe = true;
+    s.blindSends = -1;
+  }
+  return { scopes };
 }
 
 function parse(raw: string | null): Versioned {

@@ -34,7 +34,9 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
     const s = scopes[key];
     if (s === undefined) continue;
     s.inflight = Math.max(0, s.inflight - 1);
-    if (turn.probe && answered) s.needProbe = false;
+    // A probe of another window (the scope was lost and started afresh meanwhile) taught it nothing.
+    if (turn.probe && answered && turn.epochs[key] === s.epoch) s.needProbe = false;
+    if (turn.epochs[key] === s.epoch) judgeOpening(s, answered, lessonFor(lessons, key));
     if (status !== undefined && status >= 200 && status < 300) s.strikes = 0;
     if (answered && status < 500 && !refused) {
       notePaceAccepted(s.pace, turn.at);
@@ -90,6 +92,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
       // A confirming answer is the fresher evidence: its time replaces the first answer's.
       if (confirmed.has(lesson.scope) && lesson.pause.until !== undefined && lesson.pause.until > now) s.pauseUntil = 0;
       applyPause(s, now, lesson.pause, input.endpoint, turn.at);
+      // Refused: the next reset is probed again, and may prove itself again.
+      if (s.resetTrust > 0) s.resetTrust = 0;
     }
     // A second answer agreeing confirms the hold: for the whole API or a group it must come
     // from another endpoint than the first (one endpoint may be limited on its own).
@@ -103,6 +107,34 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
     }
   }
   return { state: { scopes: prune(scopes, now) }, result: { pauseUntil, pauseSource } };
+}
+
+// The first answer of a window a budget's reset opened tells whether the reset came when
+// announced: accepted with a fresh budget (no more counted than was sent since), it did;
+// refused, or with the old window's count, it did not — and where the window opened without
+// a probe, resets are no longer trusted. A window opened without a probe whose send got no
+// answer is probed after all.
+function judgeOpening(s: ScopeState, answered: boolean, lesson: ScopeLesson | undefined): void {
+  const blind = s.blindSends >= 0;
+  if (!answered) {
+    if (blind) {
+      s.blindSends = -1;
+      s.needProbe = true;
+    }
+    return;
+  }
+  s.blindSends = -1;
+  // An answer that says nothing of this scope's budget leaves the judgment to the next one.
+  if (!s.resetOpened || lesson === undefined || (lesson.pause === undefined && lesson.budget === undefined)) return;
+  s.resetOpened = false;
+  const fresh = lesson.pause === undefined && lesson.budget !== undefined && lesson.budget.remaining + s.sent >= s.limit;
+  if (fresh && s.resetTrust === 0) s.resetTrust = 1;
+  else if (!fresh) s.resetTrust = blind ? -1 : Math.min(0, s.resetTrust);
+}
+
+function lessonFor(lessons: readonly ScopeLesson[], scope: string): ScopeLesson | undefined {
+  for (const lesson of lessons) if (lesson.scope === scope) return lesson;
+  return undefined;
 }
 
 function exhausts(lesson: ScopeLesson, now: number): boolean {

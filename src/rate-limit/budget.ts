@@ -92,6 +92,8 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   if (probe && endpoint !== undefined && endpoint.probeUntil > now) return done({ go: false, until: endpoint.probeUntil, reason: 'probe', source: 'probe' });
   const ramping = !probe && request.scopes.some((key) => rampFull(scopes[key]!));
   if (ramping) return done({ go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
+  // A window opened without a probe has let its limit go: the rest waits for its first answer.
+  if (blindSpent(scopes, request.scopes)) return done({ go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
   if (request.count === false) return done({ go: true, turn: { epochs: {}, probe: false, verify: [], at: now } });
 
   if (probe) (scopes[endpointKey] ??= emptyScope(now, false)).probeUntil = now + request.probeLeaseMs;
@@ -103,6 +105,7 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   for (const key of request.scopes) {
     const s = scopes[key]!;
     if (s.remaining > 0) s.remaining -= 1;
+    if (s.blindSends > 0) s.blindSends -= 1;
     s.sent += 1;
     s.inflight += 1;
     notePaceSend(s.pace, now);
@@ -135,6 +138,11 @@ function verifySlot(held: readonly ScopeState[], now: number): AcquireWait | und
 
 function later(current: Hold | undefined, next: Hold): Hold {
   return current === undefined || next.until > current.until ? next : current;
+}
+
+function blindSpent(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
+  for (const key of keys) if (scopes[key]!.blindSends === 0) return true;
+  return false;
 }
 
 // Slow start: while the budget is unknown, no more in flight than answers have earned.

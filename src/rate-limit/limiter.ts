@@ -39,8 +39,9 @@ export interface ApiLimiter {
   /**
    * Caps concurrency and spacing of sends (`maxConcurrent`, `minTimeMs`, a limiter of your own,
    * or Redis clustering). `undefined` when it would have nothing to enforce: bottleneck's local
-   * datastore yields to a timer several times per job, which costs about 2 ms per request for
-   * no effect, so unconfigured local limiters leave the pace to the budget alone.
+   * datastore yields to a timer several times per job (about 2 ms per request) and its Redis one
+   * costs three round trips per request, for no effect, so unconfigured limiters leave the pace
+   * to the budget alone.
    */
   readonly bottleneck: Bottleneck | undefined;
   /** The shared budget, holds and pace, per scope. */
@@ -153,7 +154,8 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       throw new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
     });
     const cluster = await link;
-    const bottleneck = userLimiter ?? own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs }));
+    const idle = maxConcurrent === null && minTimeMs === 0;
+    const bottleneck = userLimiter ?? (idle ? undefined : own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs })));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
     const store = unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id);
     return { id, bottleneck, store, serverClock: createServerClock() };

@@ -24,6 +24,20 @@ export interface ScopeState {
   inflight: number;
   /** Whether the next send must go alone (one per endpoint), as a probe, before the others follow. */
   needProbe: boolean;
+  /**
+   * Whether the server's resets come when it announces them: 1 once a send right after a reset
+   * was accepted with a fresh budget (new windows then open without a probe), 0 while unknown
+   * (or after a refusal), -1 once a window opened without a probe was refused or had not
+   * rolled over (every window is probed again, for as long as this state lives).
+   */
+  resetTrust: number;
+  /**
+   * In a window opened without a probe, the sends that may still go before its first answer
+   * (the limit less the sends carried in flight); -1 = not such a window, or it has answered.
+   */
+  blindSends: number;
+  /** The current window opened at the reset a budget announced, and no answer has judged it yet. */
+  resetOpened: boolean;
   /** Lease end of the probe in flight (endpoint scopes only); 0 = none. */
   probeUntil: number;
   /**
@@ -101,7 +115,8 @@ export interface Hold {
  */
 export function emptyScope(now: number, needProbe: boolean): ScopeState {
   return {
-    pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, needProbe, probeUntil: 0, rampCap: needProbe ? 1 : 0,
+    pauseUntil: 0, pauseSource: '', resetAt: 0, remaining: -1, limit: 0, sent: 0, inflight: 0, needProbe, resetTrust: 0, blindSends: -1, resetOpened: false,
+    probeUntil: 0, rampCap: needProbe ? 1 : 0,
     strikes: 0, strikeEndpoint: '', strikeEpoch: 0, epoch: now, heldAt: 0, holdBy: '', confirmed: false, verifyAt: 0,
     verifyUntil: 0, pace: emptyPace(), touchedAt: now,
   };
@@ -125,7 +140,10 @@ export function holdOf(s: ScopeState, now: number): Hold | undefined {
 /**
  * Opens the next window once the current one has reset and no pause holds: the window is
  * unknown and learned from one probe, because a reset read from whole seconds can be early —
- * unless a pace was learned, which the sends then follow. Forgets a hold that has ended.
+ * unless a pace was learned, which the sends then follow, or the server's resets proved on
+ * time (`resetTrust`), when the window's sends go at once up to the known limit, less the
+ * sends still in flight (they may land in it), and the first answer tells the rest. Forgets a
+ * hold that has ended.
  *
  * @example
  * ```ts
@@ -135,11 +153,16 @@ export function holdOf(s: ScopeState, now: number): Hold | undefined {
 export function rollover(s: ScopeState, now: number): void {
   if (s.resetAt > 0 && now >= s.resetAt && now >= s.pauseUntil) {
     closePaceWindow(s.pace, now);
+    // The window ended at a budget's reset, not at a pause's end (a refusal's time).
+    const byBudget = s.pace.limit <= 0 && s.limit > 0 && s.pauseUntil < s.resetAt;
     s.epoch += 1;
     s.sent = s.inflight;
     s.remaining = -1;
     s.resetAt = 0;
-    s.needProbe = s.pace.limit <= 0;
+    const blind = byBudget && s.resetTrust > 0 && s.limit > s.inflight;
+    s.blindSends = blind ? s.limit - s.inflight : -1;
+    s.resetOpened = byBudget;
+    s.needProbe = s.pace.limit <= 0 && !blind;
     s.rampCap = s.needProbe ? 1 : 0;
   }
   if (s.heldAt > 0 && holdOf(s, now) === undefined) clearHold(s);
@@ -194,6 +217,8 @@ export function liftHold(s: ScopeState): void {
     s.resetAt = 0;
     s.epoch += 1;
     s.sent = s.inflight;
+    s.blindSends = -1;
+    s.resetOpened = false;
   }
   // The window that set the hold teaches no pace.
   s.pace.windowStart = 0;
