@@ -36,7 +36,7 @@
  * memory store, from POST creates with a scope each, after a full collection.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString, GCProfiler } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import got from 'got';
@@ -71,6 +71,7 @@ export async function surefetchPipelines(): Promise<Array<[string, () => Middlew
 export async function overheadClients(): Promise<Array<[string, Client]>> {
   const { createFetch } = await surefetchBuild();
   return [
+    ...(await baselineClients()),
     ['raw fetch', async (url) => (await fetch(url)).json()],
     // What any per-attempt timeout costs over fetch (ky's has one too, surefetch's is 30 s by
     // default): an AbortController, its signal passed to fetch, a timer cleared at the headers.
@@ -90,6 +91,25 @@ export async function overheadClients(): Promise<Array<[string, Client]>> {
       const sureFetch = createFetch({ middleware: middleware() });
       return [name, async (url) => (await sureFetch(url)).json()];
     }),
+  ];
+}
+
+/**
+ * With `BENCH_OVERHEAD_BASELINE=<path to another build's dist/index.js>` (say, a worktree of an
+ * earlier commit), that build's bare and full pipelines run in the same rounds as this one's, so
+ * a change is measured against what it replaces under the same noise.
+ */
+async function baselineClients(): Promise<Array<[string, Client]>> {
+  const path = process.env.BENCH_OVERHEAD_BASELINE;
+  if (path === undefined || path === '') return [];
+  const baseline = (await import(pathToFileURL(path).href)) as typeof import('../src/index.js');
+  const client = (middleware: Middleware[]): Client => {
+    const sureFetch = baseline.createFetch({ middleware });
+    return async (url) => (await sureFetch(url)).json();
+  };
+  return [
+    ['baseline bare', client([])],
+    ['baseline full', client([baseline.idempotency(), baseline.retry(), baseline.circuitBreaker(), baseline.rateLimit()])],
   ];
 }
 
