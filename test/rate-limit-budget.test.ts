@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireStep, emptyBudget, settleStep, type AcquireRequest, type SettleInput, type Turn } from '../src/rate-limit/budget.js';
 import { createRedisBudgetStore } from '../src/rate-limit/budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from '../src/rate-limit/budget-store.js';
+import { turnAt } from './support/budget-turn.js';
 import { redisForTests } from './support/services.js';
 
 const T = 1_800_000_000_000;
@@ -38,11 +39,7 @@ const refused = (turn: Turn, until?: number, endpoint = 'e1', options: { scope?:
   probeIntervalMs: INTERVAL,
 });
 
-async function go(store: BudgetStore, now: number, request = ask()): Promise<Turn> {
-  const result = await store.acquire(now, request);
-  if (!result.go) throw new Error(`expected to go at ${now}, told ${result.reason} until ${result.until}`);
-  return result.turn;
-}
+const go = (store: BudgetStore, now: number, request = ask()): Promise<Turn> => turnAt(store, now, request);
 
 // One behaviour table, run against the in-memory store and the Redis one.
 function budgetBehaviour(makeStore: () => Promise<BudgetStore>): void {

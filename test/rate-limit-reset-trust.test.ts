@@ -12,6 +12,7 @@ import { createMemoryBudgetStore, type BudgetStore } from '../src/rate-limit/bud
 import { rateLimit } from '../src/rate-limit/middleware.js';
 import { call, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions, type ServerLogEntry } from './rate-limit-server.js';
+import { turnAt } from './support/budget-turn.js';
 import { redisForTests } from './support/services.js';
 
 const T = 1_800_000_000_000;
@@ -32,11 +33,7 @@ const refused = (turn: Turn, until: number): SettleInput => ({
   probeIntervalMs: 1000,
 });
 
-async function go(store: BudgetStore, now: number): Promise<Turn> {
-  const result = await store.acquire(now, ask);
-  if (!result.go) throw new Error(`expected to go at ${now}, told ${result.reason} until ${result.until}`);
-  return result.turn;
-}
+const go = (store: BudgetStore, now: number): Promise<Turn> => turnAt(store, now, ask);
 
 function trustBehaviour(makeStore: () => Promise<BudgetStore>): void {
   // First contact spends the window of 3; the probe of the reset at T + 1000 is accepted with
