@@ -47,9 +47,23 @@ export async function connectRedis(option: RedisOption): Promise<RedisLink> {
     client,
     connection,
     close: async (): Promise<void> => {
-      // QUIT waits for a connection that may never come; a client that is not ready is dropped.
+      // QUIT waits for a connection that may never come; a client that is not ready is dropped,
+      // and so is one whose QUIT gets no answer (a frozen Redis) within the grace.
       const flush = client.status === 'ready';
-      await connection.disconnect(flush).catch(() => connection.disconnect(false));
+      if (flush) {
+        const quit = connection.disconnect(true).then(() => true, () => false);
+        if (await Promise.race([quit, graceOver()])) return;
+      }
+      await connection.disconnect(false).catch(() => undefined);
     },
   };
+}
+
+const QUIT_GRACE_MS = 1000;
+
+function graceOver(): Promise<false> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), QUIT_GRACE_MS);
+    timer.unref?.();
+  });
 }

@@ -2,7 +2,8 @@ import { SurefetchError } from '../errors/errors.js';
 
 /**
  * The shared rate limiter could not be reached: its Redis did not become ready within
- * `readyTimeoutMs`, or a Redis command failed. Nothing was sent.
+ * `readyTimeoutMs`, did not answer within `operationTimeoutMs`, or a Redis command failed.
+ * Nothing was sent.
  *
  * @example
  * ```ts

@@ -8,6 +8,7 @@ import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { isRateLimitCluster, type ClusterLink, type RateLimitCluster } from './cluster.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import { applyRedis7Shim } from './redis7-shim.js';
+import { bounded } from './bounded.js';
 
 /** The limiter options of `rateLimit` (one limiter per API). */
 export interface LimiterRegistryOptions {
@@ -30,6 +31,13 @@ export interface LimiterRegistryOptions {
   readonly credential?: (request: RequestSpec) => string | undefined;
   /** Idle time after which a shared budget is forgotten in Redis. @default 600000 */
   readonly ttlMs?: number;
+  /**
+   * Longest wait for Redis, per operation of the shared budget (connecting included) and when
+   * closing. Beyond it the call rejects with `RateLimiterUnavailableError`, having sent nothing:
+   * a Redis that freezes (accepts, never answers) fails calls fast instead of holding them.
+   * @default 2000
+   */
+  readonly operationTimeoutMs?: number;
 }
 
 /** The limiter of one API: bottleneck for concurrency and spacing, the budget for the rate. */
@@ -131,7 +139,7 @@ const apiKeys = new WeakMap<RequestSpec, string>();
  * ```
  */
 export function createLimiterRegistry(options: LimiterRegistryOptions = {}): LimiterRegistry {
-  const { maxConcurrent = null, minTimeMs = 0, limiter: userLimiter, redis, id: prefix = 'surefetch:rl', ttlMs = 600_000 } = options;
+  const { maxConcurrent = null, minTimeMs = 0, limiter: userLimiter, redis, id: prefix = 'surefetch:rl', ttlMs = 600_000, operationTimeoutMs = 2000 } = options;
   const keyOf = options.key ?? ((request: RequestSpec) => apiKeyOf(request, options.credential));
   const limiters = new Map<string, Promise<ApiLimiter>>();
   const created = new Map<string, ApiLimiter>();
@@ -149,15 +157,21 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       const bottleneck = userLimiter ?? (idle ? undefined : own(new LightBottleneck({ maxConcurrent, minTime: minTimeMs })));
       return { id, bottleneck, store: createMemoryBudgetStore(), serverClock: createServerClock() };
     }
-    link ??= redis.connect().catch((error: unknown) => {
-      link = undefined;
-      throw new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
-    });
+    if (link === undefined) {
+      const connecting = redis.connect();
+      const late = (): Error => new RateLimiterUnavailableError({ limiterId: id, reason: `Redis did not answer within ${operationTimeoutMs} ms` });
+      link = bounded(connecting, operationTimeoutMs, late).catch((error: unknown) => {
+        link = undefined;
+        // A connection that comes after all is nobody's: close it rather than leak it.
+        connecting.then((late) => late.close(), () => undefined);
+        throw error instanceof RateLimiterUnavailableError ? error : new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
+      });
+    }
     const cluster = await link;
     const idle = maxConcurrent === null && minTimeMs === 0;
     const bottleneck = userLimiter ?? (idle ? undefined : own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs })));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
-    const store = unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id);
+    const store = unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id, operationTimeoutMs);
     return { id, bottleneck, store, serverClock: createServerClock() };
   };
 
@@ -190,20 +204,25 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       closed = true;
       created.clear();
       await Promise.allSettled(limiters.values());
-      if (redis !== undefined) await Promise.allSettled(owned.map((bottleneck) => bottleneck.disconnect()));
+      // Neither a disconnect nor a QUIT waits for a frozen Redis longer than the bound.
+      const closing = (work: unknown): Promise<unknown> => bounded(Promise.resolve(work), operationTimeoutMs, () => new Error('Redis did not answer')).catch(() => undefined);
+      if (redis !== undefined) await Promise.allSettled(owned.map((bottleneck) => closing(bottleneck.disconnect())));
       limiters.clear();
       const opened = await link?.catch(() => undefined);
-      await opened?.close();
+      if (opened !== undefined) await closing(opened.close());
     },
   };
 }
 
-// A Redis failure of the budget is reported as the limiter being unavailable (nothing sent).
-function unavailableOnError(store: BudgetStore, limiterId: string): BudgetStore {
+// A Redis failure of the budget, or no answer within the bound, is reported as the limiter
+// being unavailable (nothing sent).
+function unavailableOnError(store: BudgetStore, limiterId: string, operationTimeoutMs: number): BudgetStore {
+  const late = (): Error => new RateLimiterUnavailableError({ limiterId, reason: `Redis did not answer within ${operationTimeoutMs} ms` });
   const wrap =
     <A extends unknown[], R>(operation: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
-      operation(...args).catch((error: unknown) => {
+      bounded(operation(...args), operationTimeoutMs, late).catch((error: unknown) => {
+        if (error instanceof RateLimiterUnavailableError) throw error;
         throw new RateLimiterUnavailableError({ limiterId, reason: 'its Redis command failed' }, { cause: error });
       });
   return {
