@@ -1,6 +1,7 @@
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import { applyRedis7Shim } from './redis7-shim.js';
+import { bounded } from './bounded.js';
 
 /** Where a shared limiter keeps its state: a Redis URL, or an ioredis client to duplicate. */
 export type RedisOption = RedisUrlOption | RedisClientOption;
@@ -51,8 +52,8 @@ export async function connectRedis(option: RedisOption): Promise<RedisLink> {
       // and so is one whose QUIT gets no answer (a frozen Redis) within the grace.
       const flush = client.status === 'ready';
       if (flush) {
-        const quit = connection.disconnect(true).then(() => true, () => false);
-        if (await Promise.race([quit, graceOver()])) return;
+        const quit = bounded(Promise.resolve(connection.disconnect(true)), QUIT_GRACE_MS, () => new Error('QUIT got no answer'));
+        if (await quit.then(() => true, () => false)) return;
       }
       await connection.disconnect(false).catch(() => undefined);
     },
@@ -60,10 +61,3 @@ export async function connectRedis(option: RedisOption): Promise<RedisLink> {
 }
 
 const QUIT_GRACE_MS = 1000;
-
-function graceOver(): Promise<false> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), QUIT_GRACE_MS);
-    timer.unref?.();
-  });
-}

@@ -141,6 +141,9 @@ const apiKeys = new WeakMap<RequestSpec, string>();
 export function createLimiterRegistry(options: LimiterRegistryOptions = {}): LimiterRegistry {
   const { maxConcurrent = null, minTimeMs = 0, limiter: userLimiter, redis, id: prefix = 'surefetch:rl', ttlMs = 600_000, operationTimeoutMs = 2000 } = options;
   const keyOf = options.key ?? ((request: RequestSpec) => apiKeyOf(request, options.credential));
+  // Nothing to cap: no bottleneck, whose per-send cost (timers locally, three round trips over
+  // Redis) would enforce nothing.
+  const idle = maxConcurrent === null && minTimeMs === 0;
   const limiters = new Map<string, Promise<ApiLimiter>>();
   const created = new Map<string, ApiLimiter>();
   const owned: Bottleneck[] = [];
@@ -153,7 +156,6 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
 
   const create = async (id: string): Promise<ApiLimiter> => {
     if (redis === undefined) {
-      const idle = maxConcurrent === null && minTimeMs === 0;
       const bottleneck = userLimiter ?? (idle ? undefined : own(new LightBottleneck({ maxConcurrent, minTime: minTimeMs })));
       return { id, bottleneck, store: createMemoryBudgetStore(), serverClock: createServerClock() };
     }
@@ -163,12 +165,11 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
       link = bounded(connecting, operationTimeoutMs, late).catch((error: unknown) => {
         link = undefined;
         // A connection that comes after all is nobody's: close it rather than leak it.
-        connecting.then((late) => late.close(), () => undefined);
+        connecting.then((arrived) => arrived.close(), () => undefined);
         throw error instanceof RateLimiterUnavailableError ? error : new RateLimiterUnavailableError({ limiterId: id, reason: 'could not connect to Redis' }, { cause: error });
       });
     }
     const cluster = await link;
-    const idle = maxConcurrent === null && minTimeMs === 0;
     const bottleneck = userLimiter ?? (idle ? undefined : own(cluster.bottleneck(id, { maxConcurrent, minTimeMs, ttlMs })));
     // `:v2`: the budget was a hash of the Lua script before; a new key never meets an old value.
     const store = unavailableOnError(cluster.budgetStore(`${id}:budget:v2`, ttlMs), id, operationTimeoutMs);
