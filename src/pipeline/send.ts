@@ -3,12 +3,23 @@ import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { anySignal, canAbort } from '../core/signals.js';
+import { AttemptSignal } from './attempt-signal.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
 // The reason a settled attempt's timer is released with: abort() without one builds a
 // DOMException with a stack trace on every request (about 1% of a request's CPU).
 const RELEASED = Object.freeze({ released: true });
+
+/** Options of {@link sendWith}. */
+export interface SendOptions {
+  /**
+   * The wrapped fetch follows an `AbortSignal`-shaped object (Node's own fetch does: see
+   * `lightSignalsWork`), so an attempt that no caller's signal can abort gets a small one
+   * instead of an `AbortController`. @default false
+   */
+  readonly lightSignals?: boolean;
+}
 
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
@@ -23,14 +34,14 @@ const RELEASED = Object.freeze({ released: true });
  * const terminal = sendWith(globalThis.fetch);
  * ```
  */
-export function sendWith(fetchFunction: FetchFunction): Next {
+export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }: SendOptions = {}): Next {
   return async function send(ctx: CallContext): Promise<Response> {
     ctx.signal.throwIfAborted();
     ctx.sends?.note();
     const limitMs = attemptLimitMs(ctx);
     // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
     // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
-    const attempt = limitMs === undefined ? undefined : new AbortController();
+    const attempt = limitMs === undefined ? undefined : lightSignals && !canAbort(ctx.signal) ? new AttemptSignal() : new AbortController();
     // On the real clock the timeout is one plain timer, with no closure made per attempt.
     const timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
     if (timer !== undefined) unrefTimer(timer);
@@ -56,7 +67,7 @@ export function sendWith(fetchFunction: FetchFunction): Next {
   };
 }
 
-function abortOnTimeout(attempt: AbortController): void {
+function abortOnTimeout(attempt: AbortController | AttemptSignal): void {
   attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }
 
@@ -65,7 +76,7 @@ function abortOnTimeout(attempt: AbortController): void {
  * the real one: the real clock's timeout is a plain timer, see `send`); returns what releases
  * it, so that none outlives the attempt.
  */
-function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController): () => void {
+function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController | AttemptSignal): () => void {
   const answered = new AbortController();
   const timeout = ctx.clock.timeoutSignal(limitMs, answered.signal);
   const onTimeout = (): void => attempt.abort(timeout.reason);
