@@ -1,5 +1,5 @@
 import type { CallContext, Middleware, Next } from '../core/types.js';
-import type { CallOptions } from './create-fetch.js';
+import type { CallOptions } from './call-options.js';
 
 /** The call's absolute deadline: the earlier of its own and the default, `undefined` for none. */
 export function deadlineOf(now: number, call: CallOptions, defaultMs: number | undefined): number | undefined {

@@ -12,9 +12,12 @@ import { classifyResponse } from '../verdict/classify.js';
 import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call-facts.js';
 import { compose, deadlineOf } from './compose.js';
 import { sendWith } from './send.js';
+import { callOptionsOf, type CallOptions } from './call-options.js';
+
+export type { CallOptions } from './call-options.js';
 import { lightSignalsWork } from './attempt-signal.js';
 import { parseServerWait } from '../verdict/server-wait.js';
-import type { CallContext, FetchFunction, Middleware, RouteRule } from '../core/types.js';
+import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
 
 /** Options of {@link createFetch}. */
 export interface CreateFetchOptions {
@@ -79,33 +82,6 @@ export interface CreateFetchOptions {
 }
 
 /**
- * Per-call options, passed as `init.surefetch` — or as a `surefetch` property of a `Request`
- * given as input (openapi-fetch puts its unknown per-call options there), merged under
- * `init.surefetch`. A numeric `init.timeout` (ofetch passes its `timeout` on to fetch) bounds
- * the call like `deadlineMs`: the earliest of all deadlines wins.
- */
-export interface CallOptions {
-  /** Operation name for events and errors. @default "METHOD /path" */
-  readonly operation?: string;
-  /** Idempotency scope: a job id plus a step name, an order number. Used by `idempotency`. */
-  readonly idempotencyScope?: string;
-  /** Client request id to use instead of a generated one. */
-  readonly clientRequestId?: string;
-  /** Deadline for the whole call, in ms from now. */
-  readonly deadlineMs?: number;
-  /** Absolute deadline for the whole call (epoch ms); the earlier of the two wins. */
-  readonly deadline?: number;
-  /** Per-attempt timeout for this call, in ms. */
-  readonly attemptTimeoutMs?: number;
-  /** Body timeout for this call, in ms (see {@link CreateFetchOptions.bodyTimeoutMs}). */
-  readonly bodyTimeoutMs?: number;
-  /** Redirect settings for this call, over those of `createFetch`. */
-  readonly redirects?: RedirectOptions;
-  /** Longest single in-process wait for this call; replaces `createFetch`'s `maxWaitMs`. */
-  readonly maxWaitMs?: number;
-}
-
-/**
  * An undici `Dispatcher` (`Agent`, `Pool`, `ProxyAgent`, ...), typed by its shape so that
  * undici's own classes are accepted whichever undici version the types come from.
  */
@@ -167,9 +143,19 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
   };
   const redirectPolicy = Object.freeze({ ...defaultRedirectPolicy, ...redirects });
 
-  const run = async (input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
-    const call = callOptionsOf(input, init);
-    const request = plainRequestSpec(input, init as RequestInit | undefined) ?? (await buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes }));
+  // No async frame: a plain GET goes from here to the chain without an await.
+  const run = (input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
+    try {
+      const call = callOptionsOf(input, init);
+      const plain = plainRequestSpec(input, init as RequestInit | undefined);
+      if (plain !== undefined) return runSpec(plain, call, input, init, clientMode);
+      const built = buildRequestSpec(input, init as RequestInit | undefined, maxReplayBytes === undefined ? {} : { maxReplayBytes });
+      return built.then((request) => runSpec(request, call, input, init, clientMode));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const runSpec = (request: RequestSpec, call: CallOptions, input: string | URL | Request, init: SurefetchInit | undefined, clientMode: boolean): Promise<Response> => {
     const url = urlOf(request);
     const route = matchRoute(routes, request.method, url);
     let secrets: readonly string[] | undefined;
@@ -204,14 +190,15 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       emit: emitRedacted,
       sends: createSendTally(),
     });
-    const response = await chain(ctx);
-    if (clientMode) return withFacts(response, factsFor(response, ctx));
-    // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
-    if (response.status < 400) return response;
-    const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
-    throw await toHttpError(response, ctx, { attempts: 1, verdict, sent });
+    return chain(ctx).then((response) => {
+      if (clientMode) return withFacts(response, factsFor(response, ctx));
+      // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
+      if (response.status < 400) return response;
+      const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
+      return toHttpError(response, ctx, { attempts: 1, verdict, sent }).then((error) => Promise.reject(error));
+    });
   };
-  // Plain functions around the async `run`: it never throws, it rejects.
+  // `run` never throws, it rejects.
   const sureFetch = function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
     return run(input, init, !throwHttpErrors);
   };
@@ -221,20 +208,6 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     },
   });
   return sureFetch;
-}
-
-const noCallOptions: CallOptions = Object.freeze({});
-
-/** Per-call options from the Request input, `init.surefetch` and a client's `init.timeout`; the earliest deadline wins. */
-function callOptionsOf(input: string | URL | Request, init: SurefetchInit | undefined): CallOptions {
-  if (init === undefined && !(input instanceof Request)) return noCallOptions;
-  const carried = input instanceof Request ? (input as { surefetch?: CallOptions }).surefetch : undefined;
-  const given = init?.surefetch;
-  const timeout = (init as { timeout?: unknown } | undefined)?.timeout;
-  const clientTimeoutMs = typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout) ? timeout : undefined;
-  const merged: CallOptions = { ...carried, ...given };
-  const bounds = [carried?.deadlineMs, given?.deadlineMs, clientTimeoutMs].filter((ms): ms is number => ms !== undefined);
-  return bounds.length === 0 ? merged : { ...merged, deadlineMs: Math.min(...bounds) };
 }
 
 /** What a client in client mode can read about the answer (see `factsOf`). */

@@ -35,34 +35,56 @@ export interface SendOptions {
  * ```
  */
 export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }: SendOptions = {}): Next {
-  return async function send(ctx: CallContext): Promise<Response> {
-    ctx.signal.throwIfAborted();
-    ctx.sends?.note();
-    const limitMs = attemptLimitMs(ctx);
-    // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
-    // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
-    const attempt = limitMs === undefined ? undefined : lightSignals && !canAbort(ctx.signal) ? new AttemptSignal() : new AbortController();
-    // On the real clock the timeout is one plain timer, with no closure made per attempt.
-    const timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
-    if (timer !== undefined) unrefTimer(timer);
-    const release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
-    const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
-    const follow = ctx.request.options.redirect !== 'manual';
-    try {
-      const response = await fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow));
-      if (!follow || !mayRedirect(response)) return response;
-      return await followRedirects(response, ctx, (request: RequestSpec) => fetchFunction(request.url, initOf(request, signal, follow)));
-    } catch (error) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (attempt?.signal.aborted === true && limitMs !== undefined) {
-        throw new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
-      }
-      throw toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
-    } finally {
-      // Like AbortSignal.timeout, the timer does not keep the process alive; it is released
-      // as the answer (or the failure) comes in, so none outlives its attempt.
+  // No async frame: one `then` on the happy path (every call's attempt passes here).
+  return function send(ctx: CallContext): Promise<Response> {
+    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+    let attempt: AbortController | AttemptSignal | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let release: (() => void) | undefined;
+    let limitMs: number | undefined;
+    // Like AbortSignal.timeout, the timer does not keep the process alive; it is released as the
+    // answer (or the failure) comes in, so none outlives its attempt.
+    const done = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       release?.();
+    };
+    // What the fetch threw, as the typed error the call rejects with.
+    const failure = (error: unknown): unknown => {
+      done();
+      if (ctx.signal.aborted) return ctx.signal.reason;
+      if (attempt?.signal.aborted === true && limitMs !== undefined) {
+        return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
+      }
+      return toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
+    };
+    const failed = (error: unknown): never => {
+      throw failure(error);
+    };
+    try {
+      ctx.sends?.note();
+      limitMs = attemptLimitMs(ctx);
+      // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
+      // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
+      attempt = limitMs === undefined ? undefined : lightSignals && !canAbort(ctx.signal) ? new AttemptSignal() : new AbortController();
+      // On the real clock the timeout is one plain timer, with no closure made per attempt.
+      timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
+      if (timer !== undefined) unrefTimer(timer);
+      release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
+      const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
+      const follow = ctx.request.options.redirect !== 'manual';
+      return fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow)).then((response) => {
+        if (!follow || !mayRedirect(response)) {
+          done();
+          return response;
+        }
+        const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, follow));
+        return followRedirects(response, ctx, hop).then((last) => {
+          done();
+          return last;
+        }, failed);
+      }, failed);
+    } catch (error) {
+      return Promise.reject(failure(error));
     }
   };
 }

@@ -5,6 +5,7 @@ import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-polic
 import { RateLimiterUnavailableError } from './errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf } from './lessons.js';
+import type { SettleResult, Turn } from './budget-types.js';
 import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
 import { createPartitionMap, type RateLimitGroup } from './partitions.js';
 import { scheduleAbortable } from './schedule.js';
@@ -131,29 +132,44 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return limiter;
   };
 
-  const sendGated = async ({ store, serverClock }: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
-    const look = turnNow(store, ctx, at, gate);
-    const turn = look?.result.go === true ? look.result.turn : await takeTurn(store, ctx, at, gate, true, look);
-    const { endpoint } = at;
-    let response: Response;
+  // Takes the send's turn and sends it: at once when the budget lets it go (most sends), with no
+  // async frame of its own; after a wait otherwise.
+  const sendGated = (limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
+    const look = turnNow(limiter.store, ctx, at, gate);
+    if (look?.result.go === true) return sendTurn(limiter, ctx, next, at, look.result.turn);
+    return takeTurn(limiter.store, ctx, at, gate, true, look).then((turn) => sendTurn(limiter, ctx, next, at, turn));
+  };
+
+  const sendTurn = (limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, turn: Turn): Promise<GatedResult> => {
+    let sent: Promise<Response>;
     try {
-      response = await next(ctx);
+      sent = next(ctx);
     } catch (error) {
-      await store.settle(ctx.clock.now(), { turn, endpoint, lessons: [], probeIntervalMs }).catch(ignore);
-      throw error;
+      sent = Promise.reject(error);
     }
+    return sent.then(
+      (response) => learnFrom(limiter, ctx, at, turn, response),
+      async (error: unknown) => {
+        await limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }).catch(ignore);
+        throw error;
+      },
+    );
+  };
+
+  // What the answer teaches the budget; a refusal's result says when its scopes may send again.
+  const learnFrom = ({ store, serverClock }: ApiLimiter, ctx: CallContext, at: GateRequest, turn: Turn, response: Response): GatedResult | Promise<GatedResult> => {
     const now = ctx.clock.now();
     serverClock.note(response.headers, now);
     const serverOffsetMs = serverClock.offsetMs(now);
     const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, serverOffsetMs, fallbackWaitMs, maxFallbackWaitMs };
     const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
-    partitions.learn(endpoint, named);
+    partitions.learn(at.endpoint, named);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
-    const settleInput = { turn, endpoint, status: response.status, lessons, probeIntervalMs };
-    const settled = store.settleNow === undefined ? await store.settle(now, settleInput).catch(ignore) : store.settleNow(now, settleInput);
-    if (!refused) return { response, refused, retryAt: 0 };
-    const own = Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
-    return { response, refused, retryAt: settled?.pauseUntil ?? own };
+    const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons, probeIntervalMs };
+    const own = (): number => Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
+    const result = (settled: SettleResult | undefined): GatedResult => (refused ? { response, refused, retryAt: settled?.pauseUntil ?? own() } : { response, refused, retryAt: 0 });
+    if (store.settleNow !== undefined) return result(store.settleNow(now, settleInput));
+    return store.settle(now, settleInput).then(result, () => result(undefined));
   };
 
   // The gate options differ by the call's wait bound only, which most calls share.

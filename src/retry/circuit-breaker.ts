@@ -48,8 +48,18 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   };
 
   const closed: BreakerState = { kind: 'closed', failures: 0 };
-  return async function circuitBreakerMiddleware(ctx: CallContext, next: Next): Promise<Response> {
-    const api = apiOf(ctx.request);
+  // Closed (nearly always): straight to the observed send, without an async layer of its own.
+  return function circuitBreakerMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+    let api: string;
+    try {
+      api = apiOf(ctx.request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return (states.get(api) ?? closed).kind === 'closed' ? observeClosed(api, ctx, next) : notClosed(api, ctx, next);
+  };
+
+  async function notClosed(api: string, ctx: CallContext, next: Next): Promise<Response> {
     for (;;) {
       const state = states.get(api) ?? closed;
       if (state.kind === 'closed') return observeClosed(api, ctx, next);
@@ -60,7 +70,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
       // Half-open: wait for the probe in flight, then go round again (closed, or open anew).
       await probeOutcome(state.probe, ctx, halfOpenAfterMs);
     }
-  };
+  }
 
   // Closed: an answer below 400 is a success (whatever a route rule says, it was delivered),
   // recorded without classifying it; anything else takes the full path (the same steps as

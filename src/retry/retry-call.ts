@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { backoffDelayMs } from '../verdict/backoff.js';
-import { classifyError, classifyResponse } from '../verdict/classify.js';
+import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
 import { attemptContext } from '../core/derive-context.js';
@@ -17,11 +17,7 @@ import { emitEnd, giveUp } from './retry-events.js';
 import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Next } from '../core/types.js';
 import { longWaitReason } from '../verdict/wait-policy.js';
-import type { RetryOptions } from './retry-options.js';
-
-/** A `retry` layer's settings, its defaults applied. @internal */
-export type RetrySettings = Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaits' | 'fallbackWaitMs' | 'skewMarginMs'>> &
-  Pick<RetryOptions, 'shouldRetry'> & { readonly budget: RetryBudget | undefined };
+import type { RetrySettings } from './retry-options.js';
 
 /**
  * One call through a `retry` layer: what its attempts share (the previous outcome, the last
@@ -50,11 +46,43 @@ export class RetryCall {
     this.sends = sends;
   }
 
-  /** Sends attempt `attempt`: its answer on success, else throws an {@link AttemptFailure}. */
-  async attemptOnce(attempt: number): Promise<Response> {
-    const { ctx } = this;
-    const actx = attemptContext(ctx, attempt, this.previous, this.maxWaitMs, this.sends);
-    // Any earlier ambiguous attempt may still land, so every later send is guarded.
+  /**
+   * Attempt 1, then p-retry from its outcome when it failed (or the caller left meanwhile): the
+   * path of every call. Most calls need no more than attempt 1, which goes without p-retry.
+   */
+  start(): Promise<Response> {
+    // p-retry looks at the signal before and after each attempt: an abort takes its path.
+    if (this.ctx.signal.aborted) return this.retryFrom((attempt) => this.attemptOnce(attempt));
+    return this.attemptOnce(1).then(
+      (response) => (this.ctx.signal.aborted ? this.retryFrom((attempt) => (attempt === 1 ? Promise.resolve(response) : this.attemptOnce(attempt))) : response),
+      // p-retry takes over with attempt 1's outcome replayed as its own first attempt.
+      (error: unknown) => this.retryFrom((attempt) => (attempt === 1 ? Promise.reject(error) : this.attemptOnce(attempt))),
+    );
+  }
+
+  /** Sends attempt `attempt`: its answer on success, else rejects with an {@link AttemptFailure}. */
+  attemptOnce(attempt: number): Promise<Response> {
+    const actx = attemptContext(this.ctx, attempt, this.previous, this.maxWaitMs, this.sends);
+    // An earlier ambiguous attempt to consult, or events to emit: the full path.
+    if (this.lastAmbiguous !== undefined || actx.emit !== noEvents) return this.attemptWatched(attempt, actx);
+    // Otherwise (nearly every attempt) no async frame of its own.
+    let sent: Promise<Response>;
+    try {
+      sent = this.next(actx);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(
+      (response) => {
+        const refusal = this.judge(attempt, actx, response, false, 0);
+        return refusal === undefined ? response : this.refused(attempt, actx, response, refusal);
+      },
+      (error: unknown) => this.failed(attempt, actx, error, false, 0),
+    );
+  }
+
+  // An attempt guarded by an earlier ambiguous one (which may still land), or one with listeners.
+  private async attemptWatched(attempt: number, actx: CallContext): Promise<Response> {
     const decision = this.lastAmbiguous === undefined ? undefined : await consultGuard(actx, this.lastAmbiguous);
     if (decision?.action === 'recovered') return decision.response;
     const listened = actx.emit !== noEvents;
@@ -64,26 +92,41 @@ export class RetryCall {
     try {
       response = await this.next(actx);
     } catch (error) {
-      const classification = classifyError(error, ctx.signal);
-      const previous: AttemptOutcome = { attempt, verdict: classification.verdict, sent: classification.sent, error };
-      this.noteOutcome(previous);
-      if (listened) emitEnd(actx, classification, started, undefined, error);
-      throw new AttemptFailure({ ...previous, classification }, actx, undefined);
+      return this.failed(attempt, actx, error, listened, started);
     }
-    const classification = classifyResponse(response.status, response.headers, ctx.route, actx.clock.now());
-    if (listened) emitEnd(actx, classification, started, response.status, undefined);
-    if (classification.verdict === 'success') {
-      this.settings.budget?.deposit(this.api, this.retryTokens);
-      return noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
-    }
+    const refusal = this.judge(attempt, actx, response, listened, started);
+    if (refusal === undefined) return response;
     const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
     if (reconciled !== undefined) {
       await discardBody(response);
       actx.emit({ ...eventBase(actx), type: 'recovered', via: 'duplicate' });
       return reconciled;
     }
-    const previous: AttemptOutcome = { attempt, verdict: classification.verdict, sent: classification.sent, status: response.status };
-    this.noteOutcome(previous);
+    return this.refused(attempt, actx, response, refusal);
+  }
+
+  // Classifies an answer: a success is counted and noted (`undefined`); otherwise its classification.
+  private judge(attempt: number, actx: CallContext, response: Response, listened: boolean, started: number): Classification | undefined {
+    const classification = classifyResponse(response.status, response.headers, this.ctx.route, actx.clock.now());
+    if (listened) emitEnd(actx, classification, started, response.status, undefined);
+    if (classification.verdict !== 'success') return classification;
+    this.settings.budget?.deposit(this.api, this.retryTokens);
+    noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
+    return undefined;
+  }
+
+  private failed(attempt: number, actx: CallContext, error: unknown, listened: boolean, started: number): never {
+    const classification = classifyError(error, this.ctx.signal);
+    if (listened) emitEnd(actx, classification, started, undefined, error);
+    return this.refused(attempt, actx, undefined, classification, error);
+  }
+
+  // Records a failed attempt (an answer that is no success, or what the send threw) and throws it.
+  private refused(attempt: number, actx: CallContext, response: Response | undefined, classification: Classification, error?: unknown): never {
+    const { verdict, sent } = classification;
+    const previous: AttemptOutcome = response === undefined ? { attempt, verdict, sent, error } : { attempt, verdict, sent, status: response.status };
+    this.previous = previous;
+    if (sent === 'ambiguous') this.lastAmbiguous = previous;
     throw new AttemptFailure({ ...previous, classification }, actx, response);
   }
 
@@ -123,11 +166,6 @@ export class RetryCall {
       }
       throw giveUp(last, settled?.landed === false ? settled.error : lastError);
     }
-  }
-
-  private noteOutcome(outcome: AttemptOutcome): void {
-    this.previous = outcome;
-    if (outcome.sent === 'ambiguous') this.lastAmbiguous = outcome;
   }
 
   private async decide(failure: AttemptFailure): Promise<boolean> {

@@ -54,3 +54,7 @@ export interface RetryOptions {
    */
   readonly shouldRetry?: (info: RetryDecisionInfo) => boolean | undefined;
 }
+
+/** A `retry` layer's settings, its defaults applied. @internal */
+export type RetrySettings = Required<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaits' | 'fallbackWaitMs' | 'skewMarginMs'>> &
+  Pick<RetryOptions, 'shouldRetry'> & { readonly budget: RetryBudget | undefined };

@@ -1,11 +1,11 @@
 import { createSendTally } from '../core/send-tally.js';
 import { apiKeyOf } from '../rate-limit/limiter.js';
 import { createRetryBudget } from './retry-budget.js';
-import { RetryCall, type RetrySettings } from './retry-call.js';
+import { RetryCall } from './retry-call.js';
 import type { Middleware } from '../core/types.js';
 import { maxWaitOf } from '../verdict/wait-policy.js';
 
-import type { RetryOptions } from './retry-options.js';
+import type { RetryOptions, RetrySettings } from './retry-options.js';
 export type { RetryDecisionInfo, RetryOptions } from './retry-options.js';
 
 /**
@@ -31,26 +31,17 @@ export function retry(options: RetryOptions = {}): Middleware {
     budget: options.budget === false ? undefined : (options.budget ?? createRetryBudget()),
   };
 
-  return async function retryMiddleware(ctx, next) {
-    // One bound for every wait of the call, handed to the layers inside.
-    const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
-    // One count of sends for the call, whichever layer re-sends: maxAttempts bounds them all.
-    const sends = ctx.sends ?? createSendTally();
-    sends.bound(settings.maxAttempts);
-    const call = new RetryCall(ctx, next, settings, apiKeyOf(ctx.request), maxWaitMs, sends);
-    // p-retry looks at the signal before and after each attempt: an abort takes its path.
-    if (ctx.signal.aborted) return call.retryFrom((attempt) => call.attemptOnce(attempt));
-    // Attempt 1 goes without p-retry, which most calls need no more than that. When it fails,
-    // p-retry takes over with attempt 1's outcome replayed as its own first attempt.
-    let outcome: Promise<Response>;
+  // A plain function: the call's one async frame is its attempt's (see RetryCall.start).
+  return function retryMiddleware(ctx, next) {
     try {
-      const response = await call.attemptOnce(1);
-      if (!ctx.signal.aborted) return response;
-      outcome = Promise.resolve(response);
+      // One bound for every wait of the call, handed to the layers inside.
+      const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
+      // One count of sends for the call, whichever layer re-sends: maxAttempts bounds them all.
+      const sends = ctx.sends ?? createSendTally();
+      sends.bound(settings.maxAttempts);
+      return new RetryCall(ctx, next, settings, apiKeyOf(ctx.request), maxWaitMs, sends).start();
     } catch (error) {
-      outcome = Promise.reject(error);
-      outcome.catch(() => undefined);
+      return Promise.reject(error);
     }
-    return call.retryFrom((attempt) => (attempt === 1 ? outcome : call.attemptOnce(attempt)));
   };
 }
