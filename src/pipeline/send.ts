@@ -115,7 +115,9 @@ function mayRedirect(response: Response): boolean {
 }
 
 function initOf(request: RequestSpec, signal: AbortSignal | undefined, follow: boolean): RequestInit {
-  const init: RequestInit & { duplex?: 'half' } = { ...request.options, method: request.method, headers: request.headers };
+  const init: RequestInit & { duplex?: 'half' } = { ...request.options, method: request.method };
+  // fetch copies the headers it is given pair by pair: none given, none copied (most GETs).
+  if (hasAny(request.headers)) init.headers = request.headers;
   if (signal !== undefined) init.signal = signal;
   // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
   if (follow) init.redirect = 'manual';
@@ -124,6 +126,11 @@ function initOf(request: RequestSpec, signal: AbortSignal | undefined, follow: b
     if (request.body instanceof ReadableStream) init.duplex = 'half';
   }
   return init;
+}
+
+function hasAny(headers: Headers): boolean {
+  for (const _name of headers.keys()) return true;
+  return false;
 }
 
 function attemptLimitMs(ctx: CallContext): number | undefined {

@@ -74,6 +74,9 @@ export type RateLimitMiddleware = Middleware & {
   readonly close: () => Promise<void>;
 };
 
+// Endpoints whose gate request is kept (the map is emptied when full).
+const MAX_GATES = 2000;
+
 interface GatedResult {
   readonly response: Response;
   readonly refused: boolean;
@@ -177,22 +180,39 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const gateFor = (maxWaitMs: number): GateOptions =>
     lastGate?.maxWaitMs === maxWaitMs ? lastGate : (lastGate = Object.freeze({ maxWaitMs, probeLeaseMs: probeTimeoutMs, probeIntervalMs, pollMs }));
 
-  const rateLimitMiddleware = async function rateLimitMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+  // The request's place in the budget, built once per endpoint while its scopes stay the same.
+  const gates = new Map<string, { readonly home: string; readonly known: readonly string[] | undefined; readonly at: GateRequest }>();
+  const gateRequestOf = (request: RequestSpec): GateRequest => {
+    const { home, endpoint, partitions: known } = partitions.scopesOf(request);
+    const cached = gates.get(endpoint);
+    if (cached !== undefined && cached.home === home && cached.known === known) return cached.at;
+    const at: GateRequest = { scopes: known === undefined ? [home] : [home, ...known], endpoint, softPartitions: known === undefined };
+    if (gates.size >= MAX_GATES) gates.clear();
+    gates.set(endpoint, { home, known, at });
+    return at;
+  };
+
+  // Most calls: the limiter exists, nothing to queue behind, no caller who can leave. The send
+  // goes through sendGated with no async frame here; a refusal goes on in the loop.
+  const rateLimitMiddleware = function rateLimitMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+    const known = registry.createdFor(ctx.request);
+    if (known === undefined || known.bottleneck !== undefined || canAbort(ctx.signal)) return gatedCall(ctx, next, undefined);
+    try {
+      const sent = sendGated(known, ctx, next, gateRequestOf(ctx.request), gateFor(maxWaitOf(ctx, options.maxWaitMs)));
+      return sent.then((first) => (first.refused ? gatedCall(ctx, next, first) : first.response));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  // A call's sends until one is not refused (or it may not re-send); `first` is a send already made.
+  const gatedCall = async (ctx: CallContext, next: Next, first: GatedResult | undefined): Promise<Response> => {
     const known = registry.createdFor(ctx.request);
     const limiter = known !== undefined && (known.bottleneck === undefined || known.bottleneck.datastore === 'local' || ready.has(known)) ? known : await limiterReady(ctx);
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
     const gate = gateFor(maxWaitMs);
     for (let refusals = 0; ; refusals += 1) {
-      const { home, endpoint, partitions: known } = partitions.scopesOf(ctx.request);
-      const at: GateRequest = { scopes: known === undefined ? [home] : [home, ...known], endpoint, softPartitions: known === undefined };
-      // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
-      // queues a call that will be refused anyway.
-      if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
-      // Nothing to queue behind and no caller who can leave: the send goes as it is.
-      const direct = limiter.bottleneck === undefined && !canAbort(ctx.signal);
-      const { response, refused, retryAt } = direct
-        ? await sendGated(limiter, ctx, next, at, gate)
-        : await scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter, ctx, next, at, gate));
+      const { response, refused, retryAt } = refusals === 0 && first !== undefined ? first : await sendOnce(limiter, ctx, next, maxWaitMs, gate);
       if (!refused) return response;
       // Out of re-sends: its own, or the call's (the sends of every layer count, see SendTally).
       if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
@@ -208,6 +228,16 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       }
       await discardBody(response);
     }
+  };
+
+  const sendOnce = async (limiter: ApiLimiter, ctx: CallContext, next: Next, maxWaitMs: number, gate: GateOptions): Promise<GatedResult> => {
+    const at = gateRequestOf(ctx.request);
+    // Sit out holds before queueing, so a long one neither holds bottleneck's slots nor
+    // queues a call that will be refused anyway.
+    if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
+    // Nothing to queue behind and no caller who can leave: the send goes as it is.
+    if (limiter.bottleneck === undefined && !canAbort(ctx.signal)) return sendGated(limiter, ctx, next, at, gate);
+    return scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter, ctx, next, at, gate));
   };
   return Object.assign(rateLimitMiddleware, {
     limiterFor: (request: RequestSpec) => registry.limiterFor(request),

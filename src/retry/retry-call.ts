@@ -111,7 +111,8 @@ export class RetryCall {
     if (listened) emitEnd(actx, classification, started, response.status, undefined);
     if (classification.verdict !== 'success') return classification;
     this.settings.budget?.deposit(this.api, this.retryTokens);
-    noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
+    // Only a client-mode call reads the note (its facts); a returned answer below 400 needs none.
+    if (!actx.throwHttpErrors) noteCall(response, { attempts: attempt, clientRequestId: actx.clientRequestId });
     return undefined;
   }
 
