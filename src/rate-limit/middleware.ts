@@ -6,47 +6,13 @@ import { RateLimiterUnavailableError } from './errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf } from './lessons.js';
 import type { SettleResult, Turn } from './budget-types.js';
-import { createLimiterRegistry, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
-import { createPartitionMap, type RateLimitGroup } from './partitions.js';
+import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
+import { createPartitionMap } from './partitions.js';
+import type { RateLimitOptions } from './rate-limit-options.js';
 import { scheduleAbortable } from './schedule.js';
 import { anySignal, canAbort } from '../core/signals.js';
 
-/** Options of {@link rateLimit}. */
-export interface RateLimitOptions extends LimiterRegistryOptions {
-  /**
-   * Longest in-process wait (a hold, a pause, a queue). The call's own `maxWaitMs` (set on
-   * `createFetch`, per call, or by an outer `retry`) replaces the default; this can only lower
-   * it. A longer wait rejects with `RetryLaterError`.
-   * @default 60000
-   */
-  readonly maxWaitMs?: number;
-  /**
-   * Most re-sends after refusals (429, ...) per attempt; then the refusal is returned. They
-   * also count against the call's sends (`retry`'s `maxAttempts`): the lower bound wins.
-   * @default 5
-   */
-  readonly maxWaits?: number;
-  /** Pause after a refusal that says nothing about when to come back; doubled on each further one. @default 1000 */
-  readonly fallbackWaitMs?: number;
-  /** Cap of the doubled fallback pause. @default 30000 */
-  readonly maxFallbackWaitMs?: number;
-  /** Margin added to reset times given as absolute server times (clock skew). @default 1000 */
-  readonly skewMarginMs?: number;
-  /** How long one probe may stay unanswered before another send probes. @default 5000 */
-  readonly probeTimeoutMs?: number;
-  /** Spacing of the probes that verify a hold longer than a call can wait. @default 1000 */
-  readonly probeIntervalMs?: number;
-  /** How often sends waiting for a probe's answer look again. @default 10 */
-  readonly pollMs?: number;
-  /** Longest wait for the clustered limiter (Redis) to become ready. @default 5000 */
-  readonly readyTimeoutMs?: number;
-  /**
-   * Route groups with limits of their own (first match wins): an answer naming no partition
-   * teaches and holds only the group of its request. Requests in no group share the whole
-   * API's budget. @default []
-   */
-  readonly groups?: readonly RateLimitGroup[];
-}
+export type { RateLimitOptions } from './rate-limit-options.js';
 
 const ignore = (): undefined => undefined;
 
@@ -73,6 +39,8 @@ export type RateLimitMiddleware = Middleware & {
   /** Disconnects clustered limiters and closes the Redis connections it opened. Call it on shutdown. */
   readonly close: () => Promise<void>;
 };
+
+const same = (result: GatedResult): GatedResult => result;
 
 // Endpoints whose gate request is kept (the map is emptied when full).
 const MAX_GATES = 2000;
@@ -139,11 +107,12 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   // async frame of its own; after a wait otherwise.
   const sendGated = (limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
     const look = turnNow(limiter.store, ctx, at, gate);
-    if (look?.result.go === true) return sendTurn(limiter, ctx, next, at, look.result.turn);
-    return takeTurn(limiter.store, ctx, at, gate, true, look).then((turn) => sendTurn(limiter, ctx, next, at, turn));
+    if (look?.result.go === true) return sendTurn(limiter, ctx, next, at, look.result.turn, same);
+    return takeTurn(limiter.store, ctx, at, gate, true, look).then((turn) => sendTurn(limiter, ctx, next, at, turn, same));
   };
 
-  const sendTurn = (limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, turn: Turn): Promise<GatedResult> => {
+  // Sends on its turn; `then` takes the result where it is known (no extra promise to unwrap it).
+  const sendTurn = <T>(limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, turn: Turn, then: (result: GatedResult) => T | Promise<T>): Promise<T> => {
     let sent: Promise<Response>;
     try {
       sent = next(ctx);
@@ -151,7 +120,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       sent = Promise.reject(error);
     }
     return sent.then(
-      (response) => learnFrom(limiter, ctx, at, turn, response),
+      (response) => {
+        const result = learnFrom(limiter, ctx, at, turn, response);
+        return result instanceof Promise ? result.then(then) : then(result);
+      },
       async (error: unknown) => {
         await limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }).catch(ignore);
         throw error;
@@ -198,8 +170,13 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const known = registry.createdFor(ctx.request);
     if (known === undefined || known.bottleneck !== undefined || canAbort(ctx.signal)) return gatedCall(ctx, next, undefined);
     try {
-      const sent = sendGated(known, ctx, next, gateRequestOf(ctx.request), gateFor(maxWaitOf(ctx, options.maxWaitMs)));
-      return sent.then((first) => (first.refused ? gatedCall(ctx, next, first) : first.response));
+      const at = gateRequestOf(ctx.request);
+      const gate = gateFor(maxWaitOf(ctx, options.maxWaitMs));
+      const look = turnNow(known.store, ctx, at, gate);
+      // A refused send goes on in the loop, with this answer as its first.
+      const go = (result: GatedResult): Response | Promise<Response> => (result.refused ? gatedCall(ctx, next, result) : result.response);
+      if (look?.result.go !== true) return sendGated(known, ctx, next, at, gate).then(go);
+      return sendTurn(known, ctx, next, at, look.result.turn, go);
     } catch (error) {
       return Promise.reject(error);
     }

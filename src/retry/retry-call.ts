@@ -10,11 +10,10 @@ import type { SendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
 import { refusalGivenUp } from '../rate-limit/middleware.js';
-import type { RetryBudget } from './retry-budget.js';
 import { parseServerWait } from '../verdict/server-wait.js';
-import { AttemptFailure, consultGuard, GuardFailure } from './attempt-failure.js';
+import { AttemptFailure, consultGuard } from './attempt-failure.js';
 import { emitEnd, giveUp } from './retry-events.js';
-import { settleAmbiguous, type SettledOutcome } from './settle-ambiguous.js';
+import { settleOnGiveUp, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Next } from '../core/types.js';
 import { longWaitReason } from '../verdict/wait-policy.js';
 import type { RetrySettings } from './retry-options.js';
@@ -48,16 +47,32 @@ export class RetryCall {
 
   /**
    * Attempt 1, then p-retry from its outcome when it failed (or the caller left meanwhile): the
-   * path of every call. Most calls need no more than attempt 1, which goes without p-retry.
+   * path of every call. Most calls need no more than attempt 1, which goes without p-retry, and
+   * without listeners in one `then`.
    */
   start(): Promise<Response> {
     // p-retry looks at the signal before and after each attempt: an abort takes its path.
     if (this.ctx.signal.aborted) return this.retryFrom((attempt) => this.attemptOnce(attempt));
-    return this.attemptOnce(1).then(
-      (response) => (this.ctx.signal.aborted ? this.retryFrom((attempt) => (attempt === 1 ? Promise.resolve(response) : this.attemptOnce(attempt))) : response),
-      // p-retry takes over with attempt 1's outcome replayed as its own first attempt.
-      (error: unknown) => this.retryFrom((attempt) => (attempt === 1 ? Promise.reject(error) : this.attemptOnce(attempt))),
-    );
+    const actx = attemptContext(this.ctx, 1, undefined, this.maxWaitMs, this.sends);
+    if (actx.emit !== noEvents) return this.attemptWatched(1, actx).then((response) => this.afterFirst(() => response), (error: unknown) => this.afterFirst(() => Promise.reject(error)));
+    return this.sendOnce(actx).then((response) => {
+      const refusal = this.judge(1, actx, response, false, 0);
+      if (refusal === undefined && !this.ctx.signal.aborted) return response;
+      return this.afterFirst(() => (refusal === undefined ? response : this.refused(1, actx, response, refusal)));
+    }, (error: unknown) => this.afterFirst(() => this.failed(1, actx, error, false, 0)));
+  }
+
+  // p-retry takes over with attempt 1's outcome replayed as its own first attempt.
+  private afterFirst(first: () => Response | Promise<Response>): Promise<Response> {
+    return this.retryFrom((attempt) => (attempt === 1 ? Promise.resolve().then(first) : this.attemptOnce(attempt)));
+  }
+
+  private sendOnce(actx: CallContext): Promise<Response> {
+    try {
+      return this.next(actx);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends attempt `attempt`: its answer on success, else rejects with an {@link AttemptFailure}. */
@@ -66,13 +81,7 @@ export class RetryCall {
     // An earlier ambiguous attempt to consult, or events to emit: the full path.
     if (this.lastAmbiguous !== undefined || actx.emit !== noEvents) return this.attemptWatched(attempt, actx);
     // Otherwise (nearly every attempt) no async frame of its own.
-    let sent: Promise<Response>;
-    try {
-      sent = this.next(actx);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    return sent.then(
+    return this.sendOnce(actx).then(
       (response) => {
         const refusal = this.judge(attempt, actx, response, false, 0);
         return refusal === undefined ? response : this.refused(attempt, actx, response, refusal);
@@ -154,7 +163,7 @@ export class RetryCall {
       const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await this.finalError(failure);
       let settled: SettledOutcome | undefined;
       try {
-        settled = await this.settleOnGiveUp(error, lastError);
+        settled = await settleOnGiveUp(ctx, this.previous, error, lastError);
       } catch (settleError) {
         throw giveUp(last, settleError);
       }
@@ -233,16 +242,4 @@ export class RetryCall {
     return toHttpError(failure.response, failure.ctx, { attempts: failure.outcome.attempt, verdict, sent, ...(retryAt === undefined ? {} : { retryAt }) });
   }
 
-  // Giving up with the last attempt ambiguous: look once more, so that "failed" is never said
-  // of a create that landed (found: the result; proven absent: NotAppliedError).
-  private async settleOnGiveUp(error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> {
-    const { ctx } = this;
-    const last = this.previous;
-    const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
-    if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
-    const failure = error instanceof AttemptFailure ? error : undefined;
-    const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
-    const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
-    return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
-  }
 }

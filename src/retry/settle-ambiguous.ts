@@ -1,4 +1,5 @@
-import { AmbiguousOutcomeError } from '../errors/errors.js';
+import { AmbiguousOutcomeError, DeadlineExceededError } from '../errors/errors.js';
+import { AttemptFailure, GuardFailure } from './attempt-failure.js';
 import { eventBase } from '../core/events.js';
 import { NotAppliedError } from '../errors/not-applied-error.js';
 import type { AttemptOutcome, CallContext } from '../core/types.js';
@@ -45,4 +46,16 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
   }
   if (decision.absent !== true) return { landed: undefined };
   return { landed: false, error: new NotAppliedError({ ...facts, reason }, { cause: lastError }) };
+}
+
+// Giving up with the last attempt ambiguous: look once more, so that "failed" is never said
+// of a create that landed (found: the result; proven absent: NotAppliedError).
+/** @internal */
+export async function settleOnGiveUp(ctx: CallContext, last: AttemptOutcome | undefined, error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> {
+  const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
+  if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
+  const failure = error instanceof AttemptFailure ? error : undefined;
+  const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
+  const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
+  return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
 }
