@@ -1,5 +1,6 @@
 // The smoke suite's local server: an API that fails on purpose (a 500, a 429 with Retry-After,
-// a 400 with field details) with CORS for a page on another origin, and that page.
+// a 400 with field details, an answer that never comes) with CORS for a page on another origin,
+// and that page.
 import { createServer } from 'node:http';
 
 const cors = {
@@ -18,6 +19,7 @@ const html = '<!doctype html><meta charset="utf-8"><title>surefetch smoke</title
 
 export function startSmokeServer(page = '') {
   const seen = new Map();
+  const stalled = new Map();
   const server = createServer((request, response) => {
     const send = (status, body, headers = {}) => {
       response.writeHead(status, { ...cors, 'content-type': 'application/json', ...headers });
@@ -30,7 +32,14 @@ export function startSmokeServer(page = '') {
       response.writeHead(200, { 'content-type': pathname === '/' ? 'text/html' : 'text/javascript' });
       return response.end(pathname === '/' ? html : page);
     }
-    const [, kind = ''] = pathname.split('/');
+    const [, kind = '', name = ''] = pathname.split('/');
+    // Never answers: only the client's timeout ends it (and /hung-up/<name> tells whether it did).
+    if (kind === 'stall') {
+      stalled.set(name, false);
+      response.on('close', () => stalled.set(name, true));
+      return undefined;
+    }
+    if (kind === 'hung-up') return send(200, { hungUp: stalled.get(name) === true });
     const first = seen.get(pathname);
     const attempt = (first?.attempt ?? 0) + 1;
     seen.set(pathname, { attempt, at: first?.at ?? Date.now() });
@@ -47,7 +56,11 @@ export function startSmokeServer(page = '') {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) });
+      const close = () => new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      });
+      resolve({ url: `http://127.0.0.1:${port}`, close });
     });
   });
 }

@@ -1,6 +1,6 @@
 // The smoke suite every runtime runs (Node, Bun, Deno, a browser): the built package against a
 // real local server. It imports only the root entry, so it proves the root runs there.
-import { HttpError, circuitBreaker, createFetch, idempotency, rateLimit, retry } from '../dist/index.js';
+import { AttemptTimeoutError, HttpError, circuitBreaker, createFetch, idempotency, rateLimit, retry } from '../dist/index.js';
 
 /**
  * Runs the checks against the smoke server at `base`; `tag` keeps one runtime's paths apart.
@@ -41,6 +41,19 @@ export async function runSmoke(base, tag) {
         throw new Error(`got status ${error.status}, code ${error.code}, details ${JSON.stringify(error.details)}`);
       }
       return `HttpError ${error.status} ${error.code}: ${detail.field} ${detail.message}`;
+    },
+    'attempt timeout on a stalled answer': async () => {
+      // This runtime's own fetch, whichever signal the attempt gives it, must end the exchange.
+      const started = Date.now();
+      const error = await createFetch({ attemptTimeoutMs: 300 })(`${base}/stall/${id}`).then(() => undefined, (reason) => reason);
+      if (!(error instanceof AttemptTimeoutError)) throw new Error(`expected an AttemptTimeoutError, got ${String(error)}`);
+      let hungUp = false;
+      for (let look = 0; look < 20 && !hungUp; look += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        hungUp = (await (await fetch(`${base}/hung-up/${id}`)).json()).hungUp;
+      }
+      if (!hungUp) throw new Error('the server still holds the timed-out request open');
+      return `AttemptTimeoutError after ${Date.now() - started} ms, connection closed`;
     },
     'replay of a stored create': async () => {
       const create = () =>
