@@ -190,7 +190,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       emit: emitRedacted,
       sends: createSendTally(),
     });
-    return chain(ctx).then((response) => {
+    return Promise.resolve(chain(ctx)).then((response) => {
       if (clientMode) return withFacts(response, factsFor(response, ctx));
       // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
       if (response.status < 400) return response;

@@ -72,7 +72,7 @@ export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }:
       release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
       const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
       const follow = ctx.request.options.redirect !== 'manual';
-      return fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow)).then((response) => {
+      return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();
           return response;

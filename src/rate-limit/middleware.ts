@@ -115,7 +115,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const sendTurn = <T>(limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, turn: Turn, then: (result: GatedResult) => T | Promise<T>): Promise<T> => {
     let sent: Promise<Response>;
     try {
-      sent = next(ctx);
+      sent = Promise.resolve(next(ctx));
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -175,8 +175,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       const look = turnNow(known.store, ctx, at, gate);
       // A refused send goes on in the loop, with this answer as its first.
       const go = (result: GatedResult): Response | Promise<Response> => (result.refused ? gatedCall(ctx, next, result) : result.response);
-      if (look?.result.go !== true) return sendGated(known, ctx, next, at, gate).then(go);
-      return sendTurn(known, ctx, next, at, look.result.turn, go);
+      if (look?.result.go === true) return sendTurn(known, ctx, next, at, look.result.turn, go);
+      return takeTurn(known.store, ctx, at, gate, true, look).then((turn) => sendTurn(known, ctx, next, at, turn, go));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -54,7 +54,10 @@ export class RetryCall {
     // p-retry looks at the signal before and after each attempt: an abort takes its path.
     if (this.ctx.signal.aborted) return this.retryFrom((attempt) => this.attemptOnce(attempt));
     const actx = attemptContext(this.ctx, 1, undefined, this.maxWaitMs, this.sends);
-    if (actx.emit !== noEvents) return this.attemptWatched(1, actx).then((response) => this.afterFirst(() => response), (error: unknown) => this.afterFirst(() => Promise.reject(error)));
+    if (actx.emit !== noEvents) {
+      const first = this.attemptWatched(1, actx);
+      return first.then((response) => (this.ctx.signal.aborted ? this.afterFirst(() => response) : response), () => this.afterFirst(() => first));
+    }
     return this.sendOnce(actx).then((response) => {
       const refusal = this.judge(1, actx, response, false, 0);
       if (refusal === undefined && !this.ctx.signal.aborted) return response;
@@ -69,7 +72,7 @@ export class RetryCall {
 
   private sendOnce(actx: CallContext): Promise<Response> {
     try {
-      return this.next(actx);
+      return Promise.resolve(this.next(actx));
     } catch (error) {
       return Promise.reject(error);
     }
