@@ -82,6 +82,9 @@ const benches: Array<[string, () => Promise<void>]> = [
       const { runOwnCostBench } = await import('./overhead-own.js');
       console.log('\nsurefetch\'s own CPU per call, over a fetch that answers from memory (no network; see bench/overhead-own.ts):');
       printTable(await runOwnCostBench());
+      const { runOverheadAloneBench } = await import('./overhead-alone.js');
+      console.log('\nOne pipeline per process, raw fetch beside it and nothing else loaded (see bench/overhead-alone.ts):');
+      printTable(await runOverheadAloneBench());
     },
   ],
   [

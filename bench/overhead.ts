@@ -114,7 +114,8 @@ async function baselineClients(): Promise<Array<[string, Client]>> {
   ];
 }
 
-async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
+/** Starts the overhead server: in a child process unless `BENCH_OVERHEAD_SERVER=inline`. */
+export async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
   if (process.env.BENCH_OVERHEAD_SERVER === 'inline') return startJsonServer();
   const child = spawn(process.execPath, ['--import', 'tsx', serverScript], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
