@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireStep, emptyBudget, settleStep, type AcquireRequest, type SettleInput, type Turn } from '../src/rate-limit/budget.js';
 import { createRedisBudgetStore } from '../src/rate-limit/budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from '../src/rate-limit/budget-store.js';
-import { turnAt } from './support/budget-turn.js';
+import { freshRedisBudget, suiteRedisClient, turnAt } from './support/budget-turn.js';
 import { redisForTests } from './support/services.js';
 
 const T = 1_800_000_000_000;
@@ -300,24 +299,15 @@ const redis = await redisForTests();
 if (redis.skipReason !== undefined) console.warn(`[rate-limit-budget] Redis tests skipped: ${redis.skipReason}`);
 
 describe.skipIf(redis.skipReason !== undefined)('budget (Redis)', () => {
-  let client: Redis;
+  const redisClient = suiteRedisClient(redis.url ?? '');
   let counter = 0;
-  beforeAll(() => {
-    client = new Redis(redis.url ?? '');
-  });
-  afterAll(async () => {
-    await client.quit();
-  });
   const keyOf = (n: number): string => `surefetch-test:budget:${process.pid}:${n}`;
-  const makeStore = async (): Promise<BudgetStore> => {
-    const key = keyOf(counter++);
-    await client.del(key);
-    return createRedisBudgetStore({ client, key, ttlMs: 60_000 });
-  };
+  const makeStore = (): Promise<BudgetStore> => freshRedisBudget(redisClient(), keyOf(counter++));
 
   budgetBehaviour(makeStore);
 
   it('two stores on one key (two workers) see one budget: every write lands on the other one’s', async () => {
+    const client = redisClient();
     const key = keyOf(counter++);
     await client.del(key);
     const [a, b] = [createRedisBudgetStore({ client, key }), createRedisBudgetStore({ client, key })];
@@ -330,6 +320,7 @@ describe.skipIf(redis.skipReason !== undefined)('budget (Redis)', () => {
   });
 
   it('probes first when its state vanished after it would have expired anyway (idle past ttlMs)', async () => {
+    const client = redisClient();
     const store = await makeStore();
     await store.settle(T, ok(await go(store, T)));
     expect((await go(store, T + 5)).probe).toBe(false);
@@ -339,6 +330,7 @@ describe.skipIf(redis.skipReason !== undefined)('budget (Redis)', () => {
   });
 
   it('survives losing its value mid-window (FLUSHALL, failover): the worker that notices writes back its last view, with the window spent, so it is not overrun', async () => {
+    const client = redisClient();
     const key = keyOf(counter++);
     await client.del(key);
     const [a, b] = [createRedisBudgetStore({ client, key, ttlMs: 60_000 }), createRedisBudgetStore({ client, key, ttlMs: 60_000 })];

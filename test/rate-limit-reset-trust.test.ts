@@ -4,15 +4,13 @@
  * window that then proves late (refused, or still counting the old window) brings the probe
  * back for good. Run against both budget stores, then end to end against a real server.
  */
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AcquireRequest, SettleInput, Turn } from '../src/rate-limit/budget.js';
-import { createRedisBudgetStore } from '../src/rate-limit/budget-redis.js';
 import { createMemoryBudgetStore, type BudgetStore } from '../src/rate-limit/budget-store.js';
 import { rateLimit } from '../src/rate-limit/middleware.js';
 import { call, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions, type ServerLogEntry } from './rate-limit-server.js';
-import { turnAt } from './support/budget-turn.js';
+import { freshRedisBudget, suiteRedisClient, turnAt } from './support/budget-turn.js';
 import { redisForTests } from './support/services.js';
 
 const T = 1_800_000_000_000;
@@ -121,18 +119,10 @@ describe('reset trust (in memory)', () => {
 
 const redis = await redisForTests();
 describe.skipIf(redis.skipReason !== undefined)('reset trust (Redis)', () => {
-  let client: Redis;
+  const client = suiteRedisClient(redis.url ?? '');
   let counter = 0;
-  beforeAll(() => {
-    client = new Redis(redis.url ?? '');
-  });
-  afterAll(async () => {
-    await client.quit();
-  });
   trustBehaviour(async () => {
-    const key = `surefetch-test:reset-trust:${process.pid}:${Date.now()}:${counter++}`;
-    await client.del(key);
-    return createRedisBudgetStore({ client, key, ttlMs: 60_000 });
+    return freshRedisBudget(client(), `surefetch-test:reset-trust:${process.pid}:${Date.now()}:${counter++}`);
   });
 });
 

@@ -13,11 +13,11 @@ import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call
 import { compose, deadlineOf } from './compose.js';
 import { sendWith } from './send.js';
 import { callOptionsOf, type CallOptions } from './call-options.js';
-
-export type { CallOptions } from './call-options.js';
 import { lightSignalsWork } from './attempt-signal.js';
 import { parseServerWait } from '../verdict/server-wait.js';
 import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
+
+export type { CallOptions } from './call-options.js';
 
 /** Options of {@link createFetch}. */
 export interface CreateFetchOptions {

@@ -104,11 +104,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
 
   // Takes the send's turn and sends it: at once when the budget lets it go (most sends), with no
-  // async frame of its own; after a wait otherwise.
-  const sendGated = (limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions): Promise<GatedResult> => {
+  // async frame of its own; after a wait otherwise. `then` takes the result.
+  const sendGated = <T>(limiter: ApiLimiter, ctx: CallContext, next: Next, at: GateRequest, gate: GateOptions, then: (result: GatedResult) => T | Promise<T>): Promise<T> => {
     const look = turnNow(limiter.store, ctx, at, gate);
-    if (look?.result.go === true) return sendTurn(limiter, ctx, next, at, look.result.turn, same);
-    return takeTurn(limiter.store, ctx, at, gate, true, look).then((turn) => sendTurn(limiter, ctx, next, at, turn, same));
+    if (look?.result.go === true) return sendTurn(limiter, ctx, next, at, look.result.turn, then);
+    return takeTurn(limiter.store, ctx, at, gate, true, look).then((turn) => sendTurn(limiter, ctx, next, at, turn, then));
   };
 
   // Sends on its turn; `then` takes the result where it is known (no extra promise to unwrap it).
@@ -170,13 +170,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const known = registry.createdFor(ctx.request);
     if (known === undefined || known.bottleneck !== undefined || canAbort(ctx.signal)) return gatedCall(ctx, next, undefined);
     try {
-      const at = gateRequestOf(ctx.request);
-      const gate = gateFor(maxWaitOf(ctx, options.maxWaitMs));
-      const look = turnNow(known.store, ctx, at, gate);
       // A refused send goes on in the loop, with this answer as its first.
       const go = (result: GatedResult): Response | Promise<Response> => (result.refused ? gatedCall(ctx, next, result) : result.response);
-      if (look?.result.go === true) return sendTurn(known, ctx, next, at, look.result.turn, go);
-      return takeTurn(known.store, ctx, at, gate, true, look).then((turn) => sendTurn(known, ctx, next, at, turn, go));
+      return sendGated(known, ctx, next, gateRequestOf(ctx.request), gateFor(maxWaitOf(ctx, options.maxWaitMs)), go);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -213,8 +209,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     // queues a call that will be refused anyway.
     if (limiter.bottleneck !== undefined) await takeTurn(limiter.store, ctx, at, gate, false);
     // Nothing to queue behind and no caller who can leave: the send goes as it is.
-    if (limiter.bottleneck === undefined && !canAbort(ctx.signal)) return sendGated(limiter, ctx, next, at, gate);
-    return scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter, ctx, next, at, gate));
+    if (limiter.bottleneck === undefined && !canAbort(ctx.signal)) return sendGated(limiter, ctx, next, at, gate, same);
+    return scheduleAbortable(limiter, ctx, maxWaitMs, () => sendGated(limiter, ctx, next, at, gate, same));
   };
   return Object.assign(rateLimitMiddleware, {
     limiterFor: (request: RequestSpec) => registry.limiterFor(request),
