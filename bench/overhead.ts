@@ -9,7 +9,8 @@
  * `raw fetch + timeout` is fetch with what a per-attempt timeout needs (an AbortController whose
  * signal fetch gets, a timer): undici does more work per request given a signal (it registers a
  * listener and a finalizer), so this row is the floor for a client whose timeout is an
- * AbortController (surefetch hands Node's own fetch a lighter signal: src/pipeline/attempt-signal.ts).
+ * AbortController (surefetch times Node's own fetch out through its dispatcher instead:
+ * src/pipeline/attempt-dispatcher.ts).
  *
  * Timing: one warm-up round (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
  * client makes `BENCH_OVERHEAD_CALLS` calls, in an order rotated from round to round, so that

@@ -43,7 +43,8 @@ export async function runSmoke(base, tag) {
       return `HttpError ${error.status} ${error.code}: ${detail.field} ${detail.message}`;
     },
     'attempt timeout on a stalled answer': async () => {
-      // This runtime's own fetch, whichever signal the attempt gives it, must end the exchange.
+      // This runtime's own fetch, timed out however it is (Node: through its dispatcher; elsewhere
+      // an AbortController's signal), must end the exchange.
       const started = Date.now();
       const error = await createFetch({ attemptTimeoutMs: 300 })(`${base}/stall/${id}`).then(() => undefined, (reason) => reason);
       if (!(error instanceof AttemptTimeoutError)) throw new Error(`expected an AttemptTimeoutError, got ${String(error)}`);

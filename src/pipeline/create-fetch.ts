@@ -13,7 +13,7 @@ import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call
 import { compose, deadlineOf } from './compose.js';
 import { sendWith } from './send.js';
 import { callOptionsOf, type CallOptions } from './call-options.js';
-import { lightSignalsWork } from './attempt-signal.js';
+import { attemptDispatchersWork } from './attempt-dispatcher.js';
 import { parseServerWait } from '../verdict/server-wait.js';
 import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
 
@@ -22,9 +22,9 @@ export type { CallOptions } from './call-options.js';
 /** Options of {@link createFetch}. */
 export interface CreateFetchOptions {
   /**
-   * The fetch to wrap. Left to its default on Node, each attempt hands fetch a small
-   * `AbortSignal`-shaped object for its timeout, which Node's fetch follows like a real one and
-   * builds faster; a fetch passed here always gets a real `AbortSignal`.
+   * The fetch to wrap. Left to its default on Node, an attempt's timeout is enforced through the
+   * `dispatcher` Node's fetch takes (undici's handler's `abort`), which costs less per request
+   * than an abort signal; a fetch passed here always gets a real `AbortSignal`.
    * @default globalThis.fetch
    */
   readonly fetch?: FetchFunction;
@@ -130,10 +130,11 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     random = Math.random,
     generateId = () => crypto.randomUUID(),
   } = options;
-  // Node's own fetch takes a small signal per attempt (see lightSignalsWork); a fetch of the
-  // caller's own may insist on a real AbortSignal.
-  const lightSignals = options.fetch === undefined && lightSignalsWork();
-  const chain = compose([...middleware], sendWith(fetchFunction, { lightSignals }));
+  // Node's own fetch is timed out through its dispatcher (see AttemptDispatcher), once a probe
+  // started here has shown that it can be; a fetch of the caller's own gets an AbortSignal.
+  const nativeFetch = options.fetch === undefined;
+  if (nativeFetch) attemptDispatchersWork();
+  const chain = compose([...middleware], sendWith(fetchFunction, { nativeFetch }));
   const emit = (event: SurefetchEvent): void => {
     try {
       onEvent?.(event);

@@ -3,7 +3,7 @@ import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { anySignal, canAbort } from '../core/signals.js';
-import { AttemptSignal } from './attempt-signal.js';
+import { AttemptDispatcher, attemptDispatchersWork } from './attempt-dispatcher.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
@@ -14,12 +14,14 @@ const RELEASED = Object.freeze({ released: true });
 /** Options of {@link sendWith}. */
 export interface SendOptions {
   /**
-   * The wrapped fetch follows an `AbortSignal`-shaped object (Node's own fetch does: see
-   * `lightSignalsWork`), so an attempt that no caller's signal can abort gets a small one
-   * instead of an `AbortController`. @default false
+   * The wrapped fetch is the runtime's own: where it is undici's (Node), an attempt that no
+   * caller's signal can abort is timed out through its `dispatcher` (see `AttemptDispatcher`)
+   * instead of an `AbortController`'s signal. @default false
    */
-  readonly lightSignals?: boolean;
+  readonly nativeFetch?: boolean;
 }
+
+type Attempt = AbortController | AttemptDispatcher;
 
 /**
  * The innermost link of every chain: sends one attempt through the wrapped `fetch`, bounded by
@@ -34,11 +36,11 @@ export interface SendOptions {
  * const terminal = sendWith(globalThis.fetch);
  * ```
  */
-export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }: SendOptions = {}): Next {
+export function sendWith(fetchFunction: FetchFunction, { nativeFetch = false }: SendOptions = {}): Next {
   // No async frame: one `then` on the happy path (every call's attempt passes here).
   return function send(ctx: CallContext): Promise<Response> {
     if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
-    let attempt: AbortController | AttemptSignal | undefined;
+    let attempt: Attempt | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let release: (() => void) | undefined;
     let limitMs: number | undefined;
@@ -52,7 +54,7 @@ export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }:
     const failure = (error: unknown): unknown => {
       done();
       if (ctx.signal.aborted) return ctx.signal.reason;
-      if (attempt?.signal.aborted === true && limitMs !== undefined) {
+      if (attempt !== undefined && timedOut(attempt) && limitMs !== undefined) {
         return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
       }
       return toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
@@ -65,19 +67,21 @@ export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }:
       limitMs = attemptLimitMs(ctx);
       // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
       // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
-      attempt = limitMs === undefined ? undefined : lightSignals && !canAbort(ctx.signal) ? new AttemptSignal() : new AbortController();
+      attempt =
+        limitMs === undefined ? undefined : nativeFetch && !canAbort(ctx.signal) && attemptDispatchersWork() === true ? new AttemptDispatcher(ctx.request.options.dispatcher) : new AbortController();
       // On the real clock the timeout is one plain timer, with no closure made per attempt.
       timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
       if (timer !== undefined) unrefTimer(timer);
       release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
-      const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : anySignal(ctx.signal, attempt.signal);
+      const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : attempt instanceof AttemptDispatcher ? undefined : anySignal(ctx.signal, attempt.signal);
+      const dispatcher = attempt instanceof AttemptDispatcher ? attempt : undefined;
       const follow = ctx.request.options.redirect !== 'manual';
-      return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, follow))).then((response) => {
+      return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();
           return response;
         }
-        const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, follow));
+        const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, dispatcher, follow));
         return followRedirects(response, ctx, hop).then((last) => {
           done();
           return last;
@@ -89,7 +93,11 @@ export function sendWith(fetchFunction: FetchFunction, { lightSignals = false }:
   };
 }
 
-function abortOnTimeout(attempt: AbortController | AttemptSignal): void {
+function timedOut(attempt: Attempt): boolean {
+  return attempt instanceof AttemptDispatcher ? attempt.aborted : attempt.signal.aborted;
+}
+
+function abortOnTimeout(attempt: Attempt): void {
   attempt.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }
 
@@ -98,7 +106,7 @@ function abortOnTimeout(attempt: AbortController | AttemptSignal): void {
  * the real one: the real clock's timeout is a plain timer, see `send`); returns what releases
  * it, so that none outlives the attempt.
  */
-function armTimeout(ctx: CallContext, limitMs: number, attempt: AbortController | AttemptSignal): () => void {
+function armTimeout(ctx: CallContext, limitMs: number, attempt: Attempt): () => void {
   const answered = new AbortController();
   const timeout = ctx.clock.timeoutSignal(limitMs, answered.signal);
   const onTimeout = (): void => attempt.abort(timeout.reason);
@@ -114,18 +122,19 @@ function mayRedirect(response: Response): boolean {
   return (response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect';
 }
 
-function initOf(request: RequestSpec, signal: AbortSignal | undefined, follow: boolean): RequestInit {
-  const init: RequestInit & { duplex?: 'half' } = { ...request.options, method: request.method };
+function initOf(request: RequestSpec, signal: AbortSignal | undefined, dispatcher: AttemptDispatcher | undefined, follow: boolean): RequestInit {
+  const init: Omit<RequestInit, 'dispatcher'> & { duplex?: 'half'; dispatcher?: unknown } = { ...request.options, method: request.method };
   // fetch copies the headers it is given pair by pair: none given, none copied (most GETs).
   if (hasAny(request.headers)) init.headers = request.headers;
   if (signal !== undefined) init.signal = signal;
+  if (dispatcher !== undefined) init.dispatcher = dispatcher;
   // Followed by surefetch, hop by hop: Node's fetch cannot re-send a buffered body on a 307.
   if (follow) init.redirect = 'manual';
   if (request.body !== null) {
     init.body = request.body as NonNullable<RequestInit['body']>;
     if (request.body instanceof ReadableStream) init.duplex = 'half';
   }
-  return init;
+  return init as RequestInit;
 }
 
 function hasAny(headers: Headers): boolean {

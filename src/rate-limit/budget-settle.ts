@@ -26,10 +26,15 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
   const { turn, status, lessons, probeIntervalMs } = input;
   const endpointKey = `e:${input.endpoint}`;
   const answered = status !== undefined;
-  const refused = lessons.some((lesson) => lesson.pause !== undefined);
-  const healthy = answered && status < 500 && !lessons.some((lesson) => exhausts(lesson, now));
-  // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
-  const budgeted = lessons.some((lesson) => lesson.budget !== undefined);
+  // Plain loops over the lessons (none, on most answers): no closure per settle.
+  let refused = false;
+  let budgeted = false;
+  for (const lesson of lessons) {
+    if (lesson.pause !== undefined) refused = true;
+    // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
+    if (lesson.budget !== undefined) budgeted = true;
+  }
+  const healthy = answered && status < 500 && !refusedOrSpent(lessons, now);
   for (const key in turn.epochs) {
     const s = scopes[key];
     if (s === undefined) continue;
@@ -62,7 +67,7 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
     // An endpoint's own hold is about every answer of it; another scope's about its lessons.
     const exhausted = key.startsWith('e:')
       ? !healthy && refusedOrSpent(lessons, now)
-      : lessons.some((lesson) => lesson.scope === key && exhausts(lesson, now));
+      : scopeExhausted(lessons, key, now);
     const ownEndpoint = isHomeScope(key) && s.holdBy !== '';
     if (healthy) {
       // Contradicted by another endpoint: the hold was that endpoint's own.
@@ -142,7 +147,13 @@ function exhausts(lesson: ScopeLesson, now: number): boolean {
 }
 
 function refusedOrSpent(lessons: readonly ScopeLesson[], now: number): boolean {
-  return lessons.some((lesson) => exhausts(lesson, now));
+  for (const lesson of lessons) if (exhausts(lesson, now)) return true;
+  return false;
+}
+
+function scopeExhausted(lessons: readonly ScopeLesson[], scope: string, now: number): boolean {
+  for (const lesson of lessons) if (lesson.scope === scope && exhausts(lesson, now)) return true;
+  return false;
 }
 
 function holdEndpoint(

@@ -55,19 +55,15 @@ export function acquireStep(state: BudgetState, now: number, request: AcquireReq
  */
 export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
   const endpointKey = `e:${request.endpoint}`;
-  // The scopes in order, each once (as a Set would give them, without building one per send).
-  const gating: string[] = [];
-  for (const key of request.scopes) if (!gating.includes(key)) gating.push(key);
   // An endpoint scope exists only while it holds a probe or a hold (prune forgets it after):
   // absent, it gates nothing, so it is made only when this send becomes its probe.
-  if (scopes[endpointKey] !== undefined && !gating.includes(endpointKey)) gating.push(endpointKey);
+  const gating = gatingScopes(request.scopes, scopes[endpointKey] === undefined ? undefined : endpointKey);
   for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
   const soft = request.softPartitions ? softPartitions(scopes, gating) : NONE;
-  const done = (result: AcquireResult): BudgetStep<AcquireResult> => ({ state: { scopes: prune(scopes, now) }, result });
 
   let wait: Hold | undefined;
   let refuse: Hold | undefined;
-  const verify: string[] = [];
+  let verify: string[] | undefined;
   // The gating scopes, then the soft ones (no array of both is built per send).
   for (let index = 0; index < gating.length + soft.length; index += 1) {
     const isSoft = index >= gating.length;
@@ -81,23 +77,23 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
     else if (isSoft) continue;
     // A pace is the server's rule, not one answer's word: nothing to verify.
     else if (s.confirmed || hold.source === 'pacing') refuse = later(refuse, hold);
-    else verify.push(key);
+    else (verify ??= []).push(key);
   }
-  if (refuse !== undefined) return done({ go: false, until: refuse.until, reason: 'confirmed', source: refuse.source });
-  if (wait !== undefined) return done({ go: false, ...wait });
-  const slot = verifySlot(verify.map((key) => scopes[key]!), now);
-  if (slot !== undefined) return done(slot);
+  if (refuse !== undefined) return stepOf(scopes, now, { go: false, until: refuse.until, reason: 'confirmed', source: refuse.source });
+  if (wait !== undefined) return stepOf(scopes, now, { go: false, ...wait });
+  const slot = verify === undefined ? undefined : verifySlot(scopes, verify, now);
+  if (slot !== undefined) return stepOf(scopes, now, slot);
   const endpoint = scopes[endpointKey];
-  const probe = gating.some((key) => scopes[key]!.needProbe);
-  if (probe && endpoint !== undefined && endpoint.probeUntil > now) return done({ go: false, until: endpoint.probeUntil, reason: 'probe', source: 'probe' });
-  const ramping = !probe && request.scopes.some((key) => rampFull(scopes[key]!));
-  if (ramping) return done({ go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
+  const probe = anyNeedsProbe(scopes, gating);
+  if (probe && endpoint !== undefined && endpoint.probeUntil > now) return stepOf(scopes, now, { go: false, until: endpoint.probeUntil, reason: 'probe', source: 'probe' });
+  const ramping = !probe && anyRampFull(scopes, request.scopes);
+  if (ramping) return stepOf(scopes, now, { go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
   // A window opened without a probe has let its limit go: the rest waits for its first answer.
-  if (blindSpent(scopes, request.scopes)) return done({ go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
-  if (request.count === false) return done({ go: true, turn: { epochs: {}, probe: false, verify: [], at: now } });
+  if (blindSpent(scopes, request.scopes)) return stepOf(scopes, now, { go: false, until: now + request.probeLeaseMs, reason: 'probe', source: 'probe' });
+  if (request.count === false) return stepOf(scopes, now, { go: true, turn: { epochs: {}, probe: false, verify: NONE, at: now } });
 
   if (probe) (scopes[endpointKey] ??= emptyScope(now, false)).probeUntil = now + request.probeLeaseMs;
-  for (const key of verify) {
+  for (const key of verify ?? NONE) {
     scopes[key]!.verifyUntil = now + request.probeLeaseMs;
     scopes[key]!.verifyAt = now + request.probeIntervalMs;
   }
@@ -113,8 +109,35 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
     epochs[key] = s.epoch;
   }
   if (endpoint !== undefined) endpoint.touchedAt = now;
-  return done({ go: true, turn: { epochs, probe, verify, at: now } });
+  return stepOf(scopes, now, { go: true, turn: { epochs, probe, verify: verify ?? NONE, at: now } });
 }
+
+function stepOf(scopes: Record<string, ScopeState>, now: number, result: AcquireResult): BudgetStep<AcquireResult> {
+  return { state: { scopes: prune(scopes, now) }, result };
+}
+
+// The scopes in order, each once, then the endpoint's when it has one: on the usual send (one
+// home scope, no endpoint scope) the request's own list, with nothing built.
+function gatingScopes(requested: readonly string[], endpointKey: string | undefined): readonly string[] {
+  let unique = true;
+  for (let index = 1; index < requested.length && unique; index += 1) unique = requested.indexOf(requested[index]!) === index;
+  if (unique && (endpointKey === undefined || requested.includes(endpointKey))) return requested;
+  const gating: string[] = [];
+  for (const key of requested) if (!gating.includes(key)) gating.push(key);
+  if (endpointKey !== undefined && !gating.includes(endpointKey)) gating.push(endpointKey);
+  return gating;
+}
+
+function anyNeedsProbe(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
+  for (const key of keys) if (scopes[key]!.needProbe) return true;
+  return false;
+}
+
+function anyRampFull(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
+  for (const key of keys) if (rampFull(scopes[key]!)) return true;
+  return false;
+}
+
 const NONE: readonly string[] = Object.freeze([]);
 
 // The partitions known to the budget that do not gate this send (most budgets have none).
@@ -124,10 +147,11 @@ function softPartitions(scopes: Record<string, ScopeState>, gating: readonly str
   return found ?? NONE;
 }
 
-function verifySlot(held: readonly ScopeState[], now: number): AcquireWait | undefined {
+function verifySlot(scopes: Record<string, ScopeState>, held: readonly string[], now: number): AcquireWait | undefined {
   let lease = 0;
   let slot = 0;
-  for (const s of held) {
+  for (const key of held) {
+    const s = scopes[key]!;
     if (s.verifyUntil > now) lease = Math.max(lease, s.verifyUntil);
     else if (s.verifyAt > now) slot = Math.max(slot, s.verifyAt);
   }

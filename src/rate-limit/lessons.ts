@@ -1,5 +1,5 @@
 import { classifyResponse } from '../verdict/classify.js';
-import { parsePartitionStates, type PartitionState, type RateLimitState } from '../verdict/rate-limit-headers.js';
+import { carriesRateLimitFields, parsePartitionStates, type PartitionState, type RateLimitState } from '../verdict/rate-limit-headers.js';
 import { parseServerWait } from '../verdict/server-wait.js';
 import type { RouteRule } from '../core/types.js';
 import type { ScopeLesson } from './budget.js';
@@ -46,10 +46,11 @@ const NOTHING_LEARNED: AnswerLessons = Object.freeze({ lessons: Object.freeze([]
  * ```
  */
 export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions): AnswerLessons {
-  const clock = options.serverOffsetMs === undefined ? { now, skewMarginMs: options.skewMarginMs } : { now, skewMarginMs: options.skewMarginMs, serverOffsetMs: options.serverOffsetMs };
-  const reports = parsePartitionStates(headers, clock);
   const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
   // Most answers report no budget and refuse nothing: they teach nothing (and build nothing).
+  if (!refused && !carriesRateLimitFields(headers)) return NOTHING_LEARNED;
+  const clock = options.serverOffsetMs === undefined ? { now, skewMarginMs: options.skewMarginMs } : { now, skewMarginMs: options.skewMarginMs, serverOffsetMs: options.serverOffsetMs };
+  const reports = parsePartitionStates(headers, clock);
   if (reports.length === 0 && !refused) return NOTHING_LEARNED;
   const scopeOf = (report: PartitionState): string => (report.partition === undefined ? options.home : `p:${report.partition}`);
   const byScope = new Map<string, { budget?: ReportedBudget; pause?: ReportedPause }>();

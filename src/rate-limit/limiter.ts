@@ -145,6 +145,7 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
   // Redis) would enforce nothing.
   const idle = maxConcurrent === null && minTimeMs === 0;
   const limiters = new Map<string, Promise<ApiLimiter>>();
+  // The limiters made, by API key (see createdFor).
   const created = new Map<string, ApiLimiter>();
   const owned: Bottleneck[] = [];
   let link: Promise<ClusterLink> | undefined;
@@ -186,20 +187,22 @@ export function createLimiterRegistry(options: LimiterRegistryOptions = {}): Lim
   return {
     limiterFor(request: RequestSpec): Promise<ApiLimiter> {
       if (closed) return Promise.reject(new Error('this rateLimit middleware was closed'));
-      const id = `${prefix}:${keyOf(request)}`;
+      const key = keyOf(request);
+      const id = `${prefix}:${key}`;
       let limiter = limiters.get(id);
       if (limiter === undefined) {
         limiter = create(id);
         limiters.set(id, limiter);
         limiter.then(
-          (made) => (closed ? undefined : created.set(id, made)),
+          (made) => (closed ? undefined : created.set(key, made)),
           () => limiters.delete(id),
         );
       }
       return limiter;
     },
     createdFor(request: RequestSpec): ApiLimiter | undefined {
-      return closed ? undefined : created.get(`${prefix}:${keyOf(request)}`);
+      // By the API's key alone (the prefix is the same for all): no name is built per send.
+      return closed ? undefined : created.get(keyOf(request));
     },
     async close(): Promise<void> {
       closed = true;

@@ -1,10 +1,10 @@
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
-import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
+import type { CallContext, Middleware, Next, RequestSpec, RouteRule } from '../core/types.js';
 import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
-import { lessonsOf } from './lessons.js';
+import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
 import type { SettleResult, Turn } from './budget-types.js';
 import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
 import { createPartitionMap } from './partitions.js';
@@ -41,6 +41,18 @@ export type RateLimitMiddleware = Middleware & {
 };
 
 const same = (result: GatedResult): GatedResult => result;
+
+// The result of a send: a refusal says when its scopes may send again (the settled pause, else
+// the refusal's own time, else the fallback wait).
+function gatedResult(response: Response, learned: AnswerLessons, settled: SettleResult | undefined, now: number, fallbackWaitMs: number): GatedResult {
+  if (!learned.refused) return { response, refused: false, retryAt: 0 };
+  if (settled !== undefined) return { response, refused: true, retryAt: settled.pauseUntil };
+  let retryAt = 0;
+  for (const lesson of learned.lessons) {
+    if (lesson.pause !== undefined) retryAt = Math.max(retryAt, lesson.pause.until ?? now + fallbackWaitMs);
+  }
+  return { response, refused: true, retryAt };
+}
 
 // Endpoints whose gate request is kept (the map is emptied when full).
 const MAX_GATES = 2000;
@@ -135,16 +147,24 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const learnFrom = ({ store, serverClock }: ApiLimiter, ctx: CallContext, at: GateRequest, turn: Turn, response: Response): GatedResult | Promise<GatedResult> => {
     const now = ctx.clock.now();
     serverClock.note(response.headers, now);
-    const serverOffsetMs = serverClock.offsetMs(now);
-    const lessonOptions = { home: at.scopes[0] ?? '', route: ctx.route, skewMarginMs, serverOffsetMs, fallbackWaitMs, maxFallbackWaitMs };
-    const { lessons, partitions: named, refused } = lessonsOf(response.status, response.headers, now, lessonOptions);
-    partitions.learn(at.endpoint, named);
+    const learned = lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)));
+    partitions.learn(at.endpoint, learned.partitions);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
-    const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons, probeIntervalMs };
-    const own = (): number => Math.max(0, ...lessons.map((lesson) => lesson.pause?.until ?? (lesson.pause === undefined ? 0 : now + fallbackWaitMs)));
-    const result = (settled: SettleResult | undefined): GatedResult => (refused ? { response, refused, retryAt: settled?.pauseUntil ?? own() } : { response, refused, retryAt: 0 });
-    if (store.settleNow !== undefined) return result(store.settleNow(now, settleInput));
-    return store.settle(now, settleInput).then(result, () => result(undefined));
+    const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons: learned.lessons, probeIntervalMs };
+    if (store.settleNow !== undefined) return gatedResult(response, learned, store.settleNow(now, settleInput), now, fallbackWaitMs);
+    return store.settle(now, settleInput).then(
+      (settled) => gatedResult(response, learned, settled, now, fallbackWaitMs),
+      () => gatedResult(response, learned, undefined, now, fallbackWaitMs),
+    );
+  };
+
+  // How answers are read differs by the request's home scope, its route and the server's
+  // measured clock, which most answers share: one options object for them.
+  let lastLessonOptions: LessonOptions | undefined;
+  const lessonOptionsOf = (home: string, route: RouteRule | undefined, serverOffsetMs: number | undefined): LessonOptions => {
+    const last = lastLessonOptions;
+    if (last !== undefined && last.home === home && last.route === route && last.serverOffsetMs === serverOffsetMs) return last;
+    return (lastLessonOptions = Object.freeze({ home, route, skewMarginMs, serverOffsetMs, fallbackWaitMs, maxFallbackWaitMs }));
   };
 
   // The gate options differ by the call's wait bound only, which most calls share.

@@ -42,6 +42,7 @@ export interface PartitionMap {
 }
 
 const MAX_ENDPOINTS = 2000;
+const MAX_METHODS = 16;
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|[^/]*@[^/]*|[A-Za-z0-9_-]{24,})$/i;
 
 /**
@@ -55,18 +56,24 @@ const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
  * ```
  */
 export function endpointOf(request: RequestSpec): string {
-  const key = `${request.method} ${request.url}`;
-  let endpoint = endpoints.get(key);
+  // Most calls go to few URLs: each is named once (a bounded memo per method, emptied when
+  // full), looked up by the URL as it is, with no key built per call.
+  let byUrl = endpoints.get(request.method);
+  if (byUrl === undefined) {
+    if (endpoints.size >= MAX_METHODS) endpoints.clear();
+    endpoints.set(request.method, (byUrl = new Map()));
+  }
+  let endpoint = byUrl.get(request.url);
   if (endpoint === undefined) {
-    // Most calls go to few URLs: each is named once (a bounded memo, emptied when full).
-    if (endpoints.size >= MAX_ENDPOINTS) endpoints.clear();
+    if (byUrl.size >= MAX_ENDPOINTS) byUrl.clear();
     endpoint = nameEndpoint(request);
-    endpoints.set(key, endpoint);
+    byUrl.set(request.url, endpoint);
   }
   return endpoint;
 }
 
-const endpoints = new Map<string, string>();
+// Method → URL → endpoint name (methods are few; an odd one out empties the memo when full).
+const endpoints = new Map<string, Map<string, string>>();
 
 function nameEndpoint(request: RequestSpec): string {
   const url = new URL(request.url);

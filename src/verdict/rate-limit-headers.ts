@@ -91,7 +91,8 @@ const fieldsRead = new Set(['ratelimit', 'retry-after', ...['ratelimit-', 'x-rat
 
 // One pass over the names an answer has (a handful, in a list the Headers keeps sorted) costs
 // an eighth of looking up each of the eleven fields by name.
-function carriesRateLimitFields(headers: Headers): boolean {
+/** Whether an answer has any field the rate-limit parsers read a number from. @internal */
+export function carriesRateLimitFields(headers: Headers): boolean {
   for (const name of headers.keys()) if (fieldsRead.has(name)) return true;
   return false;
 }

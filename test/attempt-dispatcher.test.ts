@@ -1,0 +1,138 @@
+/**
+ * The attempt timeout on Node's own fetch, enforced through the `dispatcher` fetch takes
+ * (src/pipeline/attempt-dispatcher.ts) rather than an abort signal. Against real servers that
+ * never answer, a timed-out attempt must end the exchange (the server sees the client hang up),
+ * not leave it running behind a rejected call; a request still waiting for its connection must
+ * fail at once and never be written; an answer whose head is in is the caller's to read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttemptTimeoutError, createFetch, type FetchFunction } from '../src/index.js';
+import { AttemptDispatcher, probeAttemptDispatchers, type DispatchHandler } from '../src/pipeline/attempt-dispatcher.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
+
+let silent: HostileServer;
+let redirecting: HostileServer;
+let slowBody: HostileServer;
+beforeAll(async () => {
+  // Reads the request, then says nothing: only the client can end the exchange.
+  silent = await startHostileServer(() => undefined);
+  // Redirects once, then goes silent on the hop's target.
+  redirecting = await startHostileServer((seen, response) => {
+    if (seen.path === '/start') response.writeHead(307, { location: '/silent' }).end();
+  });
+  // Answers the head at once and the body 400 ms later.
+  slowBody = await startHostileServer((_seen, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.flushHeaders();
+    setTimeout(() => response.end('late body'), 400);
+  });
+  expect(await probeAttemptDispatchers()).toBe(true);
+});
+afterAll(async () => {
+  await silent.close();
+  await redirecting.close();
+  await slowBody.close();
+});
+
+// Runs `work` with the global fetch watched: what each call's init carried.
+async function watchingFetch<T>(work: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; inits: Array<RequestInit | undefined> }> {
+  const native = globalThis.fetch;
+  const inits: Array<RequestInit | undefined> = [];
+  globalThis.fetch = (input, init) => {
+    inits.push(init);
+    return native(input, init);
+  };
+  try {
+    const [result] = await Promise.allSettled([work()]);
+    return { result: result!, inits };
+  } finally {
+    globalThis.fetch = native;
+  }
+}
+
+const globalDispatcher = (): { dispatch(options: unknown, handler: DispatchHandler): boolean } =>
+  (globalThis as unknown as Record<symbol, { dispatch(options: unknown, handler: DispatchHandler): boolean }>)[Symbol.for('undici.globalDispatcher.1')]!;
+
+describe('an attempt timeout on Node\'s own fetch', () => {
+  it('rejects with AttemptTimeoutError, having handed fetch a dispatcher and no signal, and closes the connection', async () => {
+    const started = Date.now();
+    const { result, inits } = await watchingFetch(() => createFetch({ attemptTimeoutMs: 200 })(`${silent.url}/v1/orders/list`));
+    expect(result.status).toBe('rejected');
+    expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AttemptTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(inits).toHaveLength(1);
+    expect((inits[0] as { dispatcher?: unknown }).dispatcher).toBeInstanceOf(AttemptDispatcher);
+    expect(inits[0]?.signal).toBeUndefined();
+    const seen = silent.requests.find((request) => request.path === '/v1/orders/list');
+    await silent.hangUp(seen!);
+    expect(seen?.hungUp).toBe(true);
+  });
+
+  it('also ends a redirect hop that stalls', async () => {
+    const sureFetch = createFetch({ attemptTimeoutMs: 300 });
+    await expect(sureFetch(`${redirecting.url}/start`)).rejects.toBeInstanceOf(AttemptTimeoutError);
+    const hop = redirecting.requests.find((seen) => seen.path === '/silent');
+    expect(hop).toBeDefined();
+    await redirecting.hangUp(hop!);
+    expect(hop?.hungUp).toBe(true);
+  });
+
+  it('fails a request still waiting for its connection at once, and aborts it when it would be written', async () => {
+    // The caller's dispatcher holds the request, as a pool with no free connection would.
+    const held: DispatchHandler[] = [];
+    const holding = { dispatch: (_options: unknown, handler: DispatchHandler): boolean => held.push(handler) > 0 };
+    const sureFetch = createFetch({ attemptTimeoutMs: 150 });
+    const started = Date.now();
+    await expect(sureFetch(`${silent.url}/v1/orders/queued`, { dispatcher: holding })).rejects.toBeInstanceOf(AttemptTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(held).toHaveLength(1);
+    const aborted: unknown[] = [];
+    held[0]!.onConnect((reason) => aborted.push(reason));
+    expect(aborted).toHaveLength(1);
+    expect((aborted[0] as DOMException).name).toBe('TimeoutError');
+    expect(silent.requests.some((request) => request.path === '/v1/orders/queued')).toBe(false);
+  });
+
+  it('sends through the dispatcher the caller chose', async () => {
+    let dispatched = 0;
+    const counting = {
+      dispatch: (options: unknown, handler: DispatchHandler): boolean => {
+        dispatched += 1;
+        return globalDispatcher().dispatch(options, handler);
+      },
+    };
+    const response = await createFetch({ attemptTimeoutMs: 2000 })(`${slowBody.url}/v1/orders/mine`, { dispatcher: counting });
+    expect(await response.text()).toBe('late body');
+    expect(dispatched).toBe(1);
+  });
+
+  it('leaves an answer whose head is in to the caller, past the attempt timeout', async () => {
+    const response = await createFetch({ attemptTimeoutMs: 200 })(`${slowBody.url}/v1/orders/slow-body`);
+    expect(await response.text()).toBe('late body');
+  });
+
+  it('still lets the caller\'s own signal abort the attempt (an AbortController then)', async () => {
+    const caller = new AbortController();
+    const reason = new Error('caller gave up');
+    setTimeout(() => caller.abort(reason), 100);
+    const { result, inits } = await watchingFetch(() => createFetch({ attemptTimeoutMs: 30_000 })(`${silent.url}/v1/orders/caller`, { signal: caller.signal }));
+    expect((result as PromiseRejectedResult).reason).toBe(reason);
+    expect(inits[0]?.signal).toBeInstanceOf(AbortSignal);
+    const seen = silent.requests.find((request) => request.path === '/v1/orders/caller');
+    await silent.hangUp(seen!);
+    expect(seen?.hungUp).toBe(true);
+  });
+
+  it('gives a fetch of the caller\'s own a real AbortSignal and no dispatcher', async () => {
+    const given: Array<RequestInit | undefined> = [];
+    const strict: FetchFunction = (input, init) => {
+      given.push(init);
+      return fetch(input, init);
+    };
+    const sureFetch = createFetch({ fetch: strict, attemptTimeoutMs: 200 });
+    await expect(sureFetch(`${silent.url}/v1/orders/strict`)).rejects.toBeInstanceOf(AttemptTimeoutError);
+    expect(given).toHaveLength(1);
+    expect(given[0]?.signal).toBeInstanceOf(AbortSignal);
+    expect((given[0] as { dispatcher?: unknown }).dispatcher).toBeUndefined();
+  });
+});
