@@ -106,6 +106,29 @@ describe('an attempt timeout on Node\'s own fetch', () => {
     expect(dispatched).toBe(1);
   });
 
+  it('lets a mock dispatcher (undici MockAgent-style) see the body as given and answer', async () => {
+    // fetch hands a dispatcher reporting isMockActive the body as given, not as a stream.
+    const bodies: unknown[] = [];
+    const mock = {
+      isMockActive: true,
+      dispatch: (options: unknown, handler: DispatchHandler): boolean => {
+        bodies.push((options as { body?: unknown }).body);
+        handler.onConnect(() => undefined);
+        handler.onHeaders?.(201, [Buffer.from('content-type'), Buffer.from('text/plain')], () => undefined, 'Created');
+        handler.onData?.(Buffer.from('mocked'));
+        handler.onComplete?.([]);
+        return true;
+      },
+    };
+    const response = await createFetch({ attemptTimeoutMs: 2000 })('http://api.test/v1/notes', { method: 'POST', body: 'hello', dispatcher: mock });
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe('mocked');
+    // The bytes surefetch buffered (without the forwarded isMockActive: an async stream of them).
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toBeInstanceOf(Uint8Array);
+    expect(new TextDecoder().decode(bodies[0] as Uint8Array)).toBe('hello');
+  });
+
   it('leaves an answer whose head is in to the caller, past the attempt timeout', async () => {
     const response = await createFetch({ attemptTimeoutMs: 200 })(`${slowBody.url}/v1/orders/slow-body`);
     expect(await response.text()).toBe('late body');

@@ -49,6 +49,12 @@ export class AttemptDispatcher {
     this.base = isDispatcher(base) ? base : undefined;
   }
 
+  // fetch hands a mock (undici's MockAgent) the body as given rather than as a stream: asked
+  // through this object, it must get the answer of the dispatcher behind it.
+  get isMockActive(): boolean {
+    return (this.target() as { isMockActive?: unknown } | undefined)?.isMockActive === true;
+  }
+
   dispatch(options: unknown, handler: DispatchHandler): boolean {
     const relay = new Relay(handler);
     this.current = relay;
@@ -56,12 +62,18 @@ export class AttemptDispatcher {
       relay.fail(this.reason);
       return true;
     }
-    const base = this.base ?? (globalThis as { [GLOBAL_DISPATCHER]?: Dispatcher })[GLOBAL_DISPATCHER];
+    const base = this.target();
     if (base === undefined) {
       relay.fail(new TypeError('no undici dispatcher to send the request with'));
       return true;
     }
     return base.dispatch(options, relay);
+  }
+
+  // The dispatcher the request goes to: the caller's, else undici's global one (read each time:
+  // `setGlobalDispatcher` may have replaced it).
+  private target(): Dispatcher | undefined {
+    return this.base ?? (globalThis as { [GLOBAL_DISPATCHER]?: Dispatcher })[GLOBAL_DISPATCHER];
   }
 
   /** Ends the attempt: a request not yet answered is aborted and its fetch rejects with `reason`. */
