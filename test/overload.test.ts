@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitOpenError, HttpError, circuitBreaker, createFetch, createManualClock, createRetryBudget, retry, type SurefetchEvent } from '../src/index.js';
-import { apiKeyOf } from '../src/rate-limit/limiter.js';
+import { apiKeyOf } from '../src/rate-limit/api-key.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
 
 let api: FulfillmentEmulator;

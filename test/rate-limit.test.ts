@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../src/core/clock.js';
 import { RetryLaterError } from '../src/errors/errors.js';
 import type { SurefetchEvent, WaitEvent } from '../src/core/events.js';
-import { apiKeyOf } from '../src/rate-limit/limiter.js';
+import { apiKeyOf } from '../src/rate-limit/api-key.js';
 import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call, contextFor, fetchNext, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions } from './rate-limit-server.js';

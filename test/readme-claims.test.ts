@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError, HttpError, byRoute, createFetch, createManualClock, createRetryBudget, fulfillmentOrders, idempotency, retry, type SurefetchEvent } from '../src/index.js';
-import { apiKeyOf } from '../src/rate-limit/limiter.js';
+import { apiKeyOf } from '../src/rate-limit/api-key.js';
 import { startHostileServer } from './hostile/server.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';

@@ -1,7 +1,8 @@
 export { rateLimit, refusalGivenUp, type RateLimitOptions, type RateLimitMiddleware } from './middleware.js';
 export { RateLimiterUnavailableError } from './errors.js';
 export type { RateLimitCluster, ClusterLink, ClusteredLimits } from './cluster.js';
-export { apiKeyOf, credentialOf, type ApiLimiter, type LimiterRegistryOptions } from './limiter.js';
+export { apiKeyOf, credentialOf } from './api-key.js';
+export type { ApiLimiter, LimiterRegistryOptions } from './limiter.js';
 export type { BudgetStore } from './budget-store.js';
 export type { BudgetState, AcquireRequest, AcquireResult, AcquireGo, AcquireWait, Turn, ScopeLesson, SettleInput, SettleResult } from './budget.js';
 export type { ScopeState, ReportedBudget, ReportedPause, Hold } from './scope-state.js';

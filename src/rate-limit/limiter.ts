@@ -1,9 +1,8 @@
 import type Bottleneck from 'bottleneck';
 import LightBottleneck from 'bottleneck/light.js';
-import { sha256Hex } from '../core/bytes.js';
 import type { RequestSpec } from '../core/types.js';
 import { createServerClock, type ServerClock } from '../verdict/server-clock.js';
-import { urlOf } from '../pipeline/request-spec.js';
+import { apiKeyOf } from './api-key.js';
 import { createMemoryBudgetStore, type BudgetStore } from './budget-store.js';
 import { isRateLimitCluster, type ClusterLink, type RateLimitCluster } from './cluster.js';
 import { RateLimiterUnavailableError } from './errors.js';
@@ -27,7 +26,7 @@ export interface LimiterRegistryOptions {
   readonly id?: string;
   /** Names the API a request belongs to. @default host + a hash of the request's credential */
   readonly key?: (request: RequestSpec) => string;
-  /** Reads the credential of a request. @default see {@link credentialOf} */
+  /** Reads the credential of a request. @default see `credentialOf` */
   readonly credential?: (request: RequestSpec) => string | undefined;
   /** Idle time after which a shared budget is forgotten in Redis. @default 600000 */
   readonly ttlMs?: number;
@@ -67,67 +66,6 @@ export interface LimiterRegistry {
   /** Disconnects every clustered limiter and the Redis connections this registry opened. */
   close(): Promise<void>;
 }
-
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'private-token', 'x-access-token', 'proxy-authorization'];
-const CREDENTIAL_RANK = new Map(CREDENTIAL_HEADERS.map((name, index) => [name, index]));
-const CREDENTIAL_PARAMS = ['api_key', 'apikey', 'api-key', 'key', 'access_token', 'token'];
-
-/**
- * The credential a request carries: its `Authorization` header, else a common API-key header
- * (`X-API-Key`, `Api-Key`, `X-Auth-Token`, `Private-Token`, ...), else an API-key query
- * parameter (`api_key`, `key`, `access_token`, ...), else URL user info.
- *
- * @example
- * ```ts
- * credentialOf(request); // 'Bearer sk_live_…' — hash it before using it as a name
- * ```
- */
-export function credentialOf(request: RequestSpec): string | undefined {
-  // One pass over the headers the request has (few, often none) costs less than looking up
-  // each credential header by name; the first in CREDENTIAL_HEADERS' order wins.
-  let rank = CREDENTIAL_HEADERS.length;
-  let found: string | undefined;
-  for (const [name, value] of request.headers) {
-    const at = CREDENTIAL_RANK.get(name);
-    if (at !== undefined && at < rank && value !== '') {
-      rank = at;
-      found = value;
-    }
-  }
-  if (found !== undefined) return found;
-  const url = urlOf(request);
-  if (url.search !== '') {
-    for (const name of CREDENTIAL_PARAMS) {
-      const value = url.searchParams.get(name);
-      if (value !== null && value !== '') return value;
-    }
-  }
-  return url.username === '' ? undefined : `${url.username}:${url.password}`;
-}
-
-/**
- * Names the API of a request: its host (with port) and the first 16 hex digits of the SHA-256
- * of its credential, so that two keys on one host get two budgets and no key ever appears in a
- * name, a log or Redis.
- *
- * @example
- * ```ts
- * apiKeyOf(request); // 'api.example.com:9f86d081884c7d65'
- * ```
- */
-export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
-  const known = credential === credentialOf ? apiKeys.get(request) : undefined;
-  if (known !== undefined) return known;
-  const secret = credential(request);
-  const hash = secret === undefined ? 'anonymous' : sha256Hex(secret).slice(0, 16);
-  const key = `${urlOf(request).host}:${hash}`;
-  if (credential === credentialOf) apiKeys.set(request, key);
-  return key;
-}
-
-// The API of each request, named once: retry, circuitBreaker and rateLimit all ask for it on
-// every attempt, and a request (its URL and headers) does not change once built.
-const apiKeys = new WeakMap<RequestSpec, string>();
 
 /**
  * Creates the registry of per-API limiters of one `rateLimit` middleware.

@@ -2,7 +2,7 @@ import { classifyError, classifyResponse } from '../verdict/classify.js';
 import { CircuitOpenError, RetryLaterError } from '../errors/errors.js';
 import { eventBase } from '../core/events.js';
 import { toHttpError } from '../verdict/http-error.js';
-import { apiKeyOf } from '../rate-limit/limiter.js';
+import { apiKeyOf } from '../rate-limit/api-key.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
 import { maxWaitOf, waitBoundMs } from '../verdict/wait-policy.js';
 import { anySignal } from '../core/signals.js';

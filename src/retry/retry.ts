@@ -1,5 +1,5 @@
 import { createSendTally } from '../core/send-tally.js';
-import { apiKeyOf } from '../rate-limit/limiter.js';
+import { apiKeyOf } from '../rate-limit/api-key.js';
 import { createRetryBudget } from './retry-budget.js';
 import { RetryCall } from './retry-call.js';
 import type { Middleware } from '../core/types.js';
