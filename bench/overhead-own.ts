@@ -5,6 +5,7 @@
  * call, and what each client adds to calling that in-memory fetch directly. On a shared machine
  * this is the steadier figure: the network benchmark's ratios also move with what the kernel,
  * undici and the other processes cost at that moment; this one counts only work surefetch does.
+ * A last row sends the full pipeline's calls with a bearer token, as most APIs want.
  * It is not a substitute for the ratios to raw fetch, which are what a caller sees.
  */
 import type { FetchFunction } from '../src/index.js';
@@ -21,12 +22,18 @@ const rounds = 8;
 /** Runs the in-memory comparison and returns its rows. */
 export async function runOwnCostBench(): Promise<Array<Record<string, string | number>>> {
   const { createFetch } = await surefetchBuild();
+  const pipelines = await surefetchPipelines();
+  const full = pipelines.find(([name]) => name === 'surefetch full')![1];
+  // Most APIs take a credential: every layer keys its state by the API it names (host + hash).
+  const withToken = createFetch({ fetch: inMemory, middleware: full() });
+  const token = { headers: { authorization: 'Bearer sk_live_0123456789abcdefghijklmnopqrstuv' } };
   const clients: Array<[string, () => Promise<unknown>]> = [
     ['in-memory fetch alone', async () => (await inMemory(url)).json()],
-    ...(await surefetchPipelines()).map(([name, middleware]): [string, () => Promise<unknown>] => {
+    ...pipelines.map(([name, middleware]): [string, () => Promise<unknown>] => {
       const sureFetch = createFetch({ fetch: inMemory, middleware: middleware() });
       return [name, async () => (await sureFetch(url)).json()];
     }),
+    ['surefetch full, bearer token', async () => (await withToken(url, token)).json()],
   ];
   const samples = new Map<string, number[]>(clients.map(([name]) => [name, []]));
   for (let round = 0; round <= rounds; round += 1) {

@@ -34,19 +34,19 @@ afterAll(async () => {
   await slowBody.close();
 });
 
-// Runs `work` with the global fetch watched: what each call's init carried.
-async function watchingFetch<T>(work: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; inits: Array<RequestInit | undefined> }> {
-  const native = globalThis.fetch;
-  const inits: Array<RequestInit | undefined> = [];
-  globalThis.fetch = (input, init) => {
-    inits.push(init);
-    return native(input, init);
+// Counts the attempts sent through an AttemptDispatcher while `work` runs.
+async function countingDispatches<T>(work: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; dispatched: number }> {
+  const original = AttemptDispatcher.prototype.dispatch;
+  let dispatched = 0;
+  AttemptDispatcher.prototype.dispatch = function (this: AttemptDispatcher, options: unknown, handler: DispatchHandler): boolean {
+    dispatched += 1;
+    return original.call(this, options, handler);
   };
   try {
     const [result] = await Promise.allSettled([work()]);
-    return { result: result!, inits };
+    return { result: result!, dispatched };
   } finally {
-    globalThis.fetch = native;
+    AttemptDispatcher.prototype.dispatch = original;
   }
 }
 
@@ -54,15 +54,13 @@ const globalDispatcher = (): { dispatch(options: unknown, handler: DispatchHandl
   (globalThis as unknown as Record<symbol, { dispatch(options: unknown, handler: DispatchHandler): boolean }>)[Symbol.for('undici.globalDispatcher.1')]!;
 
 describe('an attempt timeout on Node\'s own fetch', () => {
-  it('rejects with AttemptTimeoutError, having handed fetch a dispatcher and no signal, and closes the connection', async () => {
+  it('rejects with AttemptTimeoutError, having sent through an AttemptDispatcher, and closes the connection', async () => {
     const started = Date.now();
-    const { result, inits } = await watchingFetch(() => createFetch({ attemptTimeoutMs: 200 })(`${silent.url}/v1/orders/list`));
+    const { result, dispatched } = await countingDispatches(() => createFetch({ attemptTimeoutMs: 200 })(`${silent.url}/v1/orders/list`));
     expect(result.status).toBe('rejected');
     expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AttemptTimeoutError);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(inits).toHaveLength(1);
-    expect((inits[0] as { dispatcher?: unknown }).dispatcher).toBeInstanceOf(AttemptDispatcher);
-    expect(inits[0]?.signal).toBeUndefined();
+    expect(dispatched).toBe(1);
     const seen = silent.requests.find((request) => request.path === '/v1/orders/list');
     await silent.hangUp(seen!);
     expect(seen?.hungUp).toBe(true);
@@ -138,12 +136,31 @@ describe('an attempt timeout on Node\'s own fetch', () => {
     const caller = new AbortController();
     const reason = new Error('caller gave up');
     setTimeout(() => caller.abort(reason), 100);
-    const { result, inits } = await watchingFetch(() => createFetch({ attemptTimeoutMs: 30_000 })(`${silent.url}/v1/orders/caller`, { signal: caller.signal }));
+    const { result, dispatched } = await countingDispatches(() => createFetch({ attemptTimeoutMs: 30_000 })(`${silent.url}/v1/orders/caller`, { signal: caller.signal }));
     expect((result as PromiseRejectedResult).reason).toBe(reason);
-    expect(inits[0]?.signal).toBeInstanceOf(AbortSignal);
+    expect(dispatched).toBe(0);
     const seen = silent.requests.find((request) => request.path === '/v1/orders/caller');
     await silent.hangUp(seen!);
     expect(seen?.hungUp).toBe(true);
+  });
+
+  it('gives a global fetch replaced before createFetch (a mock\'s wrapper) a real AbortSignal, and never probes it', async () => {
+    const native = globalThis.fetch;
+    const given: Array<{ url: string; init: RequestInit | undefined }> = [];
+    globalThis.fetch = (input, init) => {
+      given.push({ url: String(input), init });
+      return native(input, init);
+    };
+    let sureFetch: ReturnType<typeof createFetch>;
+    try {
+      sureFetch = createFetch({ attemptTimeoutMs: 200 });
+      await expect(sureFetch(`${silent.url}/v1/orders/wrapped`)).rejects.toBeInstanceOf(AttemptTimeoutError);
+    } finally {
+      globalThis.fetch = native;
+    }
+    expect(given.map((call) => new URL(call.url).pathname)).toEqual(['/v1/orders/wrapped']);
+    expect(given[0]?.init?.signal).toBeInstanceOf(AbortSignal);
+    expect((given[0]?.init as { dispatcher?: unknown }).dispatcher).toBeUndefined();
   });
 
   it('gives a fetch of the caller\'s own a real AbortSignal and no dispatcher', async () => {

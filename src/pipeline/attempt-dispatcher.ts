@@ -163,34 +163,53 @@ function isDispatcher(value: unknown): value is Dispatcher {
   return typeof value === 'object' && value !== null && typeof (value as Dispatcher).dispatch === 'function';
 }
 
-let verdict: boolean | undefined;
-let probing: Promise<boolean> | undefined;
+// Per fetch function: a fetch wrapped later (a test's mock, an instrumentation) is judged anew.
+const verdicts = new WeakMap<object, boolean>();
+const probes = new WeakMap<object, Promise<boolean>>();
 
 /**
- * Whether attempts on this runtime's own fetch may use an {@link AttemptDispatcher}: `true`
- * once a probe has shown that fetch hands a `dispatcher` undici's handler and fails with what
- * the handler is told; `false` where it does not (Bun, Deno, browsers: their fetch ignores a
- * dispatcher); `undefined` while the probe runs (its first call starts it). @internal
+ * Whether attempts on `fetchFunction` (the runtime's global fetch, as `createFetch` found it)
+ * may use an {@link AttemptDispatcher}: `true` once a probe has shown that it is Node's own
+ * fetch, that it hands a `dispatcher` undici's handler, and that it fails with what the handler
+ * is told; `false` where it is not (a wrapper, Bun, Deno, browsers); `undefined` while the probe
+ * runs (the first call starts it). @internal
  */
-export function attemptDispatchersWork(): boolean | undefined {
-  if (verdict === undefined) void probeAttemptDispatchers();
-  return verdict;
+export function attemptDispatchersWork(fetchFunction: unknown): boolean | undefined {
+  if (typeof fetchFunction !== 'function') return false;
+  const known = verdicts.get(fetchFunction);
+  if (known === undefined) void probeAttemptDispatchers(fetchFunction as typeof fetch);
+  return known;
 }
 
 /**
- * Runs the probe of {@link attemptDispatchersWork} once, and resolves with its verdict. The
- * probe's request goes to a dispatcher that answers it with an error at once: nothing reaches
- * the network in Node, and elsewhere only where `process.versions.undici` claims an undici fetch.
- * @internal
+ * Runs the probe of {@link attemptDispatchersWork} for `fetchFunction` once, and resolves
+ * with its verdict. Only a function whose source is Node's own fetch is probed, so no wrapper
+ * (a mocking library's, say) ever sees the probe's request; that request goes to a dispatcher
+ * that answers it with an error at once, and never reaches the network. @internal
  */
-export function probeAttemptDispatchers(): Promise<boolean> {
-  probing ??= probe().then((works) => (verdict = works));
+export function probeAttemptDispatchers(fetchFunction: typeof fetch = globalThis.fetch): Promise<boolean> {
+  let probing = probes.get(fetchFunction);
+  if (probing === undefined) {
+    probing = probe(fetchFunction).then((works) => {
+      verdicts.set(fetchFunction, works);
+      return works;
+    });
+    probes.set(fetchFunction, probing);
+  }
   return probing;
 }
 
-async function probe(): Promise<boolean> {
-  const runtime = globalThis as { process?: { versions?: { undici?: unknown } } };
-  if (typeof runtime.process?.versions?.undici !== 'string' || typeof globalThis.fetch !== 'function') return false;
+// Node's global fetch loads undici's fetch from its internal modules; nothing else does.
+function isNodeFetch(fetchFunction: typeof fetch): boolean {
+  try {
+    return Function.prototype.toString.call(fetchFunction).includes('internal/deps/undici/undici');
+  } catch {
+    return false;
+  }
+}
+
+async function probe(fetchFunction: typeof fetch): Promise<boolean> {
+  if (!isNodeFetch(fetchFunction)) return false;
   const reason = new Error('surefetch: dispatcher probe');
   let handled = false;
   const probeDispatcher: Dispatcher = {
@@ -201,9 +220,8 @@ async function probe(): Promise<boolean> {
     },
   };
   try {
-    // A port fetch does not refuse (9 is on its list of blocked ports), on the loopback: a fetch
-    // that ignores the dispatcher is refused there at once.
-    await globalThis.fetch('http://127.0.0.1:2/surefetch-probe', { dispatcher: probeDispatcher } as RequestInit);
+    // A port fetch does not refuse (9 is on its list of blocked ports); the dispatcher answers.
+    await fetchFunction('http://127.0.0.1:2/surefetch-probe', { dispatcher: probeDispatcher } as RequestInit);
     return false;
   } catch (error) {
     return handled && (error === reason || (error as { cause?: unknown } | null)?.cause === reason);

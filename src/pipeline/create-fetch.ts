@@ -114,8 +114,10 @@ export type SureFetch = (input: string | URL | Request, init?: SurefetchInit) =>
  * ```
  */
 export function createFetch(options: CreateFetchOptions = {}): SureFetch {
+  // The global fetch as found now (a mock installed later does not change what this wraps).
+  const globalFetch = globalThis.fetch;
   const {
-    fetch: fetchFunction = globalThis.fetch.bind(globalThis),
+    fetch: fetchFunction = globalFetch.bind(globalThis),
     middleware = [],
     routes = [],
     attemptTimeoutMs = 30_000,
@@ -132,9 +134,9 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
   } = options;
   // Node's own fetch is timed out through its dispatcher (see AttemptDispatcher), once a probe
   // started here has shown that it can be; a fetch of the caller's own gets an AbortSignal.
-  const nativeFetch = options.fetch === undefined;
-  if (nativeFetch) attemptDispatchersWork();
-  const chain = compose([...middleware], sendWith(fetchFunction, { nativeFetch }));
+  const nativeFetch = options.fetch === undefined ? globalFetch : undefined;
+  if (nativeFetch !== undefined) attemptDispatchersWork(nativeFetch);
+  const chain = compose([...middleware], sendWith(fetchFunction, nativeFetch === undefined ? {} : { nativeFetch }));
   const emit = (event: SurefetchEvent): void => {
     try {
       onEvent?.(event);

@@ -14,11 +14,11 @@ const RELEASED = Object.freeze({ released: true });
 /** Options of {@link sendWith}. */
 export interface SendOptions {
   /**
-   * The wrapped fetch is the runtime's own: where it is undici's (Node), an attempt that no
-   * caller's signal can abort is timed out through its `dispatcher` (see `AttemptDispatcher`)
-   * instead of an `AbortController`'s signal. @default false
+   * The runtime's global fetch, when the wrapped fetch is it (bound): where it is Node's own
+   * (see `attemptDispatchersWork`), an attempt that no caller's signal can abort is timed out
+   * through its `dispatcher` (see `AttemptDispatcher`) instead of an `AbortController`'s signal.
    */
-  readonly nativeFetch?: boolean;
+  readonly nativeFetch?: typeof fetch;
 }
 
 type Attempt = AbortController | AttemptDispatcher;
@@ -36,7 +36,7 @@ type Attempt = AbortController | AttemptDispatcher;
  * const terminal = sendWith(globalThis.fetch);
  * ```
  */
-export function sendWith(fetchFunction: FetchFunction, { nativeFetch = false }: SendOptions = {}): Next {
+export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOptions = {}): Next {
   // No async frame: one `then` on the happy path (every call's attempt passes here).
   return function send(ctx: CallContext): Promise<Response> {
     if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
@@ -68,7 +68,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch = false }: 
       // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
       // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
       attempt =
-        limitMs === undefined ? undefined : nativeFetch && !canAbort(ctx.signal) && attemptDispatchersWork() === true ? new AttemptDispatcher(ctx.request.options.dispatcher) : new AbortController();
+        limitMs === undefined ? undefined : nativeFetch !== undefined && !canAbort(ctx.signal) && attemptDispatchersWork(nativeFetch) === true ? new AttemptDispatcher(ctx.request.options.dispatcher) : new AbortController();
       // On the real clock the timeout is one plain timer, with no closure made per attempt.
       timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
       if (timer !== undefined) unrefTimer(timer);
