@@ -127,6 +127,14 @@ describe('an attempt timeout on Node\'s own fetch', () => {
     expect(new TextDecoder().decode(bodies[0] as Uint8Array)).toBe('hello');
   });
 
+  it('does not swap a `dispatcher` that cannot take requests for the global one: the call fails, as with fetch alone', async () => {
+    const notADispatcher = { dispatches: 'nothing' };
+    const alone = await fetch(`${slowBody.url}/v1/orders/alone`, { dispatcher: notADispatcher } as unknown as RequestInit).then(() => 'answered', () => 'failed');
+    const through = await createFetch({ attemptTimeoutMs: 2000 })(`${slowBody.url}/v1/orders/through`, { dispatcher: notADispatcher } as never).then(() => 'answered', () => 'failed');
+    expect([alone, through]).toEqual(['failed', 'failed']);
+    expect(slowBody.requests.some((request) => request.path.startsWith('/v1/orders/through'))).toBe(false);
+  });
+
   it('leaves an answer whose head is in to the caller, past the attempt timeout', async () => {
     const response = await createFetch({ attemptTimeoutMs: 200 })(`${slowBody.url}/v1/orders/slow-body`);
     expect(await response.text()).toBe('late body');

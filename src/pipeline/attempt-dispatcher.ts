@@ -45,8 +45,8 @@ export class AttemptDispatcher {
   private readonly base: Dispatcher | undefined;
 
   /** @param base - the dispatcher the caller chose, if any; else undici's global one */
-  constructor(base: unknown) {
-    this.base = isDispatcher(base) ? base : undefined;
+  constructor(base: Dispatcher | undefined) {
+    this.base = base;
   }
 
   // fetch hands a mock (undici's MockAgent) the body as given rather than as a stream: asked
@@ -159,7 +159,8 @@ class Relay implements DispatchHandler {
   }
 }
 
-function isDispatcher(value: unknown): value is Dispatcher {
+/** Whether `value` can take requests as an undici dispatcher (it has a `dispatch` method). @internal */
+export function isDispatcher(value: unknown): value is Dispatcher {
   return typeof value === 'object' && value !== null && typeof (value as Dispatcher).dispatch === 'function';
 }
 

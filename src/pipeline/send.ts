@@ -3,7 +3,7 @@ import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { anySignal, canAbort } from '../core/signals.js';
-import { AttemptDispatcher, attemptDispatchersWork } from './attempt-dispatcher.js';
+import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
@@ -67,8 +67,8 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       limitMs = attemptLimitMs(ctx);
       // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
       // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
-      attempt =
-        limitMs === undefined ? undefined : nativeFetch !== undefined && !canAbort(ctx.signal) && attemptDispatchersWork(nativeFetch) === true ? new AttemptDispatcher(ctx.request.options.dispatcher) : new AbortController();
+      const base = limitMs === undefined ? false : dispatcherBase(ctx, nativeFetch);
+      attempt = limitMs === undefined ? undefined : base !== false ? new AttemptDispatcher(base) : new AbortController();
       // On the real clock the timeout is one plain timer, with no closure made per attempt.
       timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
       if (timer !== undefined) unrefTimer(timer);
@@ -91,6 +91,16 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       return Promise.reject(failure(error));
     }
   };
+}
+
+// Where an attempt is timed out through an AttemptDispatcher: on Node's own fetch, with no
+// signal of the caller's, it sends through the caller's dispatcher (`undefined`: the global
+// one). `false` otherwise, as for a `dispatcher` that cannot take requests: it goes to fetch as
+// it is, to fail there as it would.
+function dispatcherBase(ctx: CallContext, nativeFetch: typeof fetch | undefined): Dispatcher | undefined | false {
+  if (nativeFetch === undefined || canAbort(ctx.signal) || attemptDispatchersWork(nativeFetch) !== true) return false;
+  const given = ctx.request.options.dispatcher;
+  return given === undefined ? undefined : isDispatcher(given) ? given : false;
 }
 
 function timedOut(attempt: Attempt): boolean {
