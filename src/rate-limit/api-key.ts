@@ -3,6 +3,7 @@
  * circuitBreaker and rateLimit key their state by it, so two keys on one host are two APIs.
  */
 import { sha256Hex } from '../core/bytes.js';
+import { memoized } from '../core/memo.js';
 import type { RequestSpec } from '../core/types.js';
 import { urlOf } from '../pipeline/request-spec.js';
 
@@ -70,13 +71,11 @@ const credentialHashes = new Map<string, string>();
 const MAX_CREDENTIALS = 256;
 
 function credentialHash(secret: string): string {
-  let hash = credentialHashes.get(secret);
-  if (hash === undefined) {
-    if (credentialHashes.size >= MAX_CREDENTIALS) credentialHashes.clear();
-    hash = sha256Hex(secret).slice(0, 16);
-    credentialHashes.set(secret, hash);
-  }
-  return hash;
+  return memoized(credentialHashes, secret, MAX_CREDENTIALS, hashOfCredential, undefined);
+}
+
+function hashOfCredential(secret: string): string {
+  return sha256Hex(secret).slice(0, 16);
 }
 
 // The API of each request, named once: retry, circuitBreaker and rateLimit all ask for it on

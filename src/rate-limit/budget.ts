@@ -119,9 +119,7 @@ function stepOf(scopes: Record<string, ScopeState>, now: number, result: Acquire
 // The scopes in order, each once, then the endpoint's when it has one: on the usual send (one
 // home scope, no endpoint scope) the request's own list, with nothing built.
 function gatingScopes(requested: readonly string[], endpointKey: string | undefined): readonly string[] {
-  let unique = true;
-  for (let index = 1; index < requested.length && unique; index += 1) unique = requested.indexOf(requested[index]!) === index;
-  if (unique && (endpointKey === undefined || requested.includes(endpointKey))) return requested;
+  if (requested.length === 1 && (endpointKey === undefined || requested[0] === endpointKey)) return requested;
   const gating: string[] = [];
   for (const key of requested) if (!gating.includes(key)) gating.push(key);
   if (endpointKey !== undefined && !gating.includes(endpointKey)) gating.push(endpointKey);

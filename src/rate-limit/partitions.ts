@@ -1,5 +1,6 @@
 import { sha256Hex } from '../core/bytes.js';
 import { matchRoute } from '../core/routes.js';
+import { memoized } from '../core/memo.js';
 import type { RequestSpec } from '../core/types.js';
 
 /**
@@ -56,21 +57,13 @@ const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
  * ```
  */
 export function endpointOf(request: RequestSpec): string {
-  // Most calls go to few URLs: each is named once (a bounded memo per method, emptied when
-  // full), looked up by the URL as it is, with no key built per call.
-  let byUrl = endpoints.get(request.method);
-  if (byUrl === undefined) {
-    if (endpoints.size >= MAX_METHODS) endpoints.clear();
-    endpoints.set(request.method, (byUrl = new Map()));
-  }
-  let endpoint = byUrl.get(request.url);
-  if (endpoint === undefined) {
-    if (byUrl.size >= MAX_ENDPOINTS) byUrl.clear();
-    endpoint = nameEndpoint(request);
-    byUrl.set(request.url, endpoint);
-  }
-  return endpoint;
+  // Most calls go to few URLs: each is named once, looked up by the URL as it is (no key built).
+  const byUrl = memoized(endpoints, request.method, MAX_METHODS, newUrlMemo, undefined);
+  return memoized(byUrl, request.url, MAX_ENDPOINTS, nameEndpointOf, request);
 }
+
+const newUrlMemo = (): Map<string, string> => new Map();
+const nameEndpointOf = (_url: string, request: RequestSpec): string => nameEndpoint(request);
 
 // Method → URL → endpoint name (methods are few; an odd one out empties the memo when full).
 const endpoints = new Map<string, Map<string, string>>();
