@@ -15,7 +15,8 @@
  * Timing: one warm-up round (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
  * client makes `BENCH_OVERHEAD_CALLS` calls, in an order rotated from round to round, so that
  * noise from the (shared) machine spreads over all clients. Reported: the median calls/s and
- * the median over rounds of the client's calls/s divided by raw fetch's in the same round; and
+ * the median over rounds of the client's calls/s divided by raw fetch's in the same round, with
+ * the middle half of those per-round ratios (their spread is the machine's noise); and
  * this process's CPU time per call (user + system, so the client's and undici's work, not the
  * server's when it runs apart), with raw fetch's divided by the client's. On a loaded machine the
  * CPU ratio is the steadier of the two: the wall-clock rate also counts time the process waited
@@ -142,6 +143,13 @@ function exposedGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+// The middle half of the per-round ratios: how far one round's ratio moves on this machine.
+const middleHalf = (values: number[]): string => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return `${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
+};
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -231,6 +239,7 @@ export async function runOverheadBench(): Promise<{ rows: Array<Record<string, s
         client: name,
         'calls/s': Math.round(median(rates.get(name) ?? [])),
         'vs raw fetch': `${median(ratios.get(name) ?? []).toFixed(2)}x`,
+        'rounds p25–p75': middleHalf(ratios.get(name) ?? []),
         'cpu µs/call': Math.round(median(cpus.get(name) ?? [])),
         'vs raw (cpu)': `${median(cpuRatios.get(name) ?? []).toFixed(2)}x`,
         'alloc/call': `${(bytes / calls / 1024).toFixed(1)} KiB`,

@@ -4,6 +4,9 @@ import { createManualClock } from '../src/core/clock.js';
 import { RetryLaterError } from '../src/errors/errors.js';
 import type { SurefetchEvent, WaitEvent } from '../src/core/events.js';
 import { apiKeyOf } from '../src/rate-limit/api-key.js';
+import { createFetch } from '../src/pipeline/create-fetch.js';
+import { retry } from '../src/retry/retry.js';
+import type { Middleware } from '../src/core/types.js';
 import { rateLimit, type RateLimitMiddleware, type RateLimitOptions } from '../src/rate-limit/middleware.js';
 import { call, contextFor, fetchNext, pool } from './rate-limit-harness.js';
 import { startRateLimitServer, type RateLimitServer, type RateLimitServerOptions } from './rate-limit-server.js';
@@ -84,6 +87,18 @@ describe('rateLimit: pacing from the learned budget', () => {
     const id = apiKeyOf(contextFor(`${api.url}/x`, { headers: { authorization: 'Bearer sk_live_secret' } }).request);
     expect(id).toMatch(/^127\.0\.0\.1:\d+:[0-9a-f]{16}$/);
     expect(id).not.toContain('secret');
+  });
+
+  it('keys a request by the credential a middleware swapped in (a spread of the spec), not the one named before the swap', async () => {
+    const { api, limit } = await setup({ limit: 1, windowMs: 1000 });
+    // retry, outermost, names the API of the spec createFetch built (key-a) before the swap.
+    const swap: Middleware = (ctx, next) =>
+      ctx.request.headers.get('x-swap') === null ? next(ctx) : next({ ...ctx, request: { ...ctx.request, headers: new Headers({ 'x-api-key': 'key-b' }) } });
+    const sureFetch = createFetch({ middleware: [retry(), swap, limit] });
+    const started = Date.now();
+    expect((await sureFetch(`${api.url}/x`, { headers: { 'x-api-key': 'key-a' } })).status).toBe(200);
+    expect((await sureFetch(`${api.url}/x`, { headers: { 'x-api-key': 'key-a', 'x-swap': '1' } })).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(900); // keyed as key-a, the second call waits out key-a's 1000 ms window
   });
 
   it('refuses the old redis: { url } option with a TypeError naming surefetch/rate-limit-redis, before any call', () => {

@@ -117,7 +117,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
   // The global fetch as found now (a mock installed later does not change what this wraps).
   const globalFetch = globalThis.fetch;
   const {
-    fetch: fetchFunction = globalFetch.bind(globalThis),
+    fetch: fetchFunction = boundGlobalFetch(globalFetch),
     middleware = [],
     routes = [],
     attemptTimeoutMs = 30_000,
@@ -211,6 +211,14 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     },
   });
   return sureFetch;
+}
+
+// One bound global fetch for every createFetch (most applications make one per API): the call
+// to it in `send` then sees one function, not one per instance.
+let lastBound: { readonly fetch: typeof fetch; readonly bound: FetchFunction } | undefined;
+function boundGlobalFetch(globalFetch: typeof fetch): FetchFunction {
+  if (lastBound?.fetch !== globalFetch) lastBound = { fetch: globalFetch, bound: globalFetch.bind(globalThis) };
+  return lastBound.bound;
 }
 
 /** What a client in client mode can read about the answer (see `factsOf`). */

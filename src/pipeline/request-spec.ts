@@ -54,15 +54,55 @@ export async function buildRequestSpec(
   } catch (error) {
     throw toInvalidRequestError(error, input, init);
   }
-  const base = { url: request.url, method: request.method.toUpperCase(), headers: new Headers(request.headers), options: passThroughOf(init) };
-  if (request.body === null) return { ...base, body: null, replayable: true };
-  if (oneShot) return { ...base, body: request.body, replayable: false };
+  const method = request.method.toUpperCase();
+  const headers = new Headers(request.headers);
+  const options = passThroughOf(init);
+  if (request.body === null) return new BuiltRequestSpec(request.url, method, headers, options, null, true, undefined);
+  if (oneShot) return new BuiltRequestSpec(request.url, method, headers, options, request.body, false, undefined);
   const buffered = await bufferUpTo(request.body, maxReplayBytes);
   // Too large to keep, so streamed once: without its length it would go out chunked, which
   // some servers (S3) refuse.
   const length = buffered.complete ? undefined : knownLength(init?.body);
-  if (length !== undefined && !base.headers.has('content-length')) base.headers.set('content-length', String(length));
-  return { ...base, body: buffered.body, replayable: buffered.complete };
+  if (length !== undefined && !headers.has('content-length')) headers.set('content-length', String(length));
+  return new BuiltRequestSpec(request.url, method, headers, options, buffered.body, buffered.complete, undefined);
+}
+
+/**
+ * A spec built here. What the layers derive from its URL and headers on every attempt (the
+ * parsed URL, the API it goes to) is kept with it, in private fields rather than a WeakMap
+ * keyed by the spec: a WeakMap entry per call costs a hash insert and work for the garbage
+ * collector. Private fields are not copied by a spread, so a spec derived from this one
+ * (`{ ...spec, headers }`) derives its own. @internal
+ */
+export class BuiltRequestSpec implements RequestSpec {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly options: Readonly<RequestInit>;
+  readonly body: Uint8Array | ReadableStream<Uint8Array> | null;
+  readonly replayable: boolean;
+  #parsed: URL | undefined;
+  #api: string | undefined;
+
+  constructor(url: string, method: string, headers: Headers, options: Readonly<RequestInit>, body: RequestSpec['body'], replayable: boolean, parsed: URL | undefined) {
+    this.url = url;
+    this.method = method;
+    this.headers = headers;
+    this.options = options;
+    this.body = body;
+    this.replayable = replayable;
+    this.#parsed = parsed;
+  }
+
+  /** Its URL, parsed once. */
+  parsedUrl(): URL {
+    return (this.#parsed ??= new URL(this.url));
+  }
+
+  /** The API it goes to, as named by `make` on first use (see `apiKeyOf`). */
+  apiKey<A>(make: (request: RequestSpec, arg: A) => string, arg: A): string {
+    return (this.#api ??= make(this, arg));
+  }
 }
 
 // Most requests set none of them: they share one empty (frozen) record.
@@ -80,7 +120,6 @@ function passThroughOf(init: RequestInit | undefined): Record<string, unknown> {
 
 // Fields `new Request` checks besides the URL, the method and the headers.
 const checkedKeys = ['body', 'mode', 'credentials', 'cache', 'redirect', 'referrer', 'referrerPolicy', 'integrity', 'keepalive', 'window', 'priority', 'duplex'];
-const parsedUrls = new WeakMap<RequestSpec, URL>();
 
 /**
  * The spec of a plain GET or HEAD (a URL, perhaps headers, no body and none of the fields
@@ -103,9 +142,7 @@ export function plainRequestSpec(input: string | URL | Request, init: RequestIni
     return undefined;
   }
   if (url.username !== '' || url.password !== '') return undefined;
-  const spec: RequestSpec = { url: url.href, method, headers, options: passThroughOf(init), body: null, replayable: true };
-  parsedUrls.set(spec, url);
-  return spec;
+  return new BuiltRequestSpec(url.href, method, headers, passThroughOf(init), null, true, url);
 }
 
 /**
@@ -118,7 +155,7 @@ export function plainRequestSpec(input: string | URL | Request, init: RequestIni
  * ```
  */
 export function urlOf(request: RequestSpec): URL {
-  return parsedUrls.get(request) ?? new URL(request.url);
+  return request instanceof BuiltRequestSpec ? request.parsedUrl() : new URL(request.url);
 }
 
 // The byte length of a body fetch would send with a Content-Length; `undefined` when unknown.

@@ -5,7 +5,7 @@
 import { sha256Hex } from '../core/bytes.js';
 import { memoized } from '../core/memo.js';
 import type { RequestSpec } from '../core/types.js';
-import { urlOf } from '../pipeline/request-spec.js';
+import { BuiltRequestSpec, urlOf } from '../pipeline/request-spec.js';
 
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'apikey', 'x-auth-token', 'private-token', 'x-access-token', 'proxy-authorization'];
 const CREDENTIAL_RANK = new Map(CREDENTIAL_HEADERS.map((name, index) => [name, index]));
@@ -55,13 +55,16 @@ export function credentialOf(request: RequestSpec): string | undefined {
  * ```
  */
 export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec) => string | undefined = credentialOf): string {
-  const known = credential === credentialOf ? apiKeys.get(request) : undefined;
-  if (known !== undefined) return known;
-  const secret = credential(request);
-  const hash = secret === undefined ? 'anonymous' : credentialHash(secret);
-  const key = `${urlOf(request).host}:${hash}`;
-  if (credential === credentialOf) apiKeys.set(request, key);
+  if (credential !== credentialOf) return nameApi(request, credential);
+  if (request instanceof BuiltRequestSpec) return request.apiKey(nameApi, credential);
+  let key = apiKeys.get(request);
+  if (key === undefined) apiKeys.set(request, (key = nameApi(request, credential)));
   return key;
+}
+
+function nameApi(request: RequestSpec, credential: (request: RequestSpec) => string | undefined): string {
+  const secret = credential(request);
+  return `${urlOf(request).host}:${secret === undefined ? 'anonymous' : credentialHash(secret)}`;
 }
 
 // The hash of each credential, computed once: SHA-256 in JavaScript costs several microseconds,
@@ -79,5 +82,6 @@ function hashOfCredential(secret: string): string {
 }
 
 // The API of each request, named once: retry, circuitBreaker and rateLimit all ask for it on
-// every attempt, and a request (its URL and headers) does not change once built.
+// every attempt, and a request (its URL and headers) does not change once built. A spec built
+// by createFetch keeps it itself; this map serves specs built elsewhere.
 const apiKeys = new WeakMap<RequestSpec, string>();

@@ -2,6 +2,7 @@
 import { copyPace } from './pacing.js';
 import { holdOf, type ScopeState } from './scope-state.js';
 import type { BudgetState } from './budget-types.js';
+import { memoized } from '../core/memo.js';
 
 const MAX_PARTITIONS = 64;
 const IDLE_PARTITION_MS = 600_000;
@@ -17,6 +18,23 @@ const IDLE_PARTITION_MS = 600_000;
  */
 export function isHomeScope(key: string): boolean {
   return key === '' || key.startsWith('g:');
+}
+
+const endpointScopes = new Map<string, string>();
+const MAX_ENDPOINT_SCOPES = 2000;
+const endpointScopeOf = (endpoint: string): string => `e:${endpoint}`;
+
+/**
+ * The key of an endpoint's scope, `e:<endpoint>`. Both steps of every send look it up: one
+ * string kept per endpoint is found at once, where a new one per step is built, then hashed.
+ *
+ * @example
+ * ```ts
+ * endpointScope('9f86d081'); // 'e:9f86d081'
+ * ```
+ */
+export function endpointScope(endpoint: string): string {
+  return memoized(endpointScopes, endpoint, MAX_ENDPOINT_SCOPES, endpointScopeOf, undefined);
 }
 
 /**

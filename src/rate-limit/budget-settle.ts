@@ -1,5 +1,5 @@
 /** How one answer teaches the budget (see `budget.ts`). */
-import { copyScopes, isHomeScope, prune } from './budget-scopes.js';
+import { copyScopes, endpointScope, isHomeScope, prune } from './budget-scopes.js';
 import type { BudgetState, BudgetStep, ScopeLesson, SettleInput, SettleResult } from './budget-types.js';
 import { notePaceAccepted } from './pacing.js';
 import { applyPause, learnBudget } from './scope-learning.js';
@@ -24,7 +24,7 @@ export function settleStep(state: BudgetState, now: number, input: SettleInput):
 /** {@link settleStep} on scopes it may change (see `acquireInPlace`). @internal */
 export function settleInPlace(scopes: Record<string, ScopeState>, now: number, input: SettleInput): BudgetStep<SettleResult> {
   const { turn, status, lessons, probeIntervalMs } = input;
-  const endpointKey = `e:${input.endpoint}`;
+  const endpointKey = endpointScope(input.endpoint);
   const answered = status !== undefined;
   // Plain loops over the lessons (none, on most answers): no closure per settle.
   let refused = false;
@@ -164,7 +164,7 @@ function holdEndpoint(
   probeIntervalMs: number,
   confirmed: boolean,
 ): void {
-  const s = (scopes[`e:${endpoint}`] ??= emptyScope(now, false));
+  const s = (scopes[endpointScope(endpoint)] ??= emptyScope(now, false));
   if (hold.until > s.pauseUntil) {
     s.pauseUntil = hold.until;
     s.pauseSource = hold.source;

@@ -12,7 +12,7 @@
  * second exhausted answer confirms it. For the whole API or a group, the confirming answer
  * must come from another endpoint: an endpoint that keeps refusing is held on its own.
  */
-import { copyScopes, isHomeScope, prune } from './budget-scopes.js';
+import { copyScopes, endpointScope, isHomeScope, prune } from './budget-scopes.js';
 import { notePaceSend } from './pacing.js';
 import { emptyScope, holdOf, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
 import type { AcquireRequest, AcquireResult, AcquireWait, BudgetState, BudgetStep } from './budget-types.js';
@@ -54,7 +54,7 @@ export function acquireStep(state: BudgetState, now: number, request: AcquireReq
  * which it replaces by the result anyway, saving a copy per send). @internal
  */
 export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
-  const endpointKey = `e:${request.endpoint}`;
+  const endpointKey = endpointScope(request.endpoint);
   // An endpoint scope exists only while it holds a probe or a hold (prune forgets it after):
   // absent, it gates nothing, so it is made only when this send becomes its probe.
   const gating = gatingScopes(request.scopes, scopes[endpointKey] === undefined ? undefined : endpointKey);
