@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { EventListener, SurefetchEvent } from '../core/events.js';
 import { createSendTally } from '../core/send-tally.js';
 import { noEvents } from '../core/no-events.js';
+import { randomId } from '../core/random-id.js';
 import { unsetSignal } from '../core/signals.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
@@ -77,7 +78,7 @@ export interface CreateFetchOptions {
   readonly clock?: Clock;
   /** Random source in [0, 1), for jitter. @default Math.random */
   readonly random?: () => number;
-  /** Makes client request ids. @default crypto.randomUUID */
+  /** Makes client request ids. @default a random version 4 UUID, as `crypto.randomUUID()` gives */
   readonly generateId?: () => string;
 }
 
@@ -130,7 +131,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     onEvent,
     clock = systemClock,
     random = Math.random,
-    generateId = () => crypto.randomUUID(),
+    generateId = randomId,
   } = options;
   // Node's own fetch is timed out through its dispatcher (see AttemptDispatcher), once a probe
   // started here has shown that it can be; a fetch of the caller's own gets an AbortSignal.

@@ -5,6 +5,7 @@ import { notePaceAccepted } from './pacing.js';
 import { applyPause, learnBudget } from './scope-learning.js';
 import { emptyScope, holdOf, liftHold, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
 
+// Indexed loops over arrays, as in budget.ts: a settle runs on every answer.
 const MAX_RAMP = 64;
 const NO_SCOPES = new Set<string>();
 
@@ -29,7 +30,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
   // Plain loops over the lessons (none, on most answers): no closure per settle.
   let refused = false;
   let budgeted = false;
-  for (const lesson of lessons) {
+  for (let i = 0; i < lessons.length; i += 1) {
+    const lesson = lessons[i]!;
     if (lesson.pause !== undefined) refused = true;
     // The server states a budget (perhaps a partition's): nothing to ramp up to blind.
     if (lesson.budget !== undefined) budgeted = true;
@@ -58,7 +60,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
   // (never added to: the loop that adds runs over `turn.verify`, empty for them).
   const lifted = turn.verify.length === 0 ? NO_SCOPES : new Set<string>();
   const confirmed = turn.verify.length === 0 ? NO_SCOPES : new Set<string>();
-  for (const key of turn.verify) {
+  for (let i = 0; i < turn.verify.length; i += 1) {
+    const key = turn.verify[i]!;
     const s = scopes[key];
     if (s === undefined) continue;
     s.verifyUntil = 0;
@@ -85,7 +88,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
 
   let pauseUntil = 0;
   let pauseSource = '';
-  for (const lesson of lessons) {
+  for (let i = 0; i < lessons.length; i += 1) {
+    const lesson = lessons[i]!;
     // A home scope met here was lost (its Redis key flushed): its next send probes again.
     const s = (scopes[lesson.scope] ??= emptyScope(now, isHomeScope(lesson.scope)));
     rollover(s, now);
@@ -138,7 +142,10 @@ function judgeOpening(s: ScopeState, answered: boolean, lesson: ScopeLesson | un
 }
 
 function lessonFor(lessons: readonly ScopeLesson[], scope: string): ScopeLesson | undefined {
-  for (const lesson of lessons) if (lesson.scope === scope) return lesson;
+  for (let i = 0; i < lessons.length; i += 1) {
+    const lesson = lessons[i]!;
+    if (lesson.scope === scope) return lesson;
+  }
   return undefined;
 }
 
@@ -147,12 +154,18 @@ function exhausts(lesson: ScopeLesson, now: number): boolean {
 }
 
 function refusedOrSpent(lessons: readonly ScopeLesson[], now: number): boolean {
-  for (const lesson of lessons) if (exhausts(lesson, now)) return true;
+  for (let i = 0; i < lessons.length; i += 1) {
+    const lesson = lessons[i]!;
+    if (exhausts(lesson, now)) return true;
+  }
   return false;
 }
 
 function scopeExhausted(lessons: readonly ScopeLesson[], scope: string, now: number): boolean {
-  for (const lesson of lessons) if (lesson.scope === scope && exhausts(lesson, now)) return true;
+  for (let i = 0; i < lessons.length; i += 1) {
+    const lesson = lessons[i]!;
+    if (lesson.scope === scope && exhausts(lesson, now)) return true;
+  }
   return false;
 }
 

@@ -17,6 +17,9 @@ import { notePaceSend } from './pacing.js';
 import { emptyScope, holdOf, markHold, rollover, type Hold, type ScopeState } from './scope-state.js';
 import type { AcquireRequest, AcquireResult, AcquireWait, BudgetState, BudgetStep } from './budget-types.js';
 
+// The steps run on every send, not always optimized: their loops over arrays are indexed, as a
+// for-of there makes an iterator result per element.
+
 export type { AcquireGo, AcquireRequest, AcquireResult, AcquireWait, BudgetState, BudgetStep, ScopeLesson, SettleInput, SettleResult, Turn } from './budget-types.js';
 export { settleInPlace, settleStep } from './budget-settle.js';
 export { isHomeScope } from './budget-scopes.js';
@@ -58,7 +61,10 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   // An endpoint scope exists only while it holds a probe or a hold (prune forgets it after):
   // absent, it gates nothing, so it is made only when this send becomes its probe.
   const gating = gatingScopes(request.scopes, scopes[endpointKey] === undefined ? undefined : endpointKey);
-  for (const key of gating) rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
+  for (let i = 0; i < gating.length; i += 1) {
+    const key = gating[i]!;
+    rollover((scopes[key] ??= emptyScope(now, isHomeScope(key))), now);
+  }
   const soft = request.softPartitions ? softPartitions(scopes, gating) : NONE;
 
   let wait: Hold | undefined;
@@ -93,12 +99,15 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   if (request.count === false) return stepOf(scopes, now, { go: true, turn: { epochs: {}, probe: false, verify: NONE, at: now } });
 
   if (probe) (scopes[endpointKey] ??= emptyScope(now, false)).probeUntil = now + request.probeLeaseMs;
-  for (const key of verify ?? NONE) {
+  const verifying = verify ?? NONE;
+  for (let i = 0; i < verifying.length; i += 1) {
+    const key = verifying[i]!;
     scopes[key]!.verifyUntil = now + request.probeLeaseMs;
     scopes[key]!.verifyAt = now + request.probeIntervalMs;
   }
   const epochs: Record<string, number> = {};
-  for (const key of request.scopes) {
+  for (let i = 0; i < request.scopes.length; i += 1) {
+    const key = request.scopes[i]!;
     const s = scopes[key]!;
     if (s.remaining > 0) s.remaining -= 1;
     if (s.blindSends > 0) s.blindSends -= 1;
@@ -127,12 +136,12 @@ function gatingScopes(requested: readonly string[], endpointKey: string | undefi
 }
 
 function anyNeedsProbe(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
-  for (const key of keys) if (scopes[key]!.needProbe) return true;
+  for (let i = 0; i < keys.length; i += 1) if (scopes[keys[i]!]!.needProbe) return true;
   return false;
 }
 
 function anyRampFull(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
-  for (const key of keys) if (rampFull(scopes[key]!)) return true;
+  for (let i = 0; i < keys.length; i += 1) if (rampFull(scopes[keys[i]!]!)) return true;
   return false;
 }
 
@@ -163,7 +172,7 @@ function later(current: Hold | undefined, next: Hold): Hold {
 }
 
 function blindSpent(scopes: Record<string, ScopeState>, keys: readonly string[]): boolean {
-  for (const key of keys) if (scopes[key]!.blindSends === 0) return true;
+  for (let i = 0; i < keys.length; i += 1) if (scopes[keys[i]!]!.blindSends === 0) return true;
   return false;
 }
 
