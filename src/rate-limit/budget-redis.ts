@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { copyScopes } from './budget-scopes.js';
-import { acquireInPlace, acquireStep, emptyBudget, settleInPlace, type AcquireRequest, type AcquireResult, type BudgetState, type BudgetStep, type SettleInput, type SettleResult } from './budget.js';
+import { acquireInPlace, acquireStep, emptyBudget, settleInPlace, type AcquireRequest, type AcquireResult, type BudgetState, type SettleInput, type SettleResult } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
 import { holdOf, type ScopeState } from './scope-state.js';
 
@@ -43,7 +43,7 @@ interface Versioned {
 // One step waiting for the next write: it changes the scopes it is given in place.
 interface Pending<R> {
   readonly now: number;
-  readonly step: (scopes: Record<string, ScopeState>) => BudgetStep<R>;
+  readonly step: (scopes: Record<string, ScopeState>) => R;
   readonly resolve: (value: R) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -101,7 +101,7 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
     let current = cached ?? (await read(now));
     for (let tries = 0; tries < MAX_TRIES; tries += 1) {
       const scopes = copyScopes(current.state);
-      const results = batch.map((op) => op.step(scopes).result);
+      const results = batch.map((op) => op.step(scopes));
       const state: BudgetState = { scopes };
       const version = randomBytes(6).toString('hex');
       const [written, found] = await cas.surefetchBudgetCas(key, current.version, version, JSON.stringify(state), keepMs(state, now, ttlMs));
@@ -127,7 +127,7 @@ export function createRedisBudgetStore(options: RedisBudgetStoreOptions): Budget
     }
     writing = false;
   };
-  const update = <R>(now: number, step: (scopes: Record<string, ScopeState>) => BudgetStep<R>): Promise<R> =>
+  const update = <R>(now: number, step: (scopes: Record<string, ScopeState>) => R): Promise<R> =>
     new Promise<R>((resolve, reject) => {
       pending.push({ now, step, resolve: resolve as (value: unknown) => void, reject });
       if (!writing) void drain();

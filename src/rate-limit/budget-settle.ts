@@ -19,11 +19,13 @@ const NO_SCOPES = new Set<string>();
  * ```
  */
 export function settleStep(state: BudgetState, now: number, input: SettleInput): BudgetStep<SettleResult> {
-  return settleInPlace(copyScopes(state), now, input);
+  const scopes = copyScopes(state);
+  const result = settleInPlace(scopes, now, input);
+  return { state: { scopes }, result };
 }
 
-/** {@link settleStep} on scopes it may change (see `acquireInPlace`). @internal */
-export function settleInPlace(scopes: Record<string, ScopeState>, now: number, input: SettleInput): BudgetStep<SettleResult> {
+/** {@link settleStep} on scopes it changes in place; returns the result alone (see `acquireInPlace`). @internal */
+export function settleInPlace(scopes: Record<string, ScopeState>, now: number, input: SettleInput): SettleResult {
   const { turn, status, lessons, probeIntervalMs } = input;
   const endpointKey = endpointScope(input.endpoint);
   const answered = status !== undefined;
@@ -115,7 +117,8 @@ export function settleInPlace(scopes: Record<string, ScopeState>, now: number, i
       pauseSource = s.pauseSource;
     }
   }
-  return { state: { scopes: prune(scopes, now) }, result: { pauseUntil, pauseSource } };
+  prune(scopes, now);
+  return { pauseUntil, pauseSource };
 }
 
 // The first answer of a window a budget's reset opened tells whether the reset came when

@@ -34,25 +34,20 @@ export interface BudgetStore {
  * ```
  */
 export function createMemoryBudgetStore(): BudgetStore {
-  let state: BudgetState = emptyBudget();
   let waiting: Array<() => void> = [];
-  // The state is this store's alone and each step's result replaces it, so a step that
-  // counts changes it in place; a look (`count: false`) works on a copy.
-  const acquireNow = (now: number, request: AcquireRequest): AcquireResult => {
-    if (request.count === false) return acquireStep(state, now, request).result;
-    const step = acquireInPlace(state.scopes, now, request);
-    state = step.state;
-    return step.result;
-  };
+  // The state is this store's alone, so a step that counts changes it in place; a look
+  // (`count: false`) works on a copy.
+  const state: BudgetState = emptyBudget();
+  const acquireNow = (now: number, request: AcquireRequest): AcquireResult =>
+    request.count === false ? acquireStep(state, now, request).result : acquireInPlace(state.scopes, now, request);
   const settleNow = (now: number, input: SettleInput): SettleResult => {
-    const step = settleInPlace(state.scopes, now, input);
-    state = step.state;
+    const result = settleInPlace(state.scopes, now, input);
     if (waiting.length > 0) {
       const wake = waiting;
       waiting = [];
       for (const resolve of wake) resolve();
     }
-    return step.result;
+    return result;
   };
   return {
     acquireNow,

@@ -49,14 +49,17 @@ export function emptyBudget(): BudgetState {
  * ```
  */
 export function acquireStep(state: BudgetState, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
-  return acquireInPlace(copyScopes(state), now, request);
+  const scopes = copyScopes(state);
+  const result = acquireInPlace(scopes, now, request);
+  return { state: { scopes }, result };
 }
 
 /**
- * {@link acquireStep} on scopes it may change: the caller's own copy (the memory store's state,
- * which it replaces by the result anyway, saving a copy per send). @internal
+ * {@link acquireStep} on scopes it changes in place (forgetting idle ones too): the caller's own
+ * copy, or the memory store's state, which it would replace by the step's anyway, saving a copy
+ * per send. Returns the result alone. @internal
  */
-export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): BudgetStep<AcquireResult> {
+export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, request: AcquireRequest): AcquireResult {
   const endpointKey = endpointScope(request.endpoint);
   // An endpoint scope exists only while it holds a probe or a hold (prune forgets it after):
   // absent, it gates nothing, so it is made only when this send becomes its probe.
@@ -121,8 +124,9 @@ export function acquireInPlace(scopes: Record<string, ScopeState>, now: number, 
   return stepOf(scopes, now, { go: true, turn: { epochs, probe, verify: verify ?? NONE, at: now } });
 }
 
-function stepOf(scopes: Record<string, ScopeState>, now: number, result: AcquireResult): BudgetStep<AcquireResult> {
-  return { state: { scopes: prune(scopes, now) }, result };
+function stepOf(scopes: Record<string, ScopeState>, now: number, result: AcquireResult): AcquireResult {
+  prune(scopes, now);
+  return result;
 }
 
 // The scopes in order, each once, then the endpoint's when it has one: on the usual send (one
