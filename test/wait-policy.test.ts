@@ -35,12 +35,13 @@ const limiter = (options: Parameters<typeof rateLimit>[0] = {}): ReturnType<type
 };
 
 describe('one wait policy per call: maxWaitMs set once bounds every layer', () => {
-  it('retry: a backoff longer than maxWaitMs rejects at once with RetryLaterError', async () => {
+  it('retry: a backoff longer than maxWaitMs rejects at once with a RetryLaterError that names the backoff', async () => {
     const clock = createManualClock();
     const api = await server({ script: () => ({ status: 503 }) });
     const middleware = [retry({ baseDelayMs: 5000, maxDelayMs: 5000 })];
     const error = await outcome({ middleware, clock, random: () => 0.99, maxWaitMs: 1000 }, `${api.url}/a`);
     expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as Error).message).toMatch(/: retry's backoff of \d+ ms, which exceeds maxWaitMs 1000; retry at /);
     expect(clock.sleeps.filter((ms) => ms > 1000)).toEqual([]);
     expect(api.log).toHaveLength(1);
   });
@@ -49,7 +50,9 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     const clock = createManualClock();
     const api = await server({ script: ({ index }) => (index < 2 ? { status: 503, headers: { 'Retry-After': '2' } } : undefined) });
     const options = { middleware: [retry()], clock, maxWaitMs: 1500 };
-    expect(await outcome(options, `${api.url}/a`)).toBeInstanceOf(RetryLaterError);
+    const error = await outcome(options, `${api.url}/a`);
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect((error as Error).message).toContain('GET /a: the server asked to wait 2000 ms, which exceeds maxWaitMs 1500');
     expect(clock.sleeps).toEqual([]);
     expect(await outcome(options, `${api.url}/a`, { surefetch: { maxWaitMs: 3000 } })).toBe(200);
     expect(clock.sleeps).toEqual([2000]);
@@ -83,18 +86,19 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     expect(clock.sleeps.filter((ms) => ms > 1500)).toEqual([]);
   });
 
-  it("rateLimit: the limiter's queue is left after maxWaitMs with RetryLaterError", async () => {
+  it("rateLimit: the limiter's queue is left after maxWaitMs with a RetryLaterError that names the queue", async () => {
     const api = await server({ latencyMs: 1500 });
     const options = { middleware: [retry(), limiter({ maxConcurrent: 1 })], maxWaitMs: 300 };
     const started = Date.now();
     const [first, second] = await Promise.all([outcome(options, `${api.url}/slow`), outcome(options, `${api.url}/queued`)]);
     expect(first).toBe(200);
     expect(second).toBeInstanceOf(RetryLaterError);
+    expect((second as Error).message).toMatch(/^GET \/queued: queued \d+ ms behind the rate limiter's concurrency limit, which exceeds maxWaitMs 300 \(queued behind the limiter\)/);
     expect(api.log.map((entry) => entry.path)).toEqual(['/slow']);
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it("circuitBreaker: waiting for a half-open probe's outcome is left after maxWaitMs with RetryLaterError", async () => {
+  it("circuitBreaker: waiting for a half-open probe's outcome is left after maxWaitMs with a RetryLaterError that names the probe", async () => {
     let slow = false;
     const api = await server({ script: ({ index }) => (index < 2 ? { status: 500 } : undefined), latencyMs: 0 });
     const breaker = circuitBreaker({ failureThreshold: 2, halfOpenAfterMs: 50 });
@@ -110,9 +114,29 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     const probe = outcome(options, `${api.url}/probe`);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const started = Date.now();
-    expect(await outcome(options, `${api.url}/waiting`)).toBeInstanceOf(RetryLaterError);
+    const waiting = await outcome(options, `${api.url}/waiting`);
+    expect(waiting).toBeInstanceOf(RetryLaterError);
+    expect((waiting as Error).message).toMatch(/^GET \/waiting: waited \d+ ms for the probe of a half-open circuit, which exceeds maxWaitMs 300/);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await probe).toBe(200);
+  });
+
+  // Not the server's wait: the message must not say the server asked for one.
+  it.each([
+    ['maxWaitMs', { maxWaitMs: 300 }, {}, 'exceeds maxWaitMs 300'],
+    ['the deadline', {}, { surefetch: { deadlineMs: 300 } }, 'passes the call deadline'],
+  ] as const)("rateLimit: a send held behind a new API's first answer past %s rejects with a RetryLaterError that says so", async (_, bound, init, reason) => {
+    const api = await server({ latencyMs: 1500 });
+    const options = { middleware: [limiter()], ...bound };
+    const started = Date.now();
+    const [first, second] = await Promise.all([outcome(options, `${api.url}/orders`), outcome(options, `${api.url}/orders`, init)]);
+    expect(first).toBe(200);
+    expect(second).toBeInstanceOf(RetryLaterError);
+    expect((second as RetryLaterError).reason).toBe(`${reason} (waiting for a probe's answer)`);
+    expect((second as Error).message).toMatch(/^GET \/orders: waited \d+ ms for earlier sends to show the API's rate limit \(a probe, or slow start\), which /);
+    expect((second as Error).message).not.toContain('server asked');
+    expect(api.log).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
   });
 });
 

@@ -79,8 +79,10 @@ export class AmbiguousOutcomeError extends SurefetchError {
 }
 
 /**
- * The server asked to come back later than the call may wait (`maxWaitMs`, the call's deadline or
- * a job's budget). Nothing was slept: hand `retryAt` to your queue to reschedule the job.
+ * A wait longer than the call may take (`maxWaitMs`, the call's deadline or a job's budget):
+ * one the server asked for (`Retry-After`, a rate limit's reset), or one of surefetch's own
+ * (retry's backoff, the rate limiter's queue, the answer of a probe). Nothing was slept: hand
+ * `retryAt` to your queue to reschedule the job.
  *
  * @example
  * ```ts
@@ -88,16 +90,20 @@ export class AmbiguousOutcomeError extends SurefetchError {
  * ```
  */
 export class RetryLaterError extends SurefetchError {
-  /** Epoch ms at which the server said to come back. */
+  /** Epoch ms at which to come back: the server's time, or when the wait not taken would end. */
   readonly retryAt: number;
   /** How long that is from when the error was raised, in ms. */
   readonly delayMs: number;
   /** Why the wait was not taken, e.g. `"exceeds maxWaitMs 30000"`. */
   readonly reason: string;
 
-  /** @param init - the server's time and why it was not waited for */
-  constructor(init: { retryAt: number; delayMs: number; reason: string; operation: string }, options?: ErrorOptions) {
-    super('RETRY_LATER', `${init.operation}: the server asked to wait ${Math.ceil(init.delayMs)} ms, which ${init.reason}; retry at ${new Date(init.retryAt).toISOString()}`, options);
+  /**
+   * @param init - when to come back, why the wait was not taken, and (`wait`, for the message)
+   * what the wait was, when it was not the server's: e.g. `"retry's backoff of 5000 ms"`
+   */
+  constructor(init: { retryAt: number; delayMs: number; reason: string; operation: string; wait?: string }, options?: ErrorOptions) {
+    const wait = init.wait ?? `the server asked to wait ${Math.ceil(init.delayMs)} ms`;
+    super('RETRY_LATER', `${init.operation}: ${wait}, which ${init.reason}; retry at ${new Date(init.retryAt).toISOString()}`, options);
     this.retryAt = init.retryAt;
     this.delayMs = init.delayMs;
     this.reason = init.reason;

@@ -1,7 +1,7 @@
 import { RetryLaterError } from '../errors/errors.js';
 import { eventBase } from '../core/events.js';
 import type { CallContext } from '../core/types.js';
-import { refuseLongWait, waitBoundMs } from '../verdict/wait-policy.js';
+import { refuseLongWait, waitBoundMs, waitBoundReason } from '../verdict/wait-policy.js';
 import type { AcquireRequest, AcquireResult, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
 import { anySignal } from '../core/signals.js';
@@ -77,8 +77,10 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     const waitedMs = now - started;
     if (waitedMs >= waitBoundMs(ctx, started, options.maxWaitMs)) {
       const retryAt = now + probeIntervalMs;
-      const reason = `exceeds maxWaitMs ${options.maxWaitMs} (waiting for a probe's answer)`;
-      throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason, operation: ctx.operation });
+      const reason = `${waitBoundReason(ctx, started, options.maxWaitMs)} (waiting for a probe's answer)`;
+      // Not the server's wait: earlier sends, not answered yet, hold this one back.
+      const wait = `waited ${waitedMs} ms for earlier sends to show the API's rate limit (a probe, or slow start)`;
+      throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason, operation: ctx.operation, wait });
     }
     await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));
   }

@@ -2,7 +2,7 @@ import { RetryLaterError } from '../errors/errors.js';
 import { discardBody } from '../verdict/response-body.js';
 import type { CallContext } from '../core/types.js';
 import { canAbort } from '../core/signals.js';
-import { waitBoundMs } from '../verdict/wait-policy.js';
+import { waitBoundMs, waitBoundReason } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
 import type { ApiLimiter } from './limiter.js';
 
@@ -63,11 +63,14 @@ export function scheduleAbortable<T extends { readonly response: Response }>(
     const onAbort = (): void => leave(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     // The bound races real work, so it is a timeout signal (a manual clock's sleeps end at once).
-    const queued = started ? undefined : ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
+    const queuedAt = ctx.clock.now();
+    const queued = started ? undefined : ctx.clock.timeoutSignal(waitBoundMs(ctx, queuedAt, maxWaitMs));
     const onQueuedTooLong = (): void => {
       if (started) return;
-      const reason = `exceeds maxWaitMs ${maxWaitMs} (queued behind the limiter)`;
-      leave(new RetryLaterError({ retryAt: ctx.clock.now() + maxWaitMs, delayMs: maxWaitMs, reason, operation: ctx.operation }));
+      const now = ctx.clock.now();
+      const reason = `${waitBoundReason(ctx, queuedAt, maxWaitMs)} (queued behind the limiter)`;
+      const wait = `queued ${now - queuedAt} ms behind the rate limiter's concurrency limit`;
+      leave(new RetryLaterError({ retryAt: now + maxWaitMs, delayMs: maxWaitMs, reason, operation: ctx.operation, wait }));
     };
     queued?.addEventListener('abort', onQueuedTooLong, { once: true });
     scheduled.then(resolve, reject).finally(() => {

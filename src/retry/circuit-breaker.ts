@@ -4,7 +4,7 @@ import { eventBase } from '../core/events.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { apiKeyOf } from '../rate-limit/api-key.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
-import { maxWaitOf, waitBoundMs } from '../verdict/wait-policy.js';
+import { maxWaitOf, waitBoundMs, waitBoundReason } from '../verdict/wait-policy.js';
 import { anySignal } from '../core/signals.js';
 
 /** Options of {@link circuitBreaker}. */
@@ -139,14 +139,17 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
 // so it is a timeout signal (a manual clock's sleeps would end it at once).
 async function probeOutcome(probe: Promise<boolean>, ctx: CallContext, halfOpenAfterMs: number): Promise<void> {
   const maxWaitMs = maxWaitOf(ctx);
-  const bound = ctx.clock.timeoutSignal(waitBoundMs(ctx, ctx.clock.now(), maxWaitMs));
+  const from = ctx.clock.now();
+  const bound = ctx.clock.timeoutSignal(waitBoundMs(ctx, from, maxWaitMs));
   try {
     await abortable(probe, anySignal(ctx.signal, bound));
   } catch (error) {
     if (ctx.signal.aborted || !bound.aborted) throw error;
-    const retryAt = ctx.clock.now() + halfOpenAfterMs;
-    const reason = `exceeds maxWaitMs ${maxWaitMs} (waiting for the circuit's probe)`;
-    throw new RetryLaterError({ retryAt, delayMs: halfOpenAfterMs, reason, operation: ctx.operation });
+    const now = ctx.clock.now();
+    const retryAt = now + halfOpenAfterMs;
+    const reason = `${waitBoundReason(ctx, from, maxWaitMs)} (waiting for the circuit's probe)`;
+    const wait = `waited ${now - from} ms for the probe of a half-open circuit`;
+    throw new RetryLaterError({ retryAt, delayMs: halfOpenAfterMs, reason, operation: ctx.operation, wait });
   }
 }
 

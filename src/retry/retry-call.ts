@@ -213,7 +213,7 @@ export class RetryCall {
       throw new DeadlineExceededError({ operation: ctx.operation, attempts: failure.outcome.attempt }, { cause: await this.finalError(failure) });
     }
     if (delayMs > maxWaitMs) {
-      const init = { retryAt: now + delayMs, delayMs, reason: `exceeds maxWaitMs ${maxWaitMs}`, operation: ctx.operation };
+      const init = { retryAt: now + delayMs, delayMs, reason: `exceeds maxWaitMs ${maxWaitMs}`, operation: ctx.operation, wait: `retry's backoff of ${delayMs} ms` };
       throw new RetryLaterError(init, { cause: await this.finalError(failure, now + delayMs) });
     }
     if (failure.response !== undefined) await discardBody(failure.response);

@@ -34,6 +34,20 @@ export function waitBoundMs(ctx: CallContext, now: number, maxWaitMs: number): n
 }
 
 /**
+ * Which bound of {@link waitBoundMs} a wait begun at `from` ran into: `maxWaitMs`, or the call's
+ * deadline when that came first. For waits whose end is not known in advance (a queue, a
+ * probe's answer), said once they have run out.
+ *
+ * @example
+ * ```ts
+ * waitBoundReason(ctx, started, 60_000); // 'exceeds maxWaitMs 60000'
+ * ```
+ */
+export function waitBoundReason(ctx: CallContext, from: number, maxWaitMs: number): string {
+  return waitBoundMs(ctx, from, maxWaitMs) < maxWaitMs ? 'passes the call deadline' : `exceeds maxWaitMs ${maxWaitMs}`;
+}
+
+/**
  * Why waiting until `retryAt` is not allowed (it exceeds `maxWaitMs` or passes the call's
  * deadline), or `undefined` when it is.
  *
