@@ -93,7 +93,7 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     const [first, second] = await Promise.all([outcome(options, `${api.url}/slow`), outcome(options, `${api.url}/queued`)]);
     expect(first).toBe(200);
     expect(second).toBeInstanceOf(RetryLaterError);
-    expect((second as Error).message).toMatch(/^GET \/queued: queued \d+ ms behind the rate limiter's concurrency limit, which exceeds maxWaitMs 300 \(queued behind the limiter\)/);
+    expect((second as Error).message).toMatch(/^GET \/queued: waited \d+ ms, which exceeds maxWaitMs 300 \(queued behind the limiter\); retry at /);
     expect(api.log.map((entry) => entry.path)).toEqual(['/slow']);
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -116,7 +116,7 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     const started = Date.now();
     const waiting = await outcome(options, `${api.url}/waiting`);
     expect(waiting).toBeInstanceOf(RetryLaterError);
-    expect((waiting as Error).message).toMatch(/^GET \/waiting: waited \d+ ms for the probe of a half-open circuit, which exceeds maxWaitMs 300/);
+    expect((waiting as Error).message).toMatch(/^GET \/waiting: waited \d+ ms, which exceeds maxWaitMs 300 \(waiting for the circuit's probe\); retry at /);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await probe).toBe(200);
   });
@@ -133,7 +133,7 @@ describe('one wait policy per call: maxWaitMs set once bounds every layer', () =
     expect(first).toBe(200);
     expect(second).toBeInstanceOf(RetryLaterError);
     expect((second as RetryLaterError).reason).toBe(`${reason} (waiting for a probe's answer)`);
-    expect((second as Error).message).toMatch(/^GET \/orders: waited \d+ ms for earlier sends to show the API's rate limit \(a probe, or slow start\), which /);
+    expect((second as Error).message).toMatch(/^GET \/orders: waited \d+ ms, which (exceeds maxWaitMs 300|passes the call deadline) \(waiting for a probe's answer\); retry at /);
     expect((second as Error).message).not.toContain('server asked');
     expect(api.log).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);

@@ -99,7 +99,7 @@ export class RetryLaterError extends SurefetchError {
 
   /**
    * @param init - when to come back, why the wait was not taken, and (`wait`, for the message)
-   * what the wait was, when it was not the server's: e.g. `"retry's backoff of 5000 ms"`
+   * what the wait was, when it was not the server's: e.g. `"retry's backoff of 5000 ms"`, `"waited 300 ms"`
    */
   constructor(init: { retryAt: number; delayMs: number; reason: string; operation: string; wait?: string }, options?: ErrorOptions) {
     const wait = init.wait ?? `the server asked to wait ${Math.ceil(init.delayMs)} ms`;

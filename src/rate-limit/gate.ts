@@ -78,8 +78,8 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     if (waitedMs >= waitBoundMs(ctx, started, options.maxWaitMs)) {
       const retryAt = now + probeIntervalMs;
       const reason = `${waitBoundReason(ctx, started, options.maxWaitMs)} (waiting for a probe's answer)`;
-      // Not the server's wait: earlier sends, not answered yet, hold this one back.
-      const wait = `waited ${waitedMs} ms for earlier sends to show the API's rate limit (a probe, or slow start)`;
+      // Not the server's wait: earlier sends (a probe, or slow start), not answered yet, hold this one back.
+      const wait = `waited ${waitedMs} ms`;
       throw new RetryLaterError({ retryAt, delayMs: probeIntervalMs, reason, operation: ctx.operation, wait });
     }
     await pollOrSettle(store, ctx, Math.max(1, Math.min(options.pollMs, result.until - now)));

@@ -69,7 +69,7 @@ export function scheduleAbortable<T extends { readonly response: Response }>(
       if (started) return;
       const now = ctx.clock.now();
       const reason = `${waitBoundReason(ctx, queuedAt, maxWaitMs)} (queued behind the limiter)`;
-      const wait = `queued ${now - queuedAt} ms behind the rate limiter's concurrency limit`;
+      const wait = `waited ${now - queuedAt} ms`;
       leave(new RetryLaterError({ retryAt: now + maxWaitMs, delayMs: maxWaitMs, reason, operation: ctx.operation, wait }));
     };
     queued?.addEventListener('abort', onQueuedTooLong, { once: true });

@@ -148,7 +148,7 @@ async function probeOutcome(probe: Promise<boolean>, ctx: CallContext, halfOpenA
     const now = ctx.clock.now();
     const retryAt = now + halfOpenAfterMs;
     const reason = `${waitBoundReason(ctx, from, maxWaitMs)} (waiting for the circuit's probe)`;
-    const wait = `waited ${now - from} ms for the probe of a half-open circuit`;
+    const wait = `waited ${now - from} ms`;
     throw new RetryLaterError({ retryAt, delayMs: halfOpenAfterMs, reason, operation: ctx.operation, wait });
   }
 }
