@@ -42,7 +42,7 @@ export * from './recipes/index.js';
 export * from './rate-limit/index.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type { RequestStore, KeyvRequestStore, ClaimResult, StoreBaseOptions, StoreCallOptions } from './store/request-store.js';
-export { isRequestRecord, type RequestRecord, type RecordState, type RecordedFailure, type StoredResponse } from './store/record.js';
+export { isRequestRecord, type RequestRecord, type RecordState, type RecordedFailure, type StoredResponse, type UnansweredSend } from './store/record.js';
 export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, type StoreUnavailableInit } from './store/store-unavailable-error.js';
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './errors/idempotency-error.js';
 export { snapshotResponse, replayResponse } from './idempotency/response-snapshot.js';

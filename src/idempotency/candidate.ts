@@ -86,3 +86,19 @@ export function valueAt(value: unknown, path: string): unknown {
   }
   return current;
 }
+
+/** A candidate's identity across reads and pages: its `id` field, else its JSON. */
+export function candidateId(candidate: unknown): string {
+  const id = candidate !== null && typeof candidate === 'object' ? (candidate as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(candidate);
+}
+
+/** The JSON a create sent, `undefined` for a body that is not JSON or not at hand (a stream). */
+export function sentJson(body: Uint8Array | ReadableStream<Uint8Array> | null): unknown {
+  if (!(body instanceof Uint8Array)) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(body)) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { AmbiguousOutcomeError } from '../errors/errors.js';
-import type { RequestRecord, StoredResponse } from '../store/record.js';
+import type { RequestRecord, StoredResponse, UnansweredSend } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 import type { AttemptOutcome, CallContext, Next, ResendDecision } from '../core/types.js';
 import type { ExistenceCheck } from './existence-check-contract.js';
@@ -12,6 +12,7 @@ export interface CallHandle {
   readonly next: Next;
   readonly lease: IdentityLease | undefined;
   readonly firstSentAt: () => number | undefined;
+  readonly unanswered: () => UnansweredSend | undefined;
 }
 
 /** How the idempotency layer runs its existence check (see {@link createCheckRunner}). */
@@ -40,7 +41,7 @@ export interface CheckRunnerOptions {
  * @example
  * ```ts
  * const runner = createCheckRunner({ store, ttlMs, leaseMs, keyHeader: undefined, existenceCheck });
- * const decision = await runner.decide(ctx, previous, record, { next, lease, firstSentAt: () => record.firstSentAt });
+ * const decision = await runner.decide(ctx, previous, record, { next, lease, firstSentAt: () => record.firstSentAt, unanswered: () => undefined });
  * ```
  */
 export function createCheckRunner(options: CheckRunnerOptions): CheckRunner {
@@ -62,6 +63,7 @@ export function createCheckRunner(options: CheckRunnerOptions): CheckRunner {
           lookup: lookupThrough(call.next, ctx),
           exclusive,
           firstSentAt: call.firstSentAt(),
+          unanswered: call.unanswered(),
           claim: claimFor(ctx, ctx.clientRequestId),
           takenByOther: (resourceId: string) => claimedByOther(store, resourceKey(ctx, resourceId), ctx.clientRequestId),
         };

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../store/record.js';
+import type { RequestRecord, UnansweredSend } from '../store/record.js';
 import type { AttemptOutcome, CallContext, RequestSpec, ResendDecision } from '../core/types.js';
 
 /**
@@ -21,6 +21,12 @@ export interface ExistenceCheckTools {
   readonly exclusive: boolean;
   /** When the call was first sent (epoch ms, the call's clock), when known. */
   readonly firstSentAt: number | undefined;
+  /**
+   * The latest send of this call, or of an earlier run of its scope, that got no answer within
+   * its attempt's timeout: the API may still act on it after any read made before then (see
+   * `LookupOptions.requestLifetimeMs`). `undefined` when every send so far was answered.
+   */
+  readonly unanswered: UnansweredSend | undefined;
   /**
    * Claims a found resource (by its id) as this call's result in the request store: `true`
    * when it is this call's (now or already), `false` when another call took it. A match by

@@ -16,6 +16,7 @@ import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
+import { SendLog } from './unanswered-send.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import type { ExistenceCheck } from './existence-check-contract.js';
 
@@ -156,24 +157,25 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
     const lease = await holdIdentity(ctx, claimed.clientRequestId);
-    const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt };
+    const sends = new SendLog(claimed.unanswered);
+    const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt, unanswered: () => sends.latestUnanswered() };
     let everAmbiguous = mayHaveLanded;
     const markSending = async (c: CallContext): Promise<void> => {
       const record = writer.current();
+      sends.sent(c.clock.now());
       const ok = await writer.write({ attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
       if (!ok) throw refuse(c, record, 'LEASE_LOST', 'another worker took the call over');
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
       writer.stop();
-      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), ...changes }).catch(() => undefined), lease?.release()]);
+      const unanswered = sends.latestUnanswered();
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), ...(unanswered && { unanswered }), ...changes }).catch(() => undefined), lease?.release()]);
     };
-    const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
+    const guard = sends.guard((gctx, previous) => {
       everAmbiguous = true;
-      const decision = await decide(gctx, previous, writer.current(), call);
-      if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
-      return decision;
-    };
+      return decide(gctx, previous, writer.current(), call);
+    }, markSending);
     const down = derive(ctx, claimed.clientRequestId, guard);
     let response: Response;
     try {
@@ -186,6 +188,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         response = await next(down);
       }
     } catch (error) {
+      sends.ended(error);
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
@@ -216,9 +219,10 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   async function sendUnscoped(ctx: CallContext, next: Next): Promise<Response> {
     const lease = await holdIdentity(ctx, ctx.clientRequestId);
     const startedAt = ctx.clock.now();
-    const call: CallHandle = { next, lease, firstSentAt: () => startedAt };
+    const sends = new SendLog(undefined, startedAt);
+    const call: CallHandle = { next, lease, firstSentAt: () => startedAt, unanswered: () => sends.latestUnanswered() };
     try {
-      return await next(derive(ctx, ctx.clientRequestId, (gctx, previous) => decide(gctx, previous, undefined, call)));
+      return await next(derive(ctx, ctx.clientRequestId, sends.guard((gctx, previous) => decide(gctx, previous, undefined, call))));
     } finally {
       await lease?.release();
     }

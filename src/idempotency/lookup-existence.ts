@@ -1,6 +1,7 @@
 import { ExistenceCheckError, type NearMatch } from '../errors/existence-check-error.js';
 import type { CallContext, ResendDecision } from '../core/types.js';
-import { judgeCandidate, type CandidateRules, type OriginalCall } from './candidate.js';
+import { candidateId, judgeCandidate, sentJson, type CandidateRules, type OriginalCall } from './candidate.js';
+import { readsCovering } from './unanswered-send.js';
 import { compareSent, type CompareOptions, type Comparison } from './compare.js';
 import type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 import { readAllPages, UnreadableLookup, type PageReader } from './lookup-pages.js';
@@ -67,6 +68,16 @@ export interface LookupOptions {
    * @default [0, 250, 500, 1000]
    */
   readonly settleDelaysMs?: readonly number[];
+  /**
+   * How long after its send the API may still act on a create it did not answer: one that timed
+   * out may wait, unread, behind a busy worker or a load balancer's queue and land after every
+   * read made before then. After such a send (`ExistenceCheckTools.unanswered`) absence is proven
+   * only by a read made this long after it: when the settle reads end sooner, one more is made
+   * then (a match still ends the reads at once). Set it to the API's or its gateway's request
+   * timeout when you know it; 0 where the API refuses a duplicate itself (`warehouseOrders`).
+   * @default twice the timeout the send waited: as long again after it timed out
+   */
+  readonly requestLifetimeMs?: number;
   /** A match by a key unique to the call (an order number the API enforces) is final at the first read. @default () => false */
   readonly acceptFirstMatch?: (original: OriginalCall) => boolean;
   /** Identity of a candidate across reads and pages. @default its `id` field, else its JSON */
@@ -109,9 +120,11 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     toResponse = (candidate: unknown) => Response.json(candidate, { status: 201, headers: { 'x-surefetch-recovered': 'lookup' } }),
     settleDelaysMs = [0, 250, 500, 1000],
     acceptFirstMatch = () => false,
-    identify = defaultIdentity,
+    identify = candidateId,
     forwardHeaders = ['authorization', 'x-api-key', 'api-key'],
   } = options;
+  const { requestLifetimeMs } = options;
+  if (requestLifetimeMs !== undefined && !(requestLifetimeMs >= 0)) throw new TypeError(`lookupExistence: requestLifetimeMs must be a number of ms >= 0, got ${String(requestLifetimeMs)}`);
   const compareOptions = options.compareOptions ?? {};
   const rules: CandidateRules = {
     requiredFields: options.requiredFields ?? [],
@@ -133,7 +146,7 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
   return async function existenceLookup(ctx, _previous, record, tools): Promise<ResendDecision> {
     const original: OriginalCall = {
       url: new URL(ctx.request.url),
-      body: parseBody(ctx.request.body),
+      body: sentJson(ctx.request.body),
       clientRequestId: ctx.clientRequestId,
       firstSentAt: record?.firstSentAt ?? tools.firstSentAt,
     };
@@ -161,8 +174,11 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
       seen.delete(key);
       return false;
     };
-    for (const delayMs of settleDelaysMs) {
-      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
+    const delays = readsCovering(settleDelaysMs, ctx.clock.now(), tools.unanswered, requestLifetimeMs);
+    for (const [index, delayMs] of delays.entries()) {
+      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) {
+        throw failure(ctx, index < settleDelaysMs.length ? 'the call deadline leaves no time for the next settle read' : 'the call deadline comes before a send that timed out could have landed');
+      }
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
       const found = await readOnce(ctx, tools, headers, original);
       if (found.mine !== undefined) return recovered(found.mine);
@@ -215,20 +231,6 @@ function nearMatchReason(near: ReadonlyMap<string, readonly string[]>, matches: 
   const described = [...near].slice(0, 3).map(([id, differences]) => `${id} differs in ${differences.join(', ') || 'unknown fields'}`);
   const also = matches > 0 ? ` beside ${matches} exact match` : '';
   return `a near match${also}: ${described.join('; ')}`;
-}
-
-function defaultIdentity(candidate: unknown): string {
-  const id = candidate !== null && typeof candidate === 'object' ? (candidate as { id?: unknown }).id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(candidate);
-}
-
-function parseBody(body: Uint8Array | ReadableStream<Uint8Array> | null): unknown {
-  if (!(body instanceof Uint8Array)) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(body)) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function failure(ctx: CallContext, reason: string, cause?: unknown, nearMatches?: NearMatch[]): ExistenceCheckError {

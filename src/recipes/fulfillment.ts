@@ -18,6 +18,8 @@ export interface RecipeOptions {
   readonly clockSkewMs?: number;
   /** See `LookupOptions.settleDelaysMs`. */
   readonly settleDelaysMs?: readonly number[];
+  /** See `LookupOptions.requestLifetimeMs`. @default fulfillment: twice the timeout of the send; warehouse: 0 (the API refuses a duplicate) */
+  readonly requestLifetimeMs?: number;
   /**
    * Per-field comparators and ignored paths, on top of the recipe's (see `compareSent`); e.g.
    * `{ fields: { 'shipTo.zip': (sent, stored) => String(sent).slice(0, 5) === String(stored).slice(0, 5) } }`.
@@ -70,6 +72,7 @@ function fulfillmentListRecipe(
   };
   const check = lookupExistence({
     ...(options.settleDelaysMs === undefined ? {} : { settleDelaysMs: options.settleDelaysMs }),
+    ...(options.requestLifetimeMs === undefined ? {} : { requestLifetimeMs: options.requestLifetimeMs }),
     lookupUrl: ({ url, body }) =>
       new URL(`list?${new URLSearchParams({ ...keys.filters(asObject(body)), page: '1', pageSize: String(pageSize) }).toString()}`, url),
     candidates: (body) => (Array.isArray(body) ? body : undefined),

@@ -27,6 +27,9 @@ export function warehouseOrders(options: RecipeOptions = {}): ExistenceRecipe {
   const lookup = lookupExistence({
     // The read by key is authoritative (no list lag): one read unless told otherwise.
     settleDelaysMs: options.settleDelaysMs ?? [0],
+    // A re-send meets the API's own 409 DUPLICATE if the earlier send lands first (recovered
+    // below), and the earlier one meets it if it lands later: no reason to wait for it.
+    requestLifetimeMs: options.requestLifetimeMs ?? 0,
     lookupUrl: orderUrl,
     acceptFirstMatch: () => true,
     notFoundIsEmpty: true,

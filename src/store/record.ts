@@ -27,6 +27,19 @@ export interface StoredResponse {
 }
 
 /**
+ * The latest send of a protected call that got no answer within its attempt's timeout. The API
+ * may not have read it yet (it may wait behind a busy worker or a load balancer's queue) and
+ * act on it after any read made before then, so an existence check takes absence as proof only
+ * from a read made long enough after `sentAt` (see `LookupOptions.requestLifetimeMs`).
+ */
+export interface UnansweredSend {
+  /** When it was sent, epoch ms on the call's clock. */
+  readonly sentAt: number;
+  /** How long the call waited for an answer before giving up on it (the attempt's timeout), in ms. */
+  readonly waitedMs: number;
+}
+
+/**
  * The durable record of one protected call, written before the first send and keyed by the
  * caller's scope (a job id plus step name, an order number), so that a re-run after a crash
  * finds what the earlier run did.
@@ -65,6 +78,8 @@ export interface RequestRecord {
   readonly firstSentAt?: number;
   /** The sent state of the last attempt. */
   readonly lastSent?: SentState;
+  /** The latest send that timed out unanswered, which the API may still act on (see {@link UnansweredSend}). */
+  readonly unanswered?: UnansweredSend;
   /** Token of the worker holding the claim. */
   readonly owner: string;
   /** Epoch ms; a `pending` record whose lease has passed may be taken over (its worker died). */

@@ -7,12 +7,15 @@
  * every job has exactly one order, the one whose id its call returned (0 duplicates, 0 missing),
  * and between the first and the last thousand the heap (after a full GC) and the open handles
  * (`process.getActiveResourcesInfo()`) stay flat. Prints a summary; exits 1 on any failure.
+ * The timings under test: SOAK_ATTEMPT_TIMEOUT_MS (3000), SOAK_SETTLE_DELAYS_MS (`0,1000,3000`),
+ * SOAK_REQUEST_LIFETIME_MS (the recipe's default); SOAK_TRACE=1 prints what the API and the
+ * client saw of the first duplicates.
  *
  * The API's own records and request log are emptied after each thousand (once late commits have
  * landed and been counted), so the heap measures the client alone; the request store is one
  * `memoryStore` bounded to two thousand records, reused throughout.
  */
-import { byRoute, createFetch, fulfillmentOrders, idempotency, memoryStore, retry } from '../../src/index.js';
+import { byRoute, createFetch, type SurefetchEvent, fulfillmentOrders, idempotency, memoryStore, retry } from '../../src/index.js';
 import { startFulfillment, type FulfillmentEmulator } from '../emulator/index.js';
 import { runPool } from '../../bench/harness.js';
 import { printSoakSummary, type BatchResult, type SeedResult } from './soak-report.js';
@@ -27,6 +30,13 @@ const concurrency = Number(env('SOAK_CONCURRENCY', '50'));
 const maxHeapGrowthMb = Number(env('SOAK_MAX_HEAP_GROWTH_MB', '3'));
 const batchSize = 1000;
 const maxRuns = 8;
+// The timings under test (defaults: generous, for a loaded machine; see the client below).
+const attemptTimeoutMs = Number(env('SOAK_ATTEMPT_TIMEOUT_MS', '3000'));
+const settleDelaysMs = env('SOAK_SETTLE_DELAYS_MS', '0,1000,3000').split(',').map(Number);
+// Unset: the recipe's default (twice the attempt timeout after a send that timed out).
+const requestLifetimeMs = process.env.SOAK_REQUEST_LIFETIME_MS === undefined ? undefined : Number(process.env.SOAK_REQUEST_LIFETIME_MS);
+// SOAK_TRACE=1 prints, for the first duplicates of each seed, what the API received for that recipient.
+const trace = env('SOAK_TRACE', '') === '1';
 
 const faultMix = {
   routes: ['POST /v1/orders/create'],
@@ -50,13 +60,15 @@ const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeou
 
 async function soakSeed(seed: number): Promise<SeedResult> {
   const api: FulfillmentEmulator = await startFulfillment({ faultMix: { ...faultMix, seed }, seed });
+  const events: SurefetchEvent[] = [];
   const store = memoryStore({ maxEntries: 2 * batchSize });
   const sureFetch = createFetch({
-    middleware: [idempotency({ store, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 1000, 3000] })) }), retry({ baseDelayMs: 5, maxAttempts: 4 })],
+    middleware: [idempotency({ store, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs, ...(requestLifetimeMs === undefined ? {} : { requestLifetimeMs }) })) }), retry({ baseDelayMs: 5, maxAttempts: 4 })],
     // Generous, for a loaded machine: an attempt that times out while its request still waits
     // unread at the API lands after the lookups if they all ran before it was read (a shorter
     // timeout and settle window, 1 s and 0.75 s, gave 95 duplicates in 10,000 at load 12 on 2 cores).
-    attemptTimeoutMs: 3000,
+    attemptTimeoutMs,
+    ...(trace ? { onEvent: (event: SurefetchEvent) => events.push(event) } : {}),
   });
   const headers = { Authorization: `Bearer ${api.apiKey}`, 'Content-Type': 'application/json' };
 
@@ -96,6 +108,7 @@ async function soakSeed(seed: number): Promise<SeedResult> {
     for (const done of jobs) {
       const ids = ordersByEmail.get(done.email) ?? [];
       duplicates += Math.max(0, ids.length - 1);
+      if (trace && ids.length > 1 && duplicates <= 3) printTimeline(api, done.email, events);
       if (done.id === undefined || ids.length === 0) missing += 1;
       else if (!ids.includes(done.id)) wrongId += 1;
       if (done.lastError !== undefined) errors.set(done.lastError, (errors.get(done.lastError) ?? 0) + 1);
@@ -104,11 +117,27 @@ async function soakSeed(seed: number): Promise<SeedResult> {
     const sends = api.requests.filter((r) => r.method === 'POST').length;
     api.records.orders.length = 0;
     api.requests.length = 0;
+    events.length = 0;
     batches.push({ duplicates, missing, wrongId, reruns, sends, heapUsed: heapNow(), handles: process.getActiveResourcesInfo().length, errors: [...errors].map(([code, n]) => `${code}×${String(n)}`).join(' ') });
   }
   await store.close();
   await api.close();
   return { seed, creates, ms: Date.now() - started, batches };
+}
+
+/** What the API received for one recipient, in order, with times relative to the first. */
+function printTimeline(api: FulfillmentEmulator, email: string, events: readonly SurefetchEvent[]): void {
+  const mine = api.requests.filter((r) => r.query.email === email || (r.body as { shipTo?: { email?: string } } | undefined)?.shipTo?.email === email);
+  const start = mine[0]?.time ?? 0;
+  console.log(`duplicate for ${email}:`);
+  for (const r of mine) console.log(`  +${String(r.time - start)} ms ${r.method} ${r.path} ${r.fault === undefined ? '' : JSON.stringify(r.fault)} -> ${r.reset === true ? 'reset' : String(r.status)}`);
+  for (const order of api.records.orders.filter((o) => o.shipTo.email === email)) console.log(`  order ${order.id} created +${String(Date.parse(order.createdAt) - start)} ms`);
+  const ids = new Set(events.filter((e) => e.url.includes(encodeURIComponent(email)) || e.url.includes(email)).map((e) => e.clientRequestId));
+  for (const e of events.filter((x) => ids.has(x.clientRequestId))) {
+    const { type, attempt, time, purpose } = e;
+    const extra = Object.entries(e).filter(([k]) => !['type', 'attempt', 'time', 'purpose', 'operation', 'clientRequestId', 'method', 'url'].includes(k)).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+    console.log(`  client +${String(time - start)} ms ${purpose ?? 'create'} #${String(attempt)} ${type} ${extra}`);
+  }
 }
 
 const handlesBefore = process.getActiveResourcesInfo().length;

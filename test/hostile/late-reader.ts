@@ -1,0 +1,64 @@
+/**
+ * An API that acts on a create late: the request waits, unanswered, behind a busy worker (a
+ * queue in a load balancer, a congested server) for `holdMs`, and is then committed whether or
+ * not the client is still waiting, as a server that already received it would. Unlike the
+ * bundled emulator, its list answers at once, so every read made before the commit sees nothing.
+ *
+ * `POST /v1/items` (JSON with an `email`) → after `holdMs`, stores `{ id, email, createdAt }`
+ * and answers 201 with it. `GET /v1/items?email=` → the stored items with that email, as an array.
+ */
+import { startHostileServer, type HostileServer } from './server.js';
+
+/** An item the late reader stored. */
+export interface LateItem {
+  readonly id: string;
+  readonly email: string;
+  readonly createdAt: string;
+}
+
+/** A running late reader: the hostile server, and what it stored. */
+export interface LateReader extends HostileServer {
+  readonly items: LateItem[];
+  /** When each create arrived (ms since the epoch), in order. */
+  readonly postTimes: number[];
+}
+
+/**
+ * Starts a server that holds every create `holdMs(n)` (n: the create's number, from 1) before
+ * committing and answering it; a create for which `refuses(n)` is true is answered 500 at once
+ * and not committed.
+ *
+ * @example
+ * ```ts
+ * const api = await startLateReader(() => 300); // every create lands 300 ms after it arrives
+ * ```
+ */
+export async function startLateReader(holdMs: (n: number) => number, refuses: (n: number) => boolean = () => false): Promise<LateReader> {
+  const items: LateItem[] = [];
+  const postTimes: number[] = [];
+  const server = await startHostileServer((seen, response) => {
+    const url = new URL(seen.path, 'http://late.test');
+    if (seen.method === 'GET' && url.pathname === '/v1/items') {
+      const email = url.searchParams.get('email');
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(items.filter((item) => item.email === email)));
+      return;
+    }
+    if (seen.method !== 'POST' || url.pathname !== '/v1/items') {
+      response.writeHead(404).end();
+      return;
+    }
+    postTimes.push(Date.now());
+    const creates = postTimes.length;
+    if (refuses(creates)) {
+      response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"try again"}');
+      return;
+    }
+    const { email } = JSON.parse(seen.body) as { email: string };
+    setTimeout(() => {
+      const item = { id: `item_${String(items.length + 1)}`, email, createdAt: new Date().toISOString() };
+      items.push(item);
+      if (!response.destroyed) response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(item));
+    }, holdMs(creates));
+  });
+  return Object.assign(server, { items, postTimes });
+}
