@@ -6,7 +6,7 @@
  * twice the attempt's timeout), within one call and across a re-run of its scope.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, ExistenceCheckError, idempotency, lookupExistence, memoryStore, retry, type LookupOptions, type RequestStore } from '../src/index.js';
+import { createFetch, ExistenceCheckError, RetryLaterError, idempotency, lookupExistence, memoryStore, retry, type LookupOptions, type RequestStore } from '../src/index.js';
 import { startLateReader, type LateReader } from './hostile/late-reader.js';
 
 let api: LateReader | undefined;
@@ -18,7 +18,16 @@ afterEach(async () => {
 const timeoutMs = 300;
 const body = JSON.stringify({ email: 'ada@example.com' });
 
-function client(server: LateReader, options: { lookup?: Partial<LookupOptions>; retries?: boolean; store?: RequestStore; deadlineMs?: number } = {}) {
+interface ClientOptions {
+  readonly lookup?: Partial<LookupOptions>;
+  readonly retries?: boolean;
+  readonly maxAttempts?: number;
+  readonly store?: RequestStore;
+  readonly deadlineMs?: number;
+  readonly maxWaitMs?: number;
+}
+
+function client(server: LateReader, options: ClientOptions = {}) {
   const existenceCheck = lookupExistence({
     lookupUrl: ({ url }) => new URL('/v1/items?email=ada%40example.com', url),
     candidates: (found) => (Array.isArray(found) ? found : undefined),
@@ -27,9 +36,10 @@ function client(server: LateReader, options: { lookup?: Partial<LookupOptions>; 
   });
   const middleware = [idempotency({ existenceCheck, ...(options.store === undefined ? {} : { store: options.store }) })];
   const sureFetch = createFetch({
-    middleware: options.retries === false ? middleware : [...middleware, retry({ baseDelayMs: 1, maxAttempts: 3 })],
+    middleware: options.retries === false ? middleware : [...middleware, retry({ baseDelayMs: 1, maxAttempts: options.maxAttempts ?? 3 })],
     attemptTimeoutMs: timeoutMs,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+    ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
   });
   return (scope?: string) => sureFetch(`${server.url}/v1/items`, {
     method: 'POST', body, headers: { 'content-type': 'application/json' }, ...(scope === undefined ? {} : { surefetch: { idempotencyScope: scope } }),
@@ -56,7 +66,9 @@ describe('a create the API holds unanswered past the attempt timeout', () => {
     await client(api)();
     const [first = 0, second = 0] = api.postTimes;
     expect(api.postTimes).toHaveLength(2);
-    expect(second - first).toBeGreaterThanOrEqual(2 * timeoutMs);
+    // The lifetime counts from the client's send, a little before the server saw it (50 ms of slack);
+    // the settle reads alone would have re-sent at about timeout + 50 ms.
+    expect(second - first).toBeGreaterThanOrEqual(2 * timeoutMs - 50);
   });
 
   it('answered (500, nothing stored): re-sent after the settle reads alone, without waiting for the lifetime', async () => {
@@ -81,12 +93,36 @@ describe('a create the API holds unanswered past the attempt timeout', () => {
     expect(record?.state).toBe('succeeded');
   });
 
-  it('a deadline that ends before the lifetime: the call fails closed with the client request id, one create', async () => {
+  it('a deadline before the lifetime, no scope: ExistenceCheckError with the client request id, one create', async () => {
     api = await startLateReader(() => 2000);
     const error = await client(api, { deadlineMs: 450 })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExistenceCheckError);
     expect((error as ExistenceCheckError).message).toContain((error as ExistenceCheckError).clientRequestId);
-    expect((error as ExistenceCheckError).message).toContain('the call deadline comes before a send that timed out could have landed');
+    expect((error as ExistenceCheckError).message).toMatch(/a create that timed out may still land for \d+ ms, which passes the call deadline/);
+    expect(api.postTimes).toHaveLength(1);
+  });
+
+  it('a maxWaitMs shorter than the hold, with a scope: RetryLaterError at the lifetime; the re-run then finds the order, one create', async () => {
+    api = await startLateReader(() => 450);
+    const create = client(api, { retries: false, store: memoryStore(), maxWaitMs: 100 });
+    const first = await create('job-2:create').catch((e: unknown) => e);
+    expect(first).toMatchObject({ code: 'ATTEMPT_TIMEOUT' });
+    const early = await create('job-2:create').catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(RetryLaterError);
+    expect((early as RetryLaterError).message).toMatch(/a create that timed out may still land for \d+ ms \(requestLifetimeMs\), which exceeds maxWaitMs 100/);
+    const sentAt = api.postTimes[0] ?? 0;
+    expect((early as RetryLaterError).retryAt).toBeGreaterThanOrEqual(sentAt + 2 * timeoutMs - 50);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, (early as RetryLaterError).retryAt - Date.now())));
+    const rerun = await create('job-2:create');
+    expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('out of attempts after a timeout, the last look waits past maxWaitMs: RetryLaterError, not AmbiguousOutcomeError', async () => {
+    api = await startLateReader(() => 450);
+    const create = client(api, { store: memoryStore(), maxWaitMs: 100, maxAttempts: 1 });
+    const error = await create('job-3:create').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryLaterError);
     expect(api.postTimes).toHaveLength(1);
   });
 

@@ -81,7 +81,8 @@ export class AmbiguousOutcomeError extends SurefetchError {
 /**
  * A wait longer than the call may take (`maxWaitMs`, the call's deadline or a job's budget):
  * one the server asked for (`Retry-After`, a rate limit's reset), or one of surefetch's own
- * (retry's backoff, the rate limiter's queue, the answer of a probe). Nothing was slept: hand
+ * (retry's backoff, the rate limiter's queue, the answer of a probe, a create that timed out and
+ * may still land: its scope's re-run looks for it before sending). Nothing was slept: hand
  * `retryAt` to your queue to reschedule the job.
  *
  * @example

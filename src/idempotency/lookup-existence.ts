@@ -1,7 +1,7 @@
 import { ExistenceCheckError, type NearMatch } from '../errors/existence-check-error.js';
 import type { CallContext, ResendDecision } from '../core/types.js';
 import { candidateId, judgeCandidate, sentJson, type CandidateRules, type OriginalCall } from './candidate.js';
-import { readsCovering } from './unanswered-send.js';
+import { holdRefusal, readsCovering } from './unanswered-send.js';
 import { compareSent, type CompareOptions, type Comparison } from './compare.js';
 import type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 import { readAllPages, UnreadableLookup, type PageReader } from './lookup-pages.js';
@@ -176,9 +176,10 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     };
     const delays = readsCovering(settleDelaysMs, ctx.clock.now(), tools.unanswered, requestLifetimeMs);
     for (const [index, delayMs] of delays.entries()) {
-      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) {
-        throw failure(ctx, index < settleDelaysMs.length ? 'the call deadline leaves no time for the next settle read' : 'the call deadline comes before a send that timed out could have landed');
-      }
+      const refusal = index < settleDelaysMs.length ? undefined : holdRefusal(ctx, delayMs);
+      // Without a scope nothing remembers the send: a re-run would not wait for it.
+      if (refusal !== undefined) throw record === undefined ? failure(ctx, `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms, which ${refusal.reason}`) : refusal;
+      if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
       const found = await readOnce(ctx, tools, headers, original);
       if (found.mine !== undefined) return recovered(found.mine);

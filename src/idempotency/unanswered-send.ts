@@ -1,4 +1,5 @@
-import { AttemptTimeoutError } from '../errors/errors.js';
+import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
+import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { UnansweredSend } from '../store/record.js';
 import type { AttemptOutcome, CallContext, ResendDecision, ResendGuard } from '../core/types.js';
 
@@ -71,4 +72,18 @@ export function readsCovering(settleDelaysMs: readonly number[], now: number, un
   const lastReadAt = now + settleDelaysMs.reduce((sum, ms) => sum + ms, 0);
   const landedBy = unanswered.sentAt + (lifetimeMs ?? 2 * unanswered.waitedMs);
   return lastReadAt >= landedBy ? settleDelaysMs : [...settleDelaysMs, landedBy - lastReadAt];
+}
+
+/**
+ * A `RetryLaterError` when waiting `delayMs` for the read that covers an unanswered send would
+ * exceed the call's `maxWaitMs` or pass its deadline, else `undefined`. For a call with a scope,
+ * a re-run at `retryAt` finds the send in the scope's record and reads then.
+ * @internal
+ */
+export function holdRefusal(ctx: CallContext, delayMs: number): RetryLaterError | undefined {
+  const now = ctx.clock.now();
+  const reason = longWaitReason(ctx, now + delayMs, now, maxWaitOf(ctx, undefined));
+  if (reason === undefined) return undefined;
+  const wait = `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms (requestLifetimeMs)`;
+  return new RetryLaterError({ retryAt: now + delayMs, delayMs, reason, operation: ctx.operation, wait });
 }

@@ -1,4 +1,4 @@
-import { AmbiguousOutcomeError, DeadlineExceededError } from '../errors/errors.js';
+import { AmbiguousOutcomeError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { AttemptFailure, GuardFailure } from './attempt-failure.js';
 import { eventBase } from '../core/events.js';
 import { NotAppliedError } from '../errors/not-applied-error.js';
@@ -37,6 +37,8 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
     decision = await guard(ctx, previous, 'final');
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
+    // The check says when it can decide (a scope's re-run then looks before sending): that stands.
+    if (error instanceof RetryLaterError) throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new AmbiguousOutcomeError({ ...facts, ...status, reason: `${reason}, and the last look could not decide: ${why}` }, { cause: lastError });
   }
