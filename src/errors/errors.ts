@@ -153,12 +153,18 @@ export class AttemptTimeoutError extends SurefetchError {
   readonly sent: SentState = 'ambiguous';
   /** How many attempts were made (set when the call gives up). */
   readonly attempts: number;
+  /**
+   * When the attempt's request went out, on the call's clock (epoch ms), when known: the API
+   * may still act on it later (see `LookupOptions.requestLifetimeMs`).
+   */
+  readonly sentAt: number | undefined;
 
-  /** @param init - the timeout and attempt count */
-  constructor(init: { timeoutMs: number; operation: string; attempts?: number }, options?: ErrorOptions) {
+  /** @param init - the timeout, attempt count and send time */
+  constructor(init: { timeoutMs: number; operation: string; attempts?: number; sentAt?: number }, options?: ErrorOptions) {
     super('ATTEMPT_TIMEOUT', `${init.operation}: no answer within ${init.timeoutMs} ms`, options);
     this.timeoutMs = init.timeoutMs;
     this.attempts = init.attempts ?? 1;
+    this.sentAt = init.sentAt;
   }
 }
 

@@ -1,4 +1,5 @@
-import { AmbiguousOutcomeError } from '../errors/errors.js';
+import { AmbiguousOutcomeError, RetryLaterError } from '../errors/errors.js';
+import { ExistenceCheckError } from '../errors/existence-check-error.js';
 import type { RequestRecord, StoredResponse, UnansweredSend } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 import type { AttemptOutcome, CallContext, Next, ResendDecision } from '../core/types.js';
@@ -67,7 +68,13 @@ export function createCheckRunner(options: CheckRunnerOptions): CheckRunner {
           claim: claimFor(ctx, ctx.clientRequestId),
           takenByOther: (resourceId: string) => claimedByOther(store, resourceKey(ctx, resourceId), ctx.clientRequestId),
         };
-        return existenceCheck(ctx, previous, record, tools);
+        return existenceCheck(ctx, previous, record, tools).catch((error: unknown) => {
+          // "Retry later" from a lookup (a 503 with Retry-After, a wait too long): a call with a
+          // scope is re-run safely (its re-run checks first); one without would be sent blind.
+          if (record !== undefined || !(error instanceof RetryLaterError)) throw error;
+          const reason = `a lookup cannot go on now (${error.message})`;
+          throw new ExistenceCheckError({ operation: ctx.operation, clientRequestId: ctx.clientRequestId, reason }, { cause: error });
+        });
       }
       throw new AmbiguousOutcomeError({
         clientRequestId: ctx.clientRequestId,

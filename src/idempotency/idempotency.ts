@@ -14,64 +14,14 @@ import { previouslyFailed, recordedFailure } from './failure-facts.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
-import type { RequestStore } from '../store/request-store.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
 import { SendLog } from './unanswered-send.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
-import type { ExistenceCheck } from './existence-check-contract.js';
+import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
+export type { IdempotencyOptions } from './idempotency-options.js';
 
-
-/** Options of {@link idempotency}. */
-export interface IdempotencyOptions {
-  /** Where request records live; use `redisStore`/`postgresStore` when re-runs may land in another process. @default memoryStore() */
-  readonly store?: RequestStore;
-  /** How long a record is kept: re-runs later than this are new calls. @default 86400000 (24 h) */
-  readonly ttlMs?: number;
-  /**
-   * How long a pending claim is honoured without renewal before another worker may take it over
-   * (its worker is presumed dead). A live call renews it every third of it, however long it runs,
-   * so this only bounds how soon a crashed worker's scope can be re-run on a store without
-   * liveness marks (`ownerAliveMs` is sooner). Keep it well above the clock skew between workers.
-   * @default 30000
-   */
-  readonly leaseMs?: number;
-  /**
-   * How long this process's liveness mark lasts unrenewed (renewed every third of it while calls
-   * run, judged by the store's clock). A claim whose worker's mark lapsed (crashed, or frozen
-   * that long) is taken over at once, its lease notwithstanding. Keep it well above your longest
-   * event-loop stall (a process that stalls past it loses its claims: its next record write
-   * fails and it sends nothing more); raise it for workers that run long synchronous work.
-   * @default 2000
-   */
-  readonly ownerAliveMs?: number;
-  /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
-  readonly keyHeader?: string;
-  /** Looks for the resource of an ambiguous attempt before any re-send. @default undefined (fail closed) */
-  readonly existenceCheck?: ExistenceCheck;
-  /** How long a call waits for another worker holding its scope before `IDEMPOTENCY_IN_PROGRESS`. @default 0 */
-  readonly waitForOwnerMs?: number;
-  /** Poll interval while waiting for another worker. @default 250 */
-  readonly pollMs?: number;
-  /**
-   * Largest response body stored for replay. A larger success is stored with its status and the
-   * reason only, and a re-run gets `REPLAY_UNAVAILABLE` saying so (nothing is sent again). Every
-   * store keeps bodies of this size (Redis and PostgreSQL hold values far larger).
-   * @default 8388608 (8 MiB)
-   */
-  readonly maxStoredBodyBytes?: number;
-  /**
-   * Refuse a non-idempotent call (a create) that has no `idempotencyScope`, with an
-   * `IdempotencyError` `SCOPE_REQUIRED` before anything is sent, instead of sending it without a
-   * request record. Turn it on where a missing scope is a bug, e.g. when the scope travels through
-   * a client that may drop per-call options.
-   * @default false
-   */
-  readonly requireScope?: boolean;
-}
-
-const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
@@ -157,14 +107,15 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
     const lease = await holdIdentity(ctx, claimed.clientRequestId);
-    const sends = new SendLog(claimed.unanswered);
+    const sends = new SendLog(claimed.unanswered, ctx.clock.now());
     const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt, unanswered: () => sends.latestUnanswered() };
     let everAmbiguous = mayHaveLanded;
-    const markSending = async (c: CallContext): Promise<void> => {
+    const write = async (c: CallContext, changes: Partial<RequestRecord>): Promise<void> => {
+      if (!(await writer.write(changes))) throw refuse(c, writer.current(), 'LEASE_LOST', 'another worker took the call over');
+    };
+    const markSending = (c: CallContext): Promise<void> => {
       const record = writer.current();
-      sends.sent(c.clock.now());
-      const ok = await writer.write({ attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
-      if (!ok) throw refuse(c, record, 'LEASE_LOST', 'another worker took the call over');
+      return write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
@@ -172,10 +123,14 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const unanswered = sends.latestUnanswered();
       await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), ...(unanswered && { unanswered }), ...changes }).catch(() => undefined), lease?.release()]);
     };
-    const guard = sends.guard((gctx, previous) => {
+    const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
-      return decide(gctx, previous, writer.current(), call);
-    }, markSending);
+      // A send that timed out is stored at once: a worker taking the scope over after a crash waits for it too.
+      if (sends.ended(previous.error, gctx)) await write(gctx, { unanswered: sends.latestUnanswered() });
+      const decision = await decide(gctx, previous, writer.current(), call);
+      if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
+      return decision;
+    };
     const down = derive(ctx, claimed.clientRequestId, guard);
     let response: Response;
     try {
@@ -188,7 +143,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         response = await next(down);
       }
     } catch (error) {
-      sends.ended(error);
+      sends.ended(error, ctx);
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
@@ -221,8 +176,12 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const startedAt = ctx.clock.now();
     const sends = new SendLog(undefined, startedAt);
     const call: CallHandle = { next, lease, firstSentAt: () => startedAt, unanswered: () => sends.latestUnanswered() };
+    const guard: ResendGuard = (gctx, previous) => {
+      sends.ended(previous.error, gctx);
+      return decide(gctx, previous, undefined, call);
+    };
     try {
-      return await next(derive(ctx, ctx.clientRequestId, sends.guard((gctx, previous) => decide(gctx, previous, undefined, call))));
+      return await next(derive(ctx, ctx.clientRequestId, guard));
     } finally {
       await lease?.release();
     }

@@ -9,6 +9,9 @@ import type { Paging } from './paging.js';
 
 export type { OriginalCall } from './candidate.js';
 
+// No API holds a request unread for longer; a wait for one is a wait that never ends.
+const MAX_LIFETIME_MS = 86_400_000;
+
 /** Options of {@link lookupExistence}. */
 export interface LookupOptions {
   /** The first lookup URL (a list filtered by the create's identifying fields, or a get by key). */
@@ -124,7 +127,9 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     forwardHeaders = ['authorization', 'x-api-key', 'api-key'],
   } = options;
   const { requestLifetimeMs } = options;
-  if (requestLifetimeMs !== undefined && !(requestLifetimeMs >= 0)) throw new TypeError(`lookupExistence: requestLifetimeMs must be a number of ms >= 0, got ${String(requestLifetimeMs)}`);
+  if (requestLifetimeMs !== undefined && !(requestLifetimeMs >= 0 && requestLifetimeMs <= MAX_LIFETIME_MS)) {
+    throw new TypeError(`lookupExistence: requestLifetimeMs must be a number of ms from 0 to ${String(MAX_LIFETIME_MS)} (a day), got ${String(requestLifetimeMs)}`);
+  }
   const compareOptions = options.compareOptions ?? {};
   const rules: CandidateRules = {
     requiredFields: options.requiredFields ?? [],

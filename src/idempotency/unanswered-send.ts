@@ -1,52 +1,36 @@
 import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { UnansweredSend } from '../store/record.js';
-import type { AttemptOutcome, CallContext, ResendDecision, ResendGuard } from '../core/types.js';
+import type { CallContext } from '../core/types.js';
 
 /**
- * What one protected call knows of its sends: when the latest went out, and the latest that
- * timed out unanswered (carried over from the scope's record when a re-run takes it over).
+ * What one protected call knows of its sends that timed out unanswered: the latest one, from
+ * this run or (through the scope's record) an earlier run.
  * @internal
  */
 export class SendLog {
-  private lastSentAt: number | undefined;
   private unanswered: UnansweredSend | undefined;
 
   /**
    * @param recorded - what the scope's record says of an earlier run's unanswered send, if anything
-   * @param sentAt - when the call's first send went out, when it is already known
+   * @param now - the call's clock now, to refuse a stored send time that no clock could have given
    */
-  constructor(recorded: unknown, sentAt?: number) {
-    this.unanswered = isUnansweredSend(recorded) ? recorded : undefined;
-    this.lastSentAt = sentAt;
-  }
-
-  /** A send is going out now. */
-  sent(now: number): void {
-    this.lastSentAt = now;
+  constructor(recorded: unknown, now: number) {
+    this.unanswered = isUnansweredSend(recorded, now) ? recorded : undefined;
   }
 
   /**
-   * An attempt ended in `error` (as the resend guard hears of it, or as the call's own error
-   * when no retry layer is below): a timeout marks the latest send unanswered. Only the error
-   * itself counts: a cause may be a lookup's timeout, not the create's.
+   * An attempt ended in `error` (as the resend guard hears of it, or as the call's own error):
+   * a timeout, itself or as the cause of the error the call gave up with, marks its send
+   * unanswered, with the attempt timeout as configured (`ctx.attemptTimeoutMs`), not as a
+   * deadline may have cut it. `true` when this is news. A lookup's timeout, should one be in
+   * the chain, can only make the wait longer (it was sent later).
    */
-  ended(error: unknown): void {
-    if (error instanceof AttemptTimeoutError && this.lastSentAt !== undefined) this.unanswered = { sentAt: this.lastSentAt, waitedMs: error.timeoutMs };
-  }
-
-  /**
-   * `decide` as a resend guard that keeps this log: it hears how each ambiguous attempt ended
-   * before deciding, and a re-send it allows is noted (by `onResend`, which may also record it,
-   * else here) before it goes out.
-   */
-  guard(decide: (ctx: CallContext, previous: AttemptOutcome) => Promise<ResendDecision>, onResend?: (ctx: CallContext) => Promise<void>): ResendGuard {
-    return async (ctx, previous, intent = 'resend') => {
-      this.ended(previous.error);
-      const decision = await decide(ctx, previous);
-      if (decision.action === 'resend' && intent === 'resend') await (onResend === undefined ? this.sent(ctx.clock.now()) : onResend(ctx));
-      return decision;
-    };
+  ended(error: unknown, ctx: CallContext): boolean {
+    const timeout = timeoutIn(error);
+    if (timeout?.sentAt === undefined || (this.unanswered !== undefined && this.unanswered.sentAt >= timeout.sentAt)) return false;
+    this.unanswered = { sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) };
+    return true;
   }
 
   /** The latest send that timed out unanswered, in this run or an earlier one. */
@@ -55,22 +39,35 @@ export class SendLog {
   }
 }
 
-// A stored record is read back from a store that may hold anything: only a well-formed value counts.
-function isUnansweredSend(value: unknown): value is UnansweredSend {
+// The attempt timeout in an error's chain (a call gives up with it as the cause of a RetryLaterError, say).
+function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof AttemptTimeoutError) return e;
+  }
+  return undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+// A record is read back from a store that may hold anything: only a send time no later than a
+// day from now and a timeout under a day count (a wait for anything else could never end).
+function isUnansweredSend(value: unknown, now: number): value is UnansweredSend {
   const send = value as Partial<UnansweredSend> | null | undefined;
-  return typeof send === 'object' && send !== null && Number.isFinite(send.sentAt) && Number.isFinite(send.waitedMs) && (send.waitedMs ?? -1) >= 0;
+  if (typeof send !== 'object' || send === null) return false;
+  const { sentAt, timeoutMs } = send;
+  return typeof sentAt === 'number' && typeof timeoutMs === 'number' && sentAt >= 0 && sentAt <= now + DAY_MS && timeoutMs >= 0 && timeoutMs <= DAY_MS;
 }
 
 /**
  * The existence check's delays before each read: the settle delays, and one more read when they
  * would end before `unanswered` could have landed (its send plus `lifetimeMs`, by default twice
- * the timeout it waited). `now` is when the reads begin.
+ * its attempt timeout). `now` is when the reads begin.
  * @internal
  */
 export function readsCovering(settleDelaysMs: readonly number[], now: number, unanswered: UnansweredSend | undefined, lifetimeMs: number | undefined): readonly number[] {
   if (unanswered === undefined) return settleDelaysMs;
   const lastReadAt = now + settleDelaysMs.reduce((sum, ms) => sum + ms, 0);
-  const landedBy = unanswered.sentAt + (lifetimeMs ?? 2 * unanswered.waitedMs);
+  const landedBy = unanswered.sentAt + (lifetimeMs ?? 2 * unanswered.timeoutMs);
   return lastReadAt >= landedBy ? settleDelaysMs : [...settleDelaysMs, landedBy - lastReadAt];
 }
 

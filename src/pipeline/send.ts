@@ -44,6 +44,8 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     let timer: ReturnType<typeof setTimeout> | undefined;
     let release: (() => void) | undefined;
     let limitMs: number | undefined;
+    // When the request goes out (after every wait above this link): the API may act on it until long after.
+    let sentAt: number | undefined;
     // Like AbortSignal.timeout, the timer does not keep the process alive; it is released as the
     // answer (or the failure) comes in, so none outlives its attempt.
     const done = (): void => {
@@ -55,7 +57,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       done();
       if (ctx.signal.aborted) return ctx.signal.reason;
       if (attempt !== undefined && timedOut(attempt) && limitMs !== undefined) {
-        return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt }, { cause: error });
+        return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt, sentAt }, { cause: error });
       }
       return toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     };
@@ -65,6 +67,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     try {
       ctx.sends?.note();
       limitMs = attemptLimitMs(ctx);
+      if (limitMs !== undefined) sentAt = ctx.clock.now();
       // The per-attempt timeout bounds the wait for the answer only: once the headers are in, the
       // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
       const base = limitMs === undefined ? false : dispatcherBase(ctx, nativeFetch);

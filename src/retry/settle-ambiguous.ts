@@ -37,8 +37,9 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
     decision = await guard(ctx, previous, 'final');
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    // The check says when it can decide (a scope's re-run then looks before sending): that stands.
-    if (error instanceof RetryLaterError) throw error;
+    // The check says when it can decide: that stands for a call with a scope, whose re-run looks
+    // before sending (one without a scope would be sent again blind).
+    if (error instanceof RetryLaterError && ctx.idempotencyScope !== undefined && ctx.idempotencyScope !== '') throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new AmbiguousOutcomeError({ ...facts, ...status, reason: `${reason}, and the last look could not decide: ${why}` }, { cause: lastError });
   }

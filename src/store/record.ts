@@ -35,8 +35,8 @@ export interface StoredResponse {
 export interface UnansweredSend {
   /** When it was sent, epoch ms on the call's clock. */
   readonly sentAt: number;
-  /** How long the call waited for an answer before giving up on it (the attempt's timeout), in ms. */
-  readonly waitedMs: number;
+  /** The attempt timeout it was sent under, in ms (as configured, even where a deadline cut that attempt short). */
+  readonly timeoutMs: number;
 }
 
 /**

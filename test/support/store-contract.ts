@@ -112,7 +112,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       const store = await open();
       const record = makeRecord('job-5:create');
       await store.claim(record, day);
-      const unanswered = { sentAt: Date.now(), waitedMs: 30_000 };
+      const unanswered = { sentAt: Date.now(), timeoutMs: 30_000 };
       const sent = { ...record, attempts: 1, firstSentAt: Date.now(), lastSent: 'ambiguous' as const, unanswered, version: 2 };
       expect(await store.update(sent, 1, day)).toBe(true);
       expect(await store.get(record.scope)).toEqual(sent);

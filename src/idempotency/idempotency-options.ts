@@ -1,0 +1,54 @@
+import type { RequestStore } from '../store/request-store.js';
+import type { ExistenceCheck } from './existence-check-contract.js';
+
+/** Options of {@link idempotency}. */
+export interface IdempotencyOptions {
+  /** Where request records live; use `redisStore`/`postgresStore` when re-runs may land in another process. @default memoryStore() */
+  readonly store?: RequestStore;
+  /** How long a record is kept: re-runs later than this are new calls. @default 86400000 (24 h) */
+  readonly ttlMs?: number;
+  /**
+   * How long a pending claim is honoured without renewal before another worker may take it over
+   * (its worker is presumed dead). A live call renews it every third of it, however long it runs,
+   * so this only bounds how soon a crashed worker's scope can be re-run on a store without
+   * liveness marks (`ownerAliveMs` is sooner). Keep it well above the clock skew between workers.
+   * @default 30000
+   */
+  readonly leaseMs?: number;
+  /**
+   * How long this process's liveness mark lasts unrenewed (renewed every third of it while calls
+   * run, judged by the store's clock). A claim whose worker's mark lapsed (crashed, or frozen
+   * that long) is taken over at once, its lease notwithstanding. Keep it well above your longest
+   * event-loop stall (a process that stalls past it loses its claims: its next record write
+   * fails and it sends nothing more); raise it for workers that run long synchronous work.
+   * @default 2000
+   */
+  readonly ownerAliveMs?: number;
+  /** Header carrying the client request id, for APIs that honour an idempotency key (e.g. `Idempotency-Key`). @default undefined */
+  readonly keyHeader?: string;
+  /** Looks for the resource of an ambiguous attempt before any re-send. @default undefined (fail closed) */
+  readonly existenceCheck?: ExistenceCheck;
+  /** How long a call waits for another worker holding its scope before `IDEMPOTENCY_IN_PROGRESS`. @default 0 */
+  readonly waitForOwnerMs?: number;
+  /** Poll interval while waiting for another worker. @default 250 */
+  readonly pollMs?: number;
+  /**
+   * Largest response body stored for replay. A larger success is stored with its status and the
+   * reason only, and a re-run gets `REPLAY_UNAVAILABLE` saying so (nothing is sent again). Every
+   * store keeps bodies of this size (Redis and PostgreSQL hold values far larger).
+   * @default 8388608 (8 MiB)
+   */
+  readonly maxStoredBodyBytes?: number;
+  /**
+   * Refuse a non-idempotent call (a create) that has no `idempotencyScope`, with an
+   * `IdempotencyError` `SCOPE_REQUIRED` before anything is sent, instead of sending it without a
+   * request record. Turn it on where a missing scope is a bug, e.g. when the scope travels through
+   * a client that may drop per-call options.
+   * @default false
+   */
+  readonly requireScope?: boolean;
+}
+
+/** The defaults of {@link IdempotencyOptions}. @internal */
+export const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
+
