@@ -6,8 +6,8 @@
  * a lookup that says "retry later" to a call without a scope. Against test/hostile/late-reader.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, ExistenceCheckError, idempotency, lookupExistence, memoryStore, retry, RetryLaterError, type LookupOptions, type Middleware } from '../src/index.js';
-import { startLateReader, type LateReader } from './hostile/late-reader.js';
+import { createFetch, idempotency, memoryStore, retry, RetryLaterError, type Middleware } from '../src/index.js';
+import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 let api: LateReader | undefined;
@@ -20,22 +20,7 @@ afterEach(async () => {
 });
 
 const timeoutMs = 300;
-const body = JSON.stringify({ email: 'ada@example.com' });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function check(lookup: Partial<LookupOptions> = {}) {
-  return lookupExistence({
-    lookupUrl: ({ url }) => new URL('/v1/items?email=ada%40example.com', url),
-    candidates: (found) => (Array.isArray(found) ? found : undefined),
-    settleDelaysMs: [0, 50],
-    ...lookup,
-  });
-}
-
-function post(sureFetch: ReturnType<typeof createFetch>, url: string, scope?: string): Promise<Response> {
-  const surefetch = scope === undefined ? {} : { surefetch: { idempotencyScope: scope } };
-  return sureFetch(`${url}/v1/items`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...surefetch });
-}
 
 describe('an unanswered send, along other paths', () => {
   it('a 400 ms wait below retry before the request leaves (a limiter queue): the lifetime counts from the send, one item', async () => {
@@ -44,8 +29,8 @@ describe('an unanswered send, along other paths', () => {
       if (ctx.request.method === 'POST') await sleep(400);
       return next(ctx);
     };
-    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: check() }), retry({ baseDelayMs: 1, maxAttempts: 3 }), queue], attemptTimeoutMs: timeoutMs });
-    const response = await post(sureFetch, api.url);
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 }), queue], attemptTimeoutMs: timeoutMs });
+    const response = await postItem(sureFetch, api.url);
     expect(((await response.json()) as { id: string }).id).toBe('item_1');
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
@@ -54,20 +39,20 @@ describe('an unanswered send, along other paths', () => {
     api = await startLateReader((n) => (n === 1 ? 1000 : 0));
     const store = memoryStore();
     const sureFetch = createFetch({
-      middleware: [idempotency({ store, existenceCheck: check({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 400, maxDelayMs: 400, maxAttempts: 3 })],
+      middleware: [idempotency({ store, existenceCheck: lateItemsCheck({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 400, maxDelayMs: 400, maxAttempts: 3 })],
       attemptTimeoutMs: timeoutMs,
       maxWaitMs: 100,
       random: () => 0.9,
     });
-    const first = await post(sureFetch, api.url, 'job-1').catch((e: unknown) => e);
+    const first = await postItem(sureFetch, api.url, 'job-1').catch((e: unknown) => e);
     expect(first).toBeInstanceOf(RetryLaterError);
     expect((await store.get('job-1'))?.unanswered?.timeoutMs).toBe(timeoutMs);
     await sleep(Math.max(0, (first as RetryLaterError).retryAt - Date.now()));
     // The re-run would wait past maxWaitMs for the rest of the lifetime: it says when, and sends nothing.
-    const early = await post(sureFetch, api.url, 'job-1').catch((e: unknown) => e);
+    const early = await postItem(sureFetch, api.url, 'job-1').catch((e: unknown) => e);
     expect(early).toBeInstanceOf(RetryLaterError);
     await sleep(Math.max(0, (early as RetryLaterError).retryAt - Date.now()));
-    const rerun = await post(sureFetch, api.url, 'job-1');
+    const rerun = await postItem(sureFetch, api.url, 'job-1');
     expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
@@ -75,16 +60,16 @@ describe('an unanswered send, along other paths', () => {
   it('the record holds the unanswered send while the check still waits: a worker taking the scope over waits too, one item', async () => {
     api = await startLateReader((n) => (n === 1 ? 1200 : 0));
     const store = memoryStore();
-    const client = () => createFetch({ middleware: [idempotency({ store, existenceCheck: check({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
-    const call = post(client(), api.url, 'job-2');
+    const client = () => createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
+    const call = postItem(client(), api.url, 'job-2');
     await sleep(700); // timed out at 300, settle reads done, waiting toward the lifetime
     const record = await store.get('job-2');
     expect(record?.unanswered?.timeoutMs).toBe(timeoutMs);
     // That worker dies: its lease lapses, and another worker's call takes the scope over.
     const second = memoryStore();
     await second.claim({ ...record!, owner: 'dead-worker', leaseUntil: Date.now() - 1 }, 86_400_000);
-    const other = createFetch({ middleware: [idempotency({ store: second, existenceCheck: check({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
-    const taken = await post(other, api.url, 'job-2');
+    const other = createFetch({ middleware: [idempotency({ store: second, existenceCheck: lateItemsCheck({ requestLifetimeMs: 1500 }) }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
+    const taken = await postItem(other, api.url, 'job-2');
     await call;
     expect(((await taken.json()) as { id: string }).id).toBe('item_1');
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
@@ -93,12 +78,12 @@ describe('an unanswered send, along other paths', () => {
   it('a deadline that cuts the attempt to 200 ms: the send keeps its configured timeout, and a re-run 250 ms later waits for it', async () => {
     api = await startLateReader((n) => (n === 1 ? 1500 : 0));
     const store = memoryStore();
-    const capped = createFetch({ middleware: [idempotency({ store, existenceCheck: check() })], attemptTimeoutMs: 1000, deadlineMs: 200 });
-    await post(capped, api.url, 'job-3').catch(() => undefined);
+    const capped = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() })], attemptTimeoutMs: 1000, deadlineMs: 200 });
+    await postItem(capped, api.url, 'job-3').catch(() => undefined);
     expect((await store.get('job-3'))?.unanswered?.timeoutMs).toBe(1000);
     await sleep(250);
-    const plain = createFetch({ middleware: [idempotency({ store, existenceCheck: check() })], attemptTimeoutMs: 1000 });
-    const rerun = await post(plain, api.url, 'job-3');
+    const plain = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() })], attemptTimeoutMs: 1000 });
+    const rerun = await postItem(plain, api.url, 'job-3');
     expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
@@ -114,26 +99,26 @@ describe('an unanswered send, along other paths', () => {
       if (gets <= 2) response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
       else response.writeHead(503, { 'retry-after': '120' }).end('busy');
     });
-    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: check() }), retry({ baseDelayMs: 1, maxAttempts: 2 })], attemptTimeoutMs: timeoutMs });
-    const error = await post(sureFetch, other.url).catch((e: unknown) => e);
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 2 })], attemptTimeoutMs: timeoutMs });
+    const error = await postItem(sureFetch, other.url).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(RetryLaterError);
     expect(String((error as Error).message)).toContain('a lookup cannot go on now');
     expect((error as { code?: string }).code).toMatch(/AMBIGUOUS_OUTCOME|EXISTENCE_CHECK_FAILED/);
   });
 
   it.each([Number.POSITIVE_INFINITY, 86_400_001])('refuses requestLifetimeMs %s with a TypeError', (requestLifetimeMs) => {
-    expect(() => check({ requestLifetimeMs })).toThrow(TypeError);
+    expect(() => lateItemsCheck({ requestLifetimeMs })).toThrow(TypeError);
   });
 
   it('a stored unanswered send a year ahead is not believed: the re-run reads as usual and answers', async () => {
     api = await startLateReader(() => 0);
     const store = memoryStore();
-    const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: check() })], attemptTimeoutMs: timeoutMs });
-    const claimed = await post(sureFetch, api.url, 'job-4');
+    const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() })], attemptTimeoutMs: timeoutMs });
+    const claimed = await postItem(sureFetch, api.url, 'job-4');
     expect(claimed.status).toBe(201);
     const record = (await store.get('job-4'))!;
     await store.update({ ...record, state: 'pending', lastSent: 'ambiguous', leaseUntil: 0, unanswered: { sentAt: Date.now() + 365 * 86_400_000, timeoutMs: 1 }, version: record.version + 1 }, record.version, 86_400_000);
-    const rerun = await post(sureFetch, api.url, 'job-4');
+    const rerun = await postItem(sureFetch, api.url, 'job-4');
     expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
     expect(api.postTimes).toHaveLength(1);
   });

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, ExistenceCheckError, RetryLaterError, idempotency, lookupExistence, memoryStore, retry, type LookupOptions, type RequestStore } from '../src/index.js';
-import { startLateReader, type LateReader } from './hostile/late-reader.js';
+import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 
 let api: LateReader | undefined;
 afterEach(async () => {
@@ -16,7 +16,6 @@ afterEach(async () => {
 });
 
 const timeoutMs = 300;
-const body = JSON.stringify({ email: 'ada@example.com' });
 
 interface ClientOptions {
   readonly lookup?: Partial<LookupOptions>;
@@ -28,22 +27,14 @@ interface ClientOptions {
 }
 
 function client(server: LateReader, options: ClientOptions = {}) {
-  const existenceCheck = lookupExistence({
-    lookupUrl: ({ url }) => new URL('/v1/items?email=ada%40example.com', url),
-    candidates: (found) => (Array.isArray(found) ? found : undefined),
-    settleDelaysMs: [0, 50],
-    ...options.lookup,
-  });
-  const middleware = [idempotency({ existenceCheck, ...(options.store === undefined ? {} : { store: options.store }) })];
+  const middleware = [idempotency({ existenceCheck: lateItemsCheck(options.lookup), ...(options.store === undefined ? {} : { store: options.store }) })];
   const sureFetch = createFetch({
     middleware: options.retries === false ? middleware : [...middleware, retry({ baseDelayMs: 1, maxAttempts: options.maxAttempts ?? 3 })],
     attemptTimeoutMs: timeoutMs,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
     ...(options.maxWaitMs === undefined ? {} : { maxWaitMs: options.maxWaitMs }),
   });
-  return (scope?: string) => sureFetch(`${server.url}/v1/items`, {
-    method: 'POST', body, headers: { 'content-type': 'application/json' }, ...(scope === undefined ? {} : { surefetch: { idempotencyScope: scope } }),
-  });
+  return (scope?: string) => postItem(sureFetch, server.url, scope);
 }
 
 describe('a create the API holds unanswered past the attempt timeout', () => {

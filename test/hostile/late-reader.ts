@@ -7,6 +7,7 @@
  * `POST /v1/items` (JSON with an `email`) → after `holdMs`, stores `{ id, email, createdAt }`
  * and answers 201 with it. `GET /v1/items?email=` → the stored items with that email, as an array.
  */
+import { lookupExistence, type ExistenceCheck, type FetchFunction, type LookupOptions } from '../../src/index.js';
 import { startHostileServer, type HostileServer } from './server.js';
 
 /** An item the late reader stored. */
@@ -61,4 +62,20 @@ export async function startLateReader(holdMs: (n: number) => number, refuses: (n
     }, holdMs(creates));
   });
   return Object.assign(server, { items, postTimes });
+}
+
+/** The existence check for the late reader's items: its list by email, read at 0 and 50 ms unless `options` say otherwise. */
+export function lateItemsCheck(options: Partial<LookupOptions> = {}): ExistenceCheck {
+  return lookupExistence({
+    lookupUrl: ({ url }) => new URL('/v1/items?email=ada%40example.com', url),
+    candidates: (found) => (Array.isArray(found) ? found : undefined),
+    settleDelaysMs: [0, 50],
+    ...options,
+  });
+}
+
+/** Creates the one item the tests make (`ada@example.com`) through `sureFetch`, under `scope` when given. */
+export function postItem(sureFetch: FetchFunction, url: string, scope?: string): Promise<Response> {
+  const surefetch = scope === undefined ? {} : { surefetch: { idempotencyScope: scope } };
+  return sureFetch(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }), headers: { 'content-type': 'application/json' }, ...surefetch });
 }
