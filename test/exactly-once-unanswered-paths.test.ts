@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, memoryStore, retry, RetryLaterError, type Middleware } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
+import { buildRequestSpec } from '../src/pipeline/request-spec.js';
+import { fingerprintRequest } from '../src/idempotency/response-snapshot.js';
 
 let api: LateReader | undefined;
 let other: HostileServer | undefined;
@@ -21,6 +23,9 @@ afterEach(async () => {
 
 const timeoutMs = 300;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// The fingerprint of postItem's create, for a record written by hand.
+const fingerprintOf = async (url: string): Promise<string> =>
+  fingerprintRequest(await buildRequestSpec(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }));
 
 describe('an unanswered send, along other paths', () => {
   it('a 400 ms wait below retry before the request leaves (a limiter queue): the lifetime counts from the send, one item', async () => {
@@ -121,5 +126,31 @@ describe('an unanswered send, along other paths', () => {
     const rerun = await postItem(sureFetch, api.url, 'job-4');
     expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
     expect(api.postTimes).toHaveLength(1);
+  });
+
+  it.each([['with a scope', 'job-5'], ['without a scope', undefined]])('%s: a lone match the settle reads found ends the check when the read for absence would wait past maxWaitMs (one item, no refusal)', async (_name, scope) => {
+    // Timed out at 300 ms, committed at 450: the read at ~700 ms sees it; the lifetime (5 s) would wait 4 s more.
+    api = await startLateReader((n) => (n === 1 ? 450 : 0));
+    const check = lateItemsCheck({ settleDelaysMs: [0, 400], requestLifetimeMs: 5000 });
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: check }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs, maxWaitMs: 1000 });
+    const response = await postItem(sureFetch, api.url, scope);
+    expect(((await response.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('a record left with a send in flight that does not read as one: the taker still waits, with its own attempt timeout', async () => {
+    api = await startLateReader((n) => (n === 1 ? 500 : 0));
+    const store = memoryStore();
+    const record = { scope: 'job-6', clientRequestId: 'dead-0001', state: 'pending', operation: 'POST /v1/items', attempts: 1, lastSent: 'ambiguous', owner: 'dead-worker', leaseUntil: 0, version: 1, createdAt: Date.now(), updatedAt: Date.now() } as const;
+    const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
+    // The dead worker's create reaches the API just before the takeover; its record's in-flight mark is garbage.
+    const lost = fetch(`${api.url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }).catch(() => undefined);
+    while (api.postTimes.length === 0) await sleep(2);
+    const fingerprint = await fingerprintOf(api.url);
+    await store.claim({ ...record, fingerprint, inFlight: 'sent' as never }, 86_400_000);
+    const taken = await postItem(sureFetch, api.url, 'job-6');
+    await lost;
+    expect(((await taken.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
 });

@@ -102,3 +102,10 @@ export function sentJson(body: Uint8Array | ReadableStream<Uint8Array> | null): 
     return undefined;
   }
 }
+
+/** Why near matches fail the check: up to three of them, each with the fields it differs in. @internal */
+export function nearMatchReason(near: ReadonlyMap<string, readonly string[]>, matches: number): string {
+  const described = [...near].slice(0, 3).map(([id, differences]) => `${id} differs in ${differences.join(', ') || 'unknown fields'}`);
+  const also = matches > 0 ? ` beside ${matches} exact match` : '';
+  return `a near match${also}: ${described.join('; ')}`;
+}

@@ -24,7 +24,8 @@ export interface ExistenceCheckTools {
   /**
    * The latest send of this call, or of an earlier run of its scope, that got no answer within
    * its attempt's timeout: the API may still act on it after any read made before then (see
-   * `LookupOptions.requestLifetimeMs`). `undefined` when every send so far was answered.
+   * `LookupOptions.requestLifetimeMs`); for a scope taken over from a worker that died with a send
+   * out, that send, dated from the takeover. `undefined` when every send so far was answered.
    */
   readonly unanswered: UnansweredSend | undefined;
   /**

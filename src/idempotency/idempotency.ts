@@ -15,7 +15,7 @@ import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
-import { SendLog } from './unanswered-send.js';
+import { inheritedUnanswered, SendLog } from './unanswered-send.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 
@@ -96,7 +96,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         await waitForOwner(ctx, existing);
         continue;
       }
-      const taken: RequestRecord = { ...existing, error: undefined, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
+      // A send its dead worker never heard back from is unanswered from now on (see inheritedUnanswered).
+      const unanswered = inheritedUnanswered(existing, now, ctx.attemptTimeoutMs ?? 0);
+      const taken: RequestRecord = { ...existing, error: undefined, inFlight: undefined, unanswered, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
       if (!(await store.update(taken, existing.version, ttlMs, { signal: ctx.signal }))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded);
@@ -115,18 +117,21 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     };
     const markSending = (c: CallContext): Promise<void> => {
       const record = writer.current();
-      return write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? c.clock.now(), lastSent: 'ambiguous', leaseUntil: leaseFor(c) });
+      const now = c.clock.now();
+      // In flight until this run learns how it ended: a worker that finds it there took over from one that died first.
+      const inFlight = { sentAt: now, timeoutMs: c.attemptTimeoutMs ?? 0 };
+      return write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? now, lastSent: 'ambiguous', inFlight, leaseUntil: leaseFor(c) });
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
       writer.stop();
       const unanswered = sends.latestUnanswered();
-      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), ...(unanswered && { unanswered }), ...changes }).catch(() => undefined), lease?.release()]);
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), inFlight: undefined, ...(unanswered && { unanswered }), ...changes }).catch(() => undefined), lease?.release()]);
     };
     const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
       // A send that timed out is stored at once: a worker taking the scope over after a crash waits for it too.
-      if (sends.ended(previous.error, gctx)) await write(gctx, { unanswered: sends.latestUnanswered() });
+      if (sends.ended(previous.error, gctx)) await write(gctx, { unanswered: sends.latestUnanswered(), inFlight: undefined });
       const decision = await decide(gctx, previous, writer.current(), call);
       if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;

@@ -1,6 +1,6 @@
 import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
-import type { UnansweredSend } from '../store/record.js';
+import type { RequestRecord, UnansweredSend } from '../store/record.js';
 import type { CallContext } from '../core/types.js';
 
 /**
@@ -45,6 +45,22 @@ function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
     if (e instanceof AttemptTimeoutError) return e;
   }
   return undefined;
+}
+
+/**
+ * The unanswered send a worker taking a scope over inherits from its record: the record's own,
+ * or, when the record still holds a send in flight (its worker died or froze before it heard
+ * back), that send as if made now, since the dead worker may have sent it up to its last moment.
+ * An in-flight send that does not read as one still counts, with `fallbackTimeoutMs` (the
+ * taker's attempt timeout): doubt about a send makes the wait longer, never shorter.
+ * @internal
+ */
+export function inheritedUnanswered(record: RequestRecord, now: number, fallbackTimeoutMs: number): UnansweredSend | undefined {
+  const recorded = isUnansweredSend(record.unanswered, now) ? record.unanswered : undefined;
+  const inFlight: unknown = record.inFlight;
+  if (inFlight === undefined || inFlight === null) return recorded;
+  if (recorded !== undefined && recorded.sentAt >= now) return recorded;
+  return { sentAt: now, timeoutMs: isUnansweredSend(inFlight, now) ? inFlight.timeoutMs : fallbackTimeoutMs };
 }
 
 const DAY_MS = 86_400_000;

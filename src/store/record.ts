@@ -80,6 +80,14 @@ export interface RequestRecord {
   readonly lastSent?: SentState;
   /** The latest send that timed out unanswered, which the API may still act on (see {@link UnansweredSend}). */
   readonly unanswered?: UnansweredSend;
+  /**
+   * The send handed to the layers below and not yet known to have ended, written before each
+   * send and cleared as the call settles or finds the send timed out. A record left with one was
+   * left by a worker that died (or froze) with its request out: the worker taking the scope over
+   * counts that send as unanswered from the takeover on, since the dead worker may have sent it
+   * up to its last moment (a limiter's queue below `idempotency` may have held it until then).
+   */
+  readonly inFlight?: UnansweredSend;
   /** Token of the worker holding the claim. */
   readonly owner: string;
   /** Epoch ms; a `pending` record whose lease has passed may be taken over (its worker died). */

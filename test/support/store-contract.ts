@@ -108,12 +108,12 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
       expect(owners.size).toBe(1);
     });
 
-    it('updates with the stored version (an unanswered send included) and refuses a stale one', async () => {
+    it('updates with the stored version (an unanswered send and one in flight included) and refuses a stale one', async () => {
       const store = await open();
       const record = makeRecord('job-5:create');
       await store.claim(record, day);
       const unanswered = { sentAt: Date.now(), timeoutMs: 30_000 };
-      const sent = { ...record, attempts: 1, firstSentAt: Date.now(), lastSent: 'ambiguous' as const, unanswered, version: 2 };
+      const sent = { ...record, attempts: 1, firstSentAt: Date.now(), lastSent: 'ambiguous' as const, unanswered, inFlight: { sentAt: Date.now(), timeoutMs: 5000 }, version: 2 };
       expect(await store.update(sent, 1, day)).toBe(true);
       expect(await store.get(record.scope)).toEqual(sent);
       const stale = { ...record, state: 'failed' as const, version: 2 };

@@ -1,0 +1,21 @@
+// A job worker creating one item on the late reader (test/hostile/late-reader.ts) through a
+// durable idempotency store (Redis or PostgreSQL). The crash-in-flight test SIGKILLs it once the
+// API has its create, before the answer, and takes the scope over in the parent.
+import { createFetch } from '../../src/pipeline/create-fetch.js';
+import { idempotency } from '../../src/idempotency/idempotency.js';
+import { retry } from '../../src/retry/retry.js';
+import { postgresStore } from '../../src/store/postgres-store.js';
+import { redisStore } from '../../src/store/redis-store.js';
+import { lateItemsCheck, postItem } from '../hostile/late-reader.js';
+
+const env = (name: string): string => process.env[name] ?? '';
+const store = env('STORE') === 'postgres' ? postgresStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }) : redisStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') });
+const sureFetch = createFetch({
+  middleware: [idempotency({ store, ownerAliveMs: Number(env('ALIVE_MS')), existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })],
+  attemptTimeoutMs: Number(env('ATTEMPT_MS')),
+});
+await store.get('warm-up');
+process.stdout.write('ready\n');
+const response = await postItem(sureFetch, env('API_URL'), env('SCOPE'));
+process.stdout.write(`done ${String(response.status)}\n`);
+await store.close();
