@@ -61,8 +61,7 @@ describe.each(backends)('a worker killed with its create in flight, on $name', (
     await killWhileInFlight(env, api);
     const store = backend.open(backend.url ?? '', namespace);
     try {
-      const record = await store.get('job-1:create-item');
-      expect(record?.inFlight?.timeoutMs).toBe(attemptMs);
+      const left = await store.get('job-1:create-item');
       const sureFetch = createFetch({
         middleware: [idempotency({ store, ownerAliveMs: aliveMs, waitForOwnerMs: 5000, pollMs: 25, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })],
         attemptTimeoutMs: attemptMs,
@@ -70,6 +69,7 @@ describe.each(backends)('a worker killed with its create in flight, on $name', (
       const response = await postItem(sureFetch, api.url, 'job-1:create-item');
       expect(((await response.json()) as { id: string }).id).toBe('item_1');
       expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+      expect(left?.inFlight?.timeoutMs).toBe(attemptMs);
       const settled = await store.get('job-1:create-item');
       expect(settled?.state).toBe('succeeded');
       expect(settled?.inFlight).toBeUndefined();

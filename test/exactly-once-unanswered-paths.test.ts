@@ -6,7 +6,7 @@
  * a lookup that says "retry later" to a call without a scope. Against test/hostile/late-reader.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, idempotency, memoryStore, retry, RetryLaterError, type Middleware } from '../src/index.js';
+import { createFetch, ExistenceCheckError, idempotency, memoryStore, retry, RetryLaterError, type Middleware } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 import { buildRequestSpec } from '../src/pipeline/request-spec.js';
@@ -23,6 +23,8 @@ afterEach(async () => {
 
 const timeoutMs = 300;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+// A create sent by someone else (or by a worker about to die), answered or not.
+const plainPost = (url: string): Promise<unknown> => fetch(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }).then((r) => r.text(), () => undefined);
 // The fingerprint of postItem's create, for a record written by hand.
 const fingerprintOf = async (url: string): Promise<string> =>
   fingerprintRequest(await buildRequestSpec(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }));
@@ -128,13 +130,47 @@ describe('an unanswered send, along other paths', () => {
     expect(api.postTimes).toHaveLength(1);
   });
 
-  it.each([['with a scope', 'job-5'], ['without a scope', undefined]])('%s: a lone match the settle reads found ends the check when the read for absence would wait past maxWaitMs (one item, no refusal)', async (_name, scope) => {
-    // Timed out at 300 ms, committed at 450: the read at ~700 ms sees it; the lifetime (5 s) would wait 4 s more.
-    api = await startLateReader((n) => (n === 1 ? 450 : 0));
+  it.each([['with a scope', 'job-5', RetryLaterError], ['without a scope', undefined, ExistenceCheckError]])('%s: a twin made by someone else while our create is held is not taken for ours when the read for absence may not wait (typed error, nothing claimed)', async (_name, scope, refusal) => {
+    // Ours (POST 1) is held 1.5 s after timing out at 300 ms; another client's identical create lands 100 ms after ours left.
+    api = await startLateReader((n) => (n === 1 ? 1500 : 0));
     const check = lateItemsCheck({ settleDelaysMs: [0, 400], requestLifetimeMs: 5000 });
     const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: check }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs, maxWaitMs: 1000 });
-    const response = await postItem(sureFetch, api.url, scope);
-    expect(((await response.json()) as { id: string }).id).toBe('item_1');
+    const call = postItem(sureFetch, api.url, scope).catch((error: unknown) => error);
+    while (api.postTimes.length === 0) await sleep(2);
+    await sleep(100);
+    await plainPost(api.url);
+    expect(await call).toBeInstanceOf(refusal);
+    expect(api.postTimes).toHaveLength(2);
+  });
+
+  it('a create aborted by its caller while the API holds it (a worker shutting down): the re-run waits for it, one item', async () => {
+    api = await startLateReader((n) => (n === 1 ? 800 : 0));
+    const store = memoryStore();
+    const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs * 2 });
+    const shutdown = new AbortController();
+    const first = sureFetch(`${api.url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }), headers: { 'content-type': 'application/json' }, signal: shutdown.signal, surefetch: { idempotencyScope: 'job-7' } });
+    while (api.postTimes.length === 0) await sleep(2);
+    shutdown.abort();
+    await expect(first).rejects.toThrow();
+    const record = await store.get('job-7');
+    expect([record?.inFlight, record?.unanswered?.timeoutMs]).toEqual([undefined, timeoutMs * 2]);
+    const rerun = await postItem(sureFetch, api.url, 'job-7');
+    expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('a recorded unanswered send dated ahead with a short timeout does not shorten the wait for a longer send left in flight', async () => {
+    api = await startLateReader((n) => (n === 1 ? 800 : 0));
+    const store = memoryStore();
+    const lost = plainPost(api.url);
+    while (api.postTimes.length === 0) await sleep(2);
+    const now = Date.now();
+    const record = { scope: 'job-8', clientRequestId: 'dead-0002', state: 'pending', operation: 'POST /v1/items', fingerprint: await fingerprintOf(api.url), attempts: 2, lastSent: 'ambiguous', owner: 'dead', leaseUntil: 0, version: 1, createdAt: now, updatedAt: now } as const;
+    await store.claim({ ...record, unanswered: { sentAt: now + 100, timeoutMs: 20 }, inFlight: { sentAt: now, timeoutMs: 500 } }, 86_400_000);
+    const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: 50 });
+    const taken = await postItem(sureFetch, api.url, 'job-8');
+    await lost;
+    expect(((await taken.json()) as { id: string }).id).toBe('item_1');
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
 
@@ -144,7 +180,7 @@ describe('an unanswered send, along other paths', () => {
     const record = { scope: 'job-6', clientRequestId: 'dead-0001', state: 'pending', operation: 'POST /v1/items', attempts: 1, lastSent: 'ambiguous', owner: 'dead-worker', leaseUntil: 0, version: 1, createdAt: Date.now(), updatedAt: Date.now() } as const;
     const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
     // The dead worker's create reaches the API just before the takeover; its record's in-flight mark is garbage.
-    const lost = fetch(`${api.url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }).catch(() => undefined);
+    const lost = plainPost(api.url);
     while (api.postTimes.length === 0) await sleep(2);
     const fingerprint = await fingerprintOf(api.url);
     await store.claim({ ...record, fingerprint, inFlight: 'sent' as never }, 86_400_000);

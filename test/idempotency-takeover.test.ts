@@ -83,7 +83,9 @@ describe.each(backends)('taking over a crashed worker’s scope on $name', (back
     const email = `takeover-${namespace}@example.com`;
     // The order commits and the answer never comes: the worker dies holding a live 30 s lease.
     api.faults.script(create, { kind: 'commit-then-stall' });
-    const worker = startWorker(env(scope, email));
+    // It dies with its create out: the resumer believes no absence before that send's lifetime
+    // (twice this attempt timeout) has passed from the takeover, so the order is found at ~4 s.
+    const worker = startWorker({ ...env(scope, email), ATTEMPT_MS: '2000' });
     await until(() => api.records.orders.some((o) => o.shipTo.email === email), 20_000);
     worker.signal('SIGKILL');
     expect((await worker.exit).signal).toBe('SIGKILL');

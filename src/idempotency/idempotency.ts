@@ -149,6 +149,8 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       }
     } catch (error) {
       sends.ended(error, ctx);
+      // A caller that left with its create out never hears its fate: the API may act on it for its lifetime from now.
+      if (ctx.signal.aborted) sends.abandoned(writer.current().inFlight, ctx.clock.now(), ctx.attemptTimeoutMs ?? 0);
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal

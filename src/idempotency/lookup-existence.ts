@@ -76,9 +76,9 @@ export interface LookupOptions {
    * out may wait, unread, behind a busy worker or a load balancer's queue and land after every
    * read made before then. After such a send (`ExistenceCheckTools.unanswered`) absence is proven
    * only by a read made this long after it: when the settle reads end sooner, one more is made
-   * then (a match still ends the reads at once; a lone match found before a read that would
-   * wait too long ends them too). A send whose worker died before it heard back counts from the
-   * takeover. Set it to the API's or its gateway's request
+   * then (a match that can only be this call's still ends the reads at once). A send whose
+   * caller left (aborted) or whose worker died before it heard back counts from then. Set it
+   * to the API's or its gateway's request
    * timeout when you know it; 0 where the API refuses a duplicate itself (`warehouseOrders`).
    * @default twice the timeout the send waited: as long again after it timed out
    */
@@ -184,13 +184,8 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     const delays = readsCovering(settleDelaysMs, ctx.clock.now(), tools.unanswered, requestLifetimeMs);
     for (const [index, delayMs] of delays.entries()) {
       const refusal = index < settleDelaysMs.length ? undefined : holdRefusal(ctx, delayMs);
-      if (refusal !== undefined) {
-        // That read is for absence: a lone match the settle reads found is the send's, as at the end of the reads.
-        const [lone] = seen.size === 1 && near.size === 0 ? seen.values() : [];
-        if (lone !== undefined && (await claimed(lone))) return recovered(lone);
-        // Without a scope nothing remembers the send: a re-run would not wait for it.
-        throw record === undefined ? failure(ctx, `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms, which ${refusal.reason}`) : refusal;
-      }
+      // Without a scope nothing remembers the send: a re-run would not wait for it.
+      if (refusal !== undefined) throw record === undefined ? failure(ctx, `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms, which ${refusal.reason}`) : refusal;
       if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
       const found = await readOnce(ctx, tools, headers, original);

@@ -28,8 +28,23 @@ export class SendLog {
    */
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = timeoutIn(error);
-    if (timeout?.sentAt === undefined || (this.unanswered !== undefined && this.unanswered.sentAt >= timeout.sentAt)) return false;
-    this.unanswered = { sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) };
+    if (timeout?.sentAt === undefined) return false;
+    const known = this.unanswered;
+    const next = longerWait(known, { sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
+    if (known !== undefined && next.sentAt === known.sentAt && next.timeoutMs === known.timeoutMs) return false;
+    this.unanswered = next;
+    return true;
+  }
+
+  /**
+   * The call ends while `inFlight` (the record's send in flight, if any) is still out: its
+   * caller left (aborted) before hearing back, so the API may act on it as on a timed-out send,
+   * counted from `now` (it left no later). `true` when this is news.
+   */
+  abandoned(inFlight: unknown, now: number, fallbackTimeoutMs: number): boolean {
+    if (inFlight === undefined || inFlight === null) return false;
+    const timeoutMs = isUnansweredSend(inFlight, now) ? inFlight.timeoutMs : fallbackTimeoutMs;
+    this.unanswered = longerWait(this.unanswered, { sentAt: now, timeoutMs });
     return true;
   }
 
@@ -49,18 +64,24 @@ function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
 
 /**
  * The unanswered send a worker taking a scope over inherits from its record: the record's own,
- * or, when the record still holds a send in flight (its worker died or froze before it heard
- * back), that send as if made now, since the dead worker may have sent it up to its last moment.
- * An in-flight send that does not read as one still counts, with `fallbackTimeoutMs` (the
- * taker's attempt timeout): doubt about a send makes the wait longer, never shorter.
+ * and, when the record still holds a send in flight (its worker died or froze before it heard
+ * back), that send as if made now, since the dead worker may have sent it up to its last moment;
+ * with both, a wait that ends no sooner than either. An in-flight send that does not read as one
+ * still counts, with `fallbackTimeoutMs` (the taker's attempt timeout): doubt about a send makes
+ * the wait longer, never shorter.
  * @internal
  */
 export function inheritedUnanswered(record: RequestRecord, now: number, fallbackTimeoutMs: number): UnansweredSend | undefined {
-  const recorded = isUnansweredSend(record.unanswered, now) ? record.unanswered : undefined;
-  const inFlight: unknown = record.inFlight;
-  if (inFlight === undefined || inFlight === null) return recorded;
-  if (recorded !== undefined && recorded.sentAt >= now) return recorded;
-  return { sentAt: now, timeoutMs: isUnansweredSend(inFlight, now) ? inFlight.timeoutMs : fallbackTimeoutMs };
+  const log = new SendLog(record.unanswered, now);
+  log.abandoned(record.inFlight, now, fallbackTimeoutMs);
+  return log.latestUnanswered();
+}
+
+// Two sends the API may still act on, as one that ends no sooner than either: the later send
+// time with the longer timeout (a later send under a shorter timeout must not shorten the wait).
+function longerWait(a: UnansweredSend | undefined, b: UnansweredSend): UnansweredSend {
+  if (a === undefined) return b;
+  return { sentAt: Math.max(a.sentAt, b.sentAt), timeoutMs: Math.max(a.timeoutMs, b.timeoutMs) };
 }
 
 const DAY_MS = 86_400_000;
