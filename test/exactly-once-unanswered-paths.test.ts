@@ -117,7 +117,7 @@ describe('an unanswered send, along other paths', () => {
     expect(() => lateItemsCheck({ requestLifetimeMs })).toThrow(TypeError);
   });
 
-  it('a stored unanswered send a year ahead is not believed: the re-run reads as usual and answers', async () => {
+  it('a stored unanswered send a year ahead is taken as sent now, not as a wait for a year: the re-run answers within its lifetime', async () => {
     api = await startLateReader(() => 0);
     const store = memoryStore();
     const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() })], attemptTimeoutMs: timeoutMs });
@@ -125,8 +125,11 @@ describe('an unanswered send, along other paths', () => {
     expect(claimed.status).toBe(201);
     const record = (await store.get('job-4'))!;
     await store.update({ ...record, state: 'pending', lastSent: 'ambiguous', leaseUntil: 0, unanswered: { sentAt: Date.now() + 365 * 86_400_000, timeoutMs: 1 }, version: record.version + 1 }, record.version, 86_400_000);
+    const startedAt = Date.now();
     const rerun = await postItem(sureFetch, api.url, 'job-4');
     expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+    // Its settle reads, then one at twice the re-run's own attempt timeout from the takeover.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2 * timeoutMs - 20);
     expect(api.postTimes).toHaveLength(1);
   });
 

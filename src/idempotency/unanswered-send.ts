@@ -67,12 +67,15 @@ function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
  * and, when the record still holds a send in flight (its worker died or froze before it heard
  * back), that send as if made now, since the dead worker may have sent it up to its last moment;
  * with both, a wait that ends no sooner than either. An in-flight send that does not read as one
- * still counts, with `fallbackTimeoutMs` (the taker's attempt timeout): doubt about a send makes
- * the wait longer, never shorter.
+ * still counts, with `fallbackTimeoutMs` (the taker's attempt timeout), as does a recorded
+ * unanswered send that does not (a string, a time a year ahead): doubt about a send makes the
+ * wait longer, never shorter, and never endless.
  * @internal
  */
 export function inheritedUnanswered(record: RequestRecord, now: number, fallbackTimeoutMs: number): UnansweredSend | undefined {
   const log = new SendLog(record.unanswered, now);
+  // A stored send that does not read as one (or bears a time no clock gave) still counts, from now.
+  if (record.unanswered !== undefined && record.unanswered !== null && log.latestUnanswered() === undefined) log.abandoned({}, now, fallbackTimeoutMs);
   log.abandoned(record.inFlight, now, fallbackTimeoutMs);
   return log.latestUnanswered();
 }
