@@ -162,6 +162,28 @@ describe('an unanswered send, along other paths', () => {
     expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
   });
 
+  it('a caller who aborts while retry waits out a 429 (no send out): nothing is left unanswered, the re-run sends at once', async () => {
+    let posts = 0;
+    other = await startHostileServer((seen, response) => {
+      if (seen.method === 'GET') return void response.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      posts += 1;
+      if (posts === 1) return void response.writeHead(429, { 'retry-after': '10' }).end();
+      response.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"item_1","email":"ada@example.com"}');
+    });
+    const store = memoryStore();
+    const middleware = [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })];
+    const shutdown = new AbortController();
+    const first = createFetch({ middleware, attemptTimeoutMs: 2000 })(`${other.url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }), signal: shutdown.signal, surefetch: { idempotencyScope: 'job-9' } });
+    while (posts === 0) await sleep(2);
+    await sleep(100);
+    shutdown.abort();
+    await expect(first).rejects.toThrow();
+    expect((await store.get('job-9'))?.unanswered).toBeUndefined();
+    const rerun = await postItem(createFetch({ middleware, attemptTimeoutMs: 2000, maxWaitMs: 1000 }), other.url, 'job-9');
+    expect(rerun.status).toBe(201);
+    expect(posts).toBe(2);
+  });
+
   it('a recorded unanswered send dated ahead with a short timeout does not shorten the wait for a longer send left in flight', async () => {
     api = await startLateReader((n) => (n === 1 ? 800 : 0));
     const store = memoryStore();

@@ -89,7 +89,7 @@ describe('a create the API holds unanswered past the attempt timeout', () => {
     const error = await client(api, { deadlineMs: 450 })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExistenceCheckError);
     expect((error as ExistenceCheckError).message).toContain((error as ExistenceCheckError).clientRequestId);
-    expect((error as ExistenceCheckError).message).toMatch(/a create that timed out may still land for \d+ ms, which passes the call deadline/);
+    expect((error as ExistenceCheckError).message).toMatch(/a create sent without an answer may still land for \d+ ms, which passes the call deadline/);
     expect(api.postTimes).toHaveLength(1);
   });
 
@@ -100,7 +100,7 @@ describe('a create the API holds unanswered past the attempt timeout', () => {
     expect(first).toMatchObject({ code: 'ATTEMPT_TIMEOUT' });
     const early = await create('job-2:create').catch((e: unknown) => e);
     expect(early).toBeInstanceOf(RetryLaterError);
-    expect((early as RetryLaterError).message).toMatch(/a create that timed out may still land for \d+ ms \(requestLifetimeMs\), which exceeds maxWaitMs 100/);
+    expect((early as RetryLaterError).message).toMatch(/a create sent without an answer may still land for \d+ ms \(requestLifetimeMs\), which exceeds maxWaitMs 100/);
     const sentAt = api.postTimes[0] ?? 0;
     expect((early as RetryLaterError).retryAt).toBeGreaterThanOrEqual(sentAt + 2 * timeoutMs - 50);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, (early as RetryLaterError).retryAt - Date.now())));

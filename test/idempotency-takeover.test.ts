@@ -78,7 +78,7 @@ describe.each(backends)('taking over a crashed worker’s scope on $name', (back
     STORE: backend.store, STORE_URL: backend.url ?? '', NAMESPACE: namespace, API_URL: api.url, API_KEY: api.apiKey, SCOPE: scope, EMAIL: email,
   });
 
-  it.skipIf(!backend.url)('resumes the scope of a worker SIGKILLed mid-create within a few seconds, not leaseMs, finding its order instead of re-sending', async () => {
+  it.skipIf(!backend.url)('resumes the scope of a worker SIGKILLed mid-create (2 s attempt timeout) after the lifetime of its send, well before leaseMs, finding its order instead of re-sending', async () => {
     const scope = `takeover-${namespace}`;
     const email = `takeover-${namespace}@example.com`;
     // The order commits and the answer never comes: the worker dies holding a live 30 s lease.

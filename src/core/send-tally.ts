@@ -12,8 +12,15 @@ export interface SendTally {
   readonly sent: number;
   /** Most sends of the call; `Infinity` until a layer sets a bound. */
   readonly maxSends: number;
+  /**
+   * Sends that left and have not ended yet: neither answered nor failed, or given up by a caller
+   * who aborted (the API may still act on those).
+   */
+  readonly out: number;
   /** Counts one send (called by the terminal send, as the request leaves). */
   note(): void;
+  /** One send ended with an answer or a failure of its own (called by the terminal send; not for a caller's abort). */
+  ended(): void;
   /** Takes back sends made for another purpose (a circuit breaker's failed probe is the breaker's). */
   waive(count: number): void;
   /** Lowers the bound (a `retry` layer's `maxAttempts`); a higher one is ignored. */
@@ -40,12 +47,17 @@ export function createSendTally(maxSends = Number.POSITIVE_INFINITY): SendTally 
 // A class, not a closure per method: every call makes one, so it is one object, not seven.
 class Tally implements SendTally {
   sent = 0;
+  out = 0;
   maxSends: number;
   constructor(maxSends: number) {
     this.maxSends = maxSends;
   }
   note(): void {
     this.sent += 1;
+    this.out += 1;
+  }
+  ended(): void {
+    this.out = Math.max(0, this.out - 1);
   }
   waive(count: number): void {
     this.sent = Math.max(0, this.sent - Math.max(0, count));

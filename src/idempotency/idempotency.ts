@@ -131,7 +131,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
       // A send that timed out is stored at once: a worker taking the scope over after a crash waits for it too.
-      if (sends.ended(previous.error, gctx)) await write(gctx, { unanswered: sends.latestUnanswered(), inFlight: undefined });
+      if (sends.ended(previous.error, gctx) || sends.answered(previous.status, gctx)) await write(gctx, { unanswered: sends.latestUnanswered(), inFlight: undefined });
       const decision = await decide(gctx, previous, writer.current(), call);
       if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;
@@ -150,7 +150,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     } catch (error) {
       sends.ended(error, ctx);
       // A caller that left with its create out never hears its fate: the API may act on it for its lifetime from now.
-      if (ctx.signal.aborted) sends.abandoned(writer.current().inFlight, ctx.clock.now(), ctx.attemptTimeoutMs ?? 0);
+      if (ctx.signal.aborted && (ctx.sends?.out ?? 1) > 0) sends.abandoned(writer.current().inFlight, ctx.clock.now(), ctx.attemptTimeoutMs ?? 0);
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
@@ -168,6 +168,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       ]);
       return response;
     }
+    sends.answered(response.status, ctx);
     const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now());
     const terminal = verdict === 'terminal' && !everAmbiguous;
     const status = response.status;
@@ -184,7 +185,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const sends = new SendLog(undefined, startedAt);
     const call: CallHandle = { next, lease, firstSentAt: () => startedAt, unanswered: () => sends.latestUnanswered() };
     const guard: ResendGuard = (gctx, previous) => {
-      sends.ended(previous.error, gctx);
+      if (!sends.ended(previous.error, gctx)) sends.answered(previous.status, gctx);
       return decide(gctx, previous, undefined, call);
     };
     try {

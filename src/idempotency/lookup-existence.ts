@@ -185,7 +185,7 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
     for (const [index, delayMs] of delays.entries()) {
       const refusal = index < settleDelaysMs.length ? undefined : holdRefusal(ctx, delayMs);
       // Without a scope nothing remembers the send: a re-run would not wait for it.
-      if (refusal !== undefined) throw record === undefined ? failure(ctx, `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms, which ${refusal.reason}`) : refusal;
+      if (refusal !== undefined) throw record === undefined ? failure(ctx, `a create sent without an answer may still land for ${String(Math.ceil(delayMs))} ms, which ${refusal.reason}`) : refusal;
       if (ctx.deadline !== undefined && ctx.clock.now() + delayMs > ctx.deadline) throw failure(ctx, 'the call deadline leaves no time for the next settle read');
       if (delayMs > 0) await ctx.clock.sleep(delayMs, ctx.signal);
       const found = await readOnce(ctx, tools, headers, original);

@@ -1,4 +1,5 @@
 import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
+import { HttpError } from '../verdict/http-error.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { RequestRecord, UnansweredSend } from '../store/record.js';
 import type { CallContext } from '../core/types.js';
@@ -28,12 +29,28 @@ export class SendLog {
    */
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = timeoutIn(error);
-    if (timeout?.sentAt === undefined) return false;
+    if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
+    return this.answered(gatewayStatusIn(error), ctx);
+  }
+
+  // Keeps a wait that ends no sooner than the known one and `send`'s; `true` when it changed.
+  private add(send: UnansweredSend): boolean {
     const known = this.unanswered;
-    const next = longerWait(known, { sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
+    const next = longerWait(known, send);
     if (known !== undefined && next.sentAt === known.sentAt && next.timeoutMs === known.timeoutMs) return false;
     this.unanswered = next;
     return true;
+  }
+
+  /**
+   * An attempt was answered with `status`: a 504 says a gateway gave up waiting while the server
+   * behind it may still act on the request (an API gateway's 29 s before the function it called
+   * ends), so its send counts as unanswered, from now (it left earlier), with the call's attempt
+   * timeout. `true` when this is news.
+   */
+  answered(status: number | undefined, ctx: CallContext): boolean {
+    if (status !== 504) return false;
+    return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
   }
 
   /**
@@ -43,9 +60,8 @@ export class SendLog {
    */
   abandoned(inFlight: unknown, now: number, fallbackTimeoutMs: number): boolean {
     if (inFlight === undefined || inFlight === null) return false;
-    const timeoutMs = isUnansweredSend(inFlight, now) ? inFlight.timeoutMs : fallbackTimeoutMs;
-    this.unanswered = longerWait(this.unanswered, { sentAt: now, timeoutMs });
-    return true;
+    const timeoutMs = isUnansweredSend(inFlight, now) ? inFlight.timeoutMs : Math.min(DAY_MS, Math.max(0, fallbackTimeoutMs));
+    return this.add({ sentAt: now, timeoutMs });
   }
 
   /** The latest send that timed out unanswered, in this run or an earlier one. */
@@ -58,6 +74,14 @@ export class SendLog {
 function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     if (e instanceof AttemptTimeoutError) return e;
+  }
+  return undefined;
+}
+
+// The status of an HTTP error in an error's chain, when it is a gateway's timeout.
+function gatewayStatusIn(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof HttpError && e.status === 504) return 504;
   }
   return undefined;
 }
@@ -121,6 +145,6 @@ export function holdRefusal(ctx: CallContext, delayMs: number): RetryLaterError 
   const now = ctx.clock.now();
   const reason = longWaitReason(ctx, now + delayMs, now, maxWaitOf(ctx, undefined));
   if (reason === undefined) return undefined;
-  const wait = `a create that timed out may still land for ${String(Math.ceil(delayMs))} ms (requestLifetimeMs)`;
+  const wait = `a create sent without an answer may still land for ${String(Math.ceil(delayMs))} ms (requestLifetimeMs)`;
   return new RetryLaterError({ retryAt: now + delayMs, delayMs, reason, operation: ctx.operation, wait });
 }

@@ -27,14 +27,15 @@ export interface LateReader extends HostileServer {
 /**
  * Starts a server that holds every create `holdMs(n)` (n: the create's number, from 1) before
  * committing and answering it; a create for which `refuses(n)` is true is answered 500 at once
- * and not committed.
+ * and not committed. With `gatewayTimeoutMs`, a gateway in front gives up on a create held
+ * longer: it answers 504 then, and the server behind it still commits at `holdMs(n)`.
  *
  * @example
  * ```ts
  * const api = await startLateReader(() => 300); // every create lands 300 ms after it arrives
  * ```
  */
-export async function startLateReader(holdMs: (n: number) => number, refuses: (n: number) => boolean = () => false): Promise<LateReader> {
+export async function startLateReader(holdMs: (n: number) => number, refuses: (n: number) => boolean = () => false, gatewayTimeoutMs?: number): Promise<LateReader> {
   const items: LateItem[] = [];
   const postTimes: number[] = [];
   const server = await startHostileServer((seen, response) => {
@@ -55,11 +56,17 @@ export async function startLateReader(holdMs: (n: number) => number, refuses: (n
       return;
     }
     const { email } = JSON.parse(seen.body) as { email: string };
+    const held = holdMs(creates);
+    if (gatewayTimeoutMs !== undefined && held > gatewayTimeoutMs) {
+      setTimeout(() => {
+        if (!response.destroyed) response.writeHead(504, { 'content-type': 'text/plain' }).end('gateway timeout');
+      }, gatewayTimeoutMs);
+    }
     setTimeout(() => {
       const item = { id: `item_${String(items.length + 1)}`, email, createdAt: new Date().toISOString() };
       items.push(item);
-      if (!response.destroyed) response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(item));
-    }, holdMs(creates));
+      if (!response.destroyed && !response.headersSent) response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(item));
+    }, held);
   });
   return Object.assign(server, { items, postTimes });
 }
