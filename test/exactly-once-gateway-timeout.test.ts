@@ -8,12 +8,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, ExistenceCheckError, HttpError, idempotency, memoryStore, retry } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 let api: LateReader | undefined;
+let other: HostileServer | undefined;
 afterEach(async () => {
   await api?.close();
+  await other?.close();
   api = undefined;
+  other = undefined;
 });
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The gateway answers 504 at 300 ms; the server commits the first create at 1.2 s.
 const startGatewayed = (): Promise<LateReader> => startLateReader((n) => (n === 1 ? 1200 : 0), () => false, 300);
@@ -47,5 +52,64 @@ describe('a 504 from a gateway while the server still holds the create', () => {
     expect(error).toBeInstanceOf(ExistenceCheckError);
     expect((error as ExistenceCheckError).clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(api.postTimes).toHaveLength(1);
+  });
+
+  it.each([
+    ['a 524 (Cloudflare), by default', [undefined, 524]],
+    ['a 503 when gatewayTimeoutStatuses names it (Heroku)', [[503], 503]],
+  ] as const)('%s counts as a gateway timeout: one item', async (_name, [statuses, status]) => {
+    const items: unknown[] = [];
+    let posts = 0;
+    other = await startHostileServer((seen, response) => {
+      if (seen.method === 'GET') return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(items));
+      posts += 1;
+      if (posts > 1) return void response.writeHead(201).end(JSON.stringify({ id: `item_${String(items.push({ id: 'x' }))}` }));
+      response.writeHead(status).end('timed out');
+      setTimeout(() => items.push({ id: 'item_1', email: 'ada@example.com', createdAt: new Date().toISOString() }), 600);
+    });
+    const check = lateItemsCheck();
+    const layer = idempotency({ existenceCheck: check, ...(statuses === undefined ? {} : { gatewayTimeoutStatuses: statuses }) });
+    const response = await postItem(createFetch({ middleware: [layer, retry({ baseDelayMs: 1 })], attemptTimeoutMs: 500 }), other.url, 'job-5');
+    expect(((await response.json()) as { id: string }).id).toBe('item_1');
+    expect([posts, items.length]).toEqual([1, 1]);
+  });
+
+  it.each([
+    ['an attempt timeout', () => startLateReader((n) => (n === 1 ? 900 : 0))],
+    ['a 504', startGatewayed],
+  ])('%s, then the caller aborts during retry\'s backoff (before the guard heard of it): the re-run waits for the send, one item', async (_name, start) => {
+    api = await start();
+    const store = memoryStore();
+    const shutdown = new AbortController();
+    const patient = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 2000, maxDelayMs: 2000 })], attemptTimeoutMs: 400, random: () => 0.9 });
+    const first = patient(`${api.url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }), signal: shutdown.signal, surefetch: { idempotencyScope: 'job-6' } });
+    await sleep(500);
+    shutdown.abort();
+    await expect(first).rejects.toThrow();
+    expect((await store.get('job-6'))?.unanswered?.timeoutMs).toBe(400);
+    const rerun = await postItem(createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs: 400 }), api.url, 'job-6');
+    expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('a 504 to a lookup after an answered 500 says nothing of the create: no unanswered send, the re-run does not wait', async () => {
+    let posts = 0;
+    let healthy = false;
+    other = await startHostileServer((seen, response) => {
+      if (seen.method === 'GET') return void (healthy ? response.writeHead(200, { 'content-type': 'application/json' }).end('[]') : response.writeHead(504).end('gateway timeout'));
+      posts += 1;
+      if (healthy) return void response.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"item_1","email":"ada@example.com"}');
+      response.writeHead(500).end('{"message":"boom"}');
+    });
+    const store = memoryStore();
+    const draws = [0, 0.9, 0.9, 0.9];
+    const layers = (): ReturnType<typeof idempotency>[] => [idempotency({ store, existenceCheck: lateItemsCheck() })];
+    const first = createFetch({ middleware: [...layers(), retry({ baseDelayMs: 5000, maxDelayMs: 5000 })], attemptTimeoutMs: 10_000, maxWaitMs: 1000, random: () => draws.shift() ?? 0.9 });
+    await postItem(first, other.url, 'job-7').catch(() => undefined);
+    expect((await store.get('job-7'))?.unanswered).toBeUndefined();
+    healthy = true;
+    const rerun = await postItem(createFetch({ middleware: [...layers(), retry()], attemptTimeoutMs: 10_000, maxWaitMs: 1000 }), other.url, 'job-7');
+    expect(rerun.status).toBe(201);
+    expect(posts).toBe(2);
   });
 });

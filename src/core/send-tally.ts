@@ -13,14 +13,16 @@ export interface SendTally {
   /** Most sends of the call; `Infinity` until a layer sets a bound. */
   readonly maxSends: number;
   /**
-   * Sends that left and have not ended yet: neither answered nor failed, or given up by a caller
-   * who aborted (the API may still act on those).
+   * Sends whose outcome nobody heard: they left and got no answer nor failure of their own yet,
+   * or never will (timed out, or given up by a caller who aborted): the API may act on those.
    */
   readonly out: number;
+  /** The status of the latest answer, if any came. */
+  readonly lastStatus: number | undefined;
   /** Counts one send (called by the terminal send, as the request leaves). */
   note(): void;
-  /** One send ended with an answer or a failure of its own (called by the terminal send; not for a caller's abort). */
-  ended(): void;
+  /** One send ended with an answer (its `status`) or a failure of its own (called by the terminal send; not for a timeout or a caller's abort). */
+  ended(status?: number): void;
   /** Takes back sends made for another purpose (a circuit breaker's failed probe is the breaker's). */
   waive(count: number): void;
   /** Lowers the bound (a `retry` layer's `maxAttempts`); a higher one is ignored. */
@@ -48,6 +50,7 @@ export function createSendTally(maxSends = Number.POSITIVE_INFINITY): SendTally 
 class Tally implements SendTally {
   sent = 0;
   out = 0;
+  lastStatus: number | undefined = undefined;
   maxSends: number;
   constructor(maxSends: number) {
     this.maxSends = maxSends;
@@ -56,8 +59,9 @@ class Tally implements SendTally {
     this.sent += 1;
     this.out += 1;
   }
-  ended(): void {
+  ended(status?: number): void {
     this.out = Math.max(0, this.out - 1);
+    if (status !== undefined) this.lastStatus = status;
   }
   waive(count: number): void {
     this.sent = Math.max(0, this.sent - Math.max(0, count));

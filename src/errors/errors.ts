@@ -149,6 +149,8 @@ export class NetworkError extends SurefetchError {
 export class AttemptTimeoutError extends SurefetchError {
   /** The per-attempt timeout that fired. */
   readonly timeoutMs: number;
+  /** The call's operation (an existence check's lookup has its own, `existence check for …`). */
+  readonly operation: string;
   /** Always `ambiguous`: the request may have been applied. */
   readonly sent: SentState = 'ambiguous';
   /** How many attempts were made (set when the call gives up). */
@@ -163,6 +165,7 @@ export class AttemptTimeoutError extends SurefetchError {
   constructor(init: { timeoutMs: number; operation: string; attempts?: number; sentAt?: number }, options?: ErrorOptions) {
     super('ATTEMPT_TIMEOUT', `${init.operation}: no answer within ${init.timeoutMs} ms`, options);
     this.timeoutMs = init.timeoutMs;
+    this.operation = init.operation;
     this.attempts = init.attempts ?? 1;
     this.sentAt = init.sentAt;
   }

@@ -47,8 +47,17 @@ export interface IdempotencyOptions {
    * @default false
    */
   readonly requireScope?: boolean;
+  /**
+   * Statuses by which a gateway says it gave up waiting while the server behind it may still act
+   * on the create: such an answer counts as a send without an answer, like a timed-out attempt
+   * (see `LookupOptions.requestLifetimeMs`), not as an answered failure. 504 is a gateway's
+   * timeout, 524 Cloudflare's. Behind Heroku's router, whose timeout answers 503 while the dyno
+   * runs on, add 503.
+   * @default [504, 524]
+   */
+  readonly gatewayTimeoutStatuses?: readonly number[];
 }
 
 /** The defaults of {@link IdempotencyOptions}. @internal */
-export const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608 });
+export const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608, gatewayTimeoutStatuses: Object.freeze([504, 524]) });
 

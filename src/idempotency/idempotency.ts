@@ -53,6 +53,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     maxStoredBodyBytes = defaults.maxStoredBodyBytes,
     requireScope = false,
   } = options;
+  const gatewayTimeouts: ReadonlySet<number> = new Set(options.gatewayTimeoutStatuses ?? defaults.gatewayTimeoutStatuses);
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
   const heartbeat = ownerHeartbeat(store, ownerAliveMs);
 
@@ -109,7 +110,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
     const lease = await holdIdentity(ctx, claimed.clientRequestId);
-    const sends = new SendLog(claimed.unanswered, ctx.clock.now());
+    const sends = new SendLog(claimed.unanswered, ctx.clock.now(), gatewayTimeouts);
     const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt, unanswered: () => sends.latestUnanswered() };
     let everAmbiguous = mayHaveLanded;
     const write = async (c: CallContext, changes: Partial<RequestRecord>): Promise<void> => {
@@ -150,7 +151,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     } catch (error) {
       sends.ended(error, ctx);
       // A caller that left with its create out never hears its fate: the API may act on it for its lifetime from now.
+      // One that left during a backoff after a gateway's timeout left before the guard could note it.
       if (ctx.signal.aborted && (ctx.sends?.out ?? 1) > 0) sends.abandoned(writer.current().inFlight, ctx.clock.now(), ctx.attemptTimeoutMs ?? 0);
+      else if (ctx.signal.aborted) sends.answered(ctx.sends?.lastStatus, ctx);
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
@@ -182,7 +185,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   async function sendUnscoped(ctx: CallContext, next: Next): Promise<Response> {
     const lease = await holdIdentity(ctx, ctx.clientRequestId);
     const startedAt = ctx.clock.now();
-    const sends = new SendLog(undefined, startedAt);
+    const sends = new SendLog(undefined, startedAt, gatewayTimeouts);
     const call: CallHandle = { next, lease, firstSentAt: () => startedAt, unanswered: () => sends.latestUnanswered() };
     const guard: ResendGuard = (gctx, previous) => {
       if (!sends.ended(previous.error, gctx)) sends.answered(previous.status, gctx);

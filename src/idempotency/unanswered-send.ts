@@ -11,13 +11,16 @@ import type { CallContext } from '../core/types.js';
  */
 export class SendLog {
   private unanswered: UnansweredSend | undefined;
+  private readonly gatewayTimeouts: ReadonlySet<number>;
 
   /**
    * @param recorded - what the scope's record says of an earlier run's unanswered send, if anything
    * @param now - the call's clock now, to refuse a stored send time that no clock could have given
+   * @param gatewayTimeouts - the statuses by which a gateway says it gave up waiting (`IdempotencyOptions.gatewayTimeoutStatuses`)
    */
-  constructor(recorded: unknown, now: number) {
+  constructor(recorded: unknown, now: number, gatewayTimeouts: ReadonlySet<number> = noStatuses) {
     this.unanswered = isUnansweredSend(recorded, now) ? recorded : undefined;
+    this.gatewayTimeouts = gatewayTimeouts;
   }
 
   /**
@@ -28,9 +31,9 @@ export class SendLog {
    * the chain, can only make the wait longer (it was sent later).
    */
   ended(error: unknown, ctx: CallContext): boolean {
-    const timeout = timeoutIn(error);
+    const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
-    return this.answered(gatewayStatusIn(error), ctx);
+    return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 
   // Keeps a wait that ends no sooner than the known one and `send`'s; `true` when it changed.
@@ -43,13 +46,13 @@ export class SendLog {
   }
 
   /**
-   * An attempt was answered with `status`: a 504 says a gateway gave up waiting while the server
-   * behind it may still act on the request (an API gateway's 29 s before the function it called
-   * ends), so its send counts as unanswered, from now (it left earlier), with the call's attempt
-   * timeout. `true` when this is news.
+   * An attempt was answered with `status`: a gateway's timeout (a 504) says it gave up waiting
+   * while the server behind it may still act on the request (an API gateway's 29 s before the
+   * function it called ends), so its send counts as unanswered, from now (it left earlier), with
+   * the call's attempt timeout. `true` when this is news.
    */
   answered(status: number | undefined, ctx: CallContext): boolean {
-    if (status !== 504) return false;
+    if (status === undefined || !this.gatewayTimeouts.has(status)) return false;
     return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
   }
 
@@ -70,18 +73,14 @@ export class SendLog {
   }
 }
 
-// The attempt timeout in an error's chain (a call gives up with it as the cause of a RetryLaterError, say).
-function timeoutIn(error: unknown): AttemptTimeoutError | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (e instanceof AttemptTimeoutError) return e;
-  }
-  return undefined;
-}
+const noStatuses: ReadonlySet<number> = new Set();
 
-// The status of an HTTP error in an error's chain, when it is a gateway's timeout.
-function gatewayStatusIn(error: unknown): number | undefined {
+// The first error of `kind` in an error's chain that the call's own sends gave (a call gives up
+// with its timeout as the cause of a RetryLaterError, say): one of a lookup's (its operation is
+// `existence check for …`) says nothing of the create's send.
+function ownIn<E extends AttemptTimeoutError | HttpError>(error: unknown, ctx: CallContext, kind: new (...args: never[]) => E): E | undefined {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
-    if (e instanceof HttpError && e.status === 504) return 504;
+    if (e instanceof kind && e.operation === ctx.operation) return e;
   }
   return undefined;
 }

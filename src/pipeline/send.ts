@@ -55,12 +55,12 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     // What the fetch threw, as the typed error the call rejects with.
     const failure = (error: unknown): unknown => {
       done();
-      // A send its caller gave up on stays out: the API may still act on it.
+      // A send its caller gave up on, or that timed out, stays out: the API may still act on it.
       if (ctx.signal.aborted) return ctx.signal.reason;
-      ctx.sends?.ended();
       if (attempt !== undefined && timedOut(attempt) && limitMs !== undefined) {
         return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt, sentAt }, { cause: error });
       }
+      ctx.sends?.ended();
       return toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
     };
     const failed = (error: unknown): never => {
@@ -84,13 +84,13 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();
-          ctx.sends?.ended();
+          ctx.sends?.ended(response.status);
           return response;
         }
         const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, dispatcher, follow));
         return followRedirects(response, ctx, hop).then((last) => {
           done();
-          ctx.sends?.ended();
+          ctx.sends?.ended(last.status);
           return last;
         }, failed);
       }, failed);
