@@ -6,7 +6,7 @@
  * a lookup that says "retry later" to a call without a scope. Against test/hostile/late-reader.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, ExistenceCheckError, idempotency, memoryStore, retry, RetryLaterError, type Middleware } from '../src/index.js';
+import { createFetch, ExistenceCheckError, idempotency, memoryStore, retry, RetryLaterError, type Middleware, type RequestRecord } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 import { buildRequestSpec } from '../src/pipeline/request-spec.js';
@@ -25,9 +25,12 @@ const timeoutMs = 300;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 // A create sent by someone else (or by a worker about to die), answered or not.
 const plainPost = (url: string): Promise<unknown> => fetch(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }).then((r) => r.text(), () => undefined);
-// The fingerprint of postItem's create, for a record written by hand.
-const fingerprintOf = async (url: string): Promise<string> =>
-  fingerprintRequest(await buildRequestSpec(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }));
+// The record a worker that died after sending postItem's create left behind (pending, its lease over), written by hand.
+const deadRecord = async (url: string, scope: string, left: Partial<RequestRecord>): Promise<RequestRecord> => {
+  const fingerprint = await fingerprintRequest(await buildRequestSpec(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }) }));
+  const now = Date.now();
+  return { scope, clientRequestId: `dead-${scope}`, state: 'pending', operation: 'POST /v1/items', fingerprint, attempts: 1, lastSent: 'ambiguous', owner: 'dead-worker', leaseUntil: 0, version: 1, createdAt: now, updatedAt: now, ...left };
+};
 
 describe('an unanswered send, along other paths', () => {
   it('a 400 ms wait below retry before the request leaves (a limiter queue): the lifetime counts from the send, one item', async () => {
@@ -190,8 +193,7 @@ describe('an unanswered send, along other paths', () => {
     const lost = plainPost(api.url);
     while (api.postTimes.length === 0) await sleep(2);
     const now = Date.now();
-    const record = { scope: 'job-8', clientRequestId: 'dead-0002', state: 'pending', operation: 'POST /v1/items', fingerprint: await fingerprintOf(api.url), attempts: 2, lastSent: 'ambiguous', owner: 'dead', leaseUntil: 0, version: 1, createdAt: now, updatedAt: now } as const;
-    await store.claim({ ...record, unanswered: { sentAt: now + 100, timeoutMs: 20 }, inFlight: { sentAt: now, timeoutMs: 500 } }, 86_400_000);
+    await store.claim(await deadRecord(api.url, 'job-8', { attempts: 2, unanswered: { sentAt: now + 100, timeoutMs: 20 }, inFlight: { sentAt: now, timeoutMs: 500 } }), 86_400_000);
     const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: 50 });
     const taken = await postItem(sureFetch, api.url, 'job-8');
     await lost;
@@ -202,13 +204,11 @@ describe('an unanswered send, along other paths', () => {
   it('a record left with a send in flight that does not read as one: the taker still waits, with its own attempt timeout', async () => {
     api = await startLateReader((n) => (n === 1 ? 500 : 0));
     const store = memoryStore();
-    const record = { scope: 'job-6', clientRequestId: 'dead-0001', state: 'pending', operation: 'POST /v1/items', attempts: 1, lastSent: 'ambiguous', owner: 'dead-worker', leaseUntil: 0, version: 1, createdAt: Date.now(), updatedAt: Date.now() } as const;
     const sureFetch = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1, maxAttempts: 3 })], attemptTimeoutMs: timeoutMs });
     // The dead worker's create reaches the API just before the takeover; its record's in-flight mark is garbage.
     const lost = plainPost(api.url);
     while (api.postTimes.length === 0) await sleep(2);
-    const fingerprint = await fingerprintOf(api.url);
-    await store.claim({ ...record, fingerprint, inFlight: 'sent' as never }, 86_400_000);
+    await store.claim(await deadRecord(api.url, 'job-6', { inFlight: 'sent' as never }), 86_400_000);
     const taken = await postItem(sureFetch, api.url, 'job-6');
     await lost;
     expect(((await taken.json()) as { id: string }).id).toBe('item_1');
