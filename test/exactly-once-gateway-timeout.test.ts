@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, ExistenceCheckError, HttpError, idempotency, memoryStore, retry } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 let api: LateReader | undefined;
 let other: HostileServer | undefined;
@@ -111,5 +112,53 @@ describe('a 504 from a gateway while the server still holds the create', () => {
     const rerun = await postItem(createFetch({ middleware: [...layers(), retry()], attemptTimeoutMs: 10_000, maxWaitMs: 1000 }), other.url, 'job-7');
     expect(rerun.status).toBe(201);
     expect(posts).toBe(2);
+  });
+});
+
+describe("a transport's own timeout (undici's headersTimeout, 300 ms, shorter than the attempt timeout)", () => {
+  // The create is held 2.5 s; the headers timeout fires within about 1 s (undici's coarse timers). Counted once the held create has landed.
+  const landed = async (reader: LateReader): Promise<number> => {
+    await sleep(Math.max(0, (reader.postTimes[0] ?? 0) + 2600 - Date.now()));
+    return reader.items.length;
+  };
+  const check = (): ReturnType<typeof lateItemsCheck> => lateItemsCheck({ requestLifetimeMs: 3000 });
+  const send = (sureFetch: ReturnType<typeof createFetch>, url: string, dispatcher: Agent, scope: string, signal?: AbortSignal): Promise<Response> =>
+    sureFetch(`${url}/v1/items`, { method: 'POST', body: JSON.stringify({ email: 'ada@example.com' }), dispatcher, surefetch: { idempotencyScope: scope }, ...(signal === undefined ? {} : { signal }) });
+
+  it('counts as a send without an answer: the check waits for the held create, one item', async () => {
+    api = await startLateReader((n) => (n === 1 ? 2500 : 0));
+    const dispatcher = new Agent({ headersTimeout: 300 });
+    const codes: Array<string | undefined> = [];
+    try {
+      const sureFetch = createFetch({ fetch: undiciFetch as never, middleware: [idempotency({ existenceCheck: check() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs: 4000, onEvent: (event) => void (event.type === 'attempt-end' && codes.push(event.errorCode)) });
+      const response = await send(sureFetch, api.url, dispatcher, 'job-8');
+      expect(((await response.json()) as { id: string }).id).toBe('item_1');
+      expect(codes[0]).toBe('NETWORK_ERROR');
+      expect([api.postTimes.length, await landed(api)]).toEqual([1, 1]);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it("then the caller aborts during retry's backoff: the send stays out, and the re-run waits for it, one item", async () => {
+    api = await startLateReader((n) => (n === 1 ? 2500 : 0));
+    const dispatcher = new Agent({ headersTimeout: 300 });
+    const store = memoryStore();
+    const shutdown = new AbortController();
+    const ends: string[] = [];
+    try {
+      const patient = createFetch({ fetch: undiciFetch as never, middleware: [idempotency({ store, existenceCheck: check() }), retry({ baseDelayMs: 3000, maxDelayMs: 3000 })], attemptTimeoutMs: 4000, random: () => 0.9, onEvent: (event) => void (event.type === 'attempt-end' && ends.push(event.errorCode ?? '')) });
+      const first = send(patient, api.url, dispatcher, 'job-9', shutdown.signal);
+      while (ends.length === 0) await sleep(10);
+      await sleep(100);
+      shutdown.abort();
+      await expect(first).rejects.toThrow();
+      expect([ends[0], (await store.get('job-9'))?.unanswered?.timeoutMs]).toEqual(['NETWORK_ERROR', 4000]);
+      const rerun = await send(createFetch({ fetch: undiciFetch as never, middleware: [idempotency({ store, existenceCheck: check() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs: 4000 }), api.url, dispatcher, 'job-9');
+      expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+      expect([api.postTimes.length, await landed(api)]).toEqual([1, 1]);
+    } finally {
+      await dispatcher.close();
+    }
   });
 });

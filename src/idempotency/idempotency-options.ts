@@ -52,7 +52,8 @@ export interface IdempotencyOptions {
    * on the create: such an answer counts as a send without an answer, like a timed-out attempt
    * (see `LookupOptions.requestLifetimeMs`), not as an answered failure. 504 is a gateway's
    * timeout, 524 Cloudflare's. Behind Heroku's router, whose timeout answers 503 while the dyno
-   * runs on, add 503.
+   * runs on, add 503. A status that names a time to come back (`Retry-After`) is a wait, which
+   * says the request was not processed, and is re-sent as such: it is not counted here.
    * @default [504, 524]
    */
   readonly gatewayTimeoutStatuses?: readonly number[];

@@ -1,4 +1,5 @@
-import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
+import { AttemptTimeoutError, NetworkError, RetryLaterError } from '../errors/errors.js';
+import { isAnswerTimeoutCode } from '../verdict/transport-error.js';
 import { HttpError } from '../verdict/http-error.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { RequestRecord, UnansweredSend } from '../store/record.js';
@@ -33,6 +34,8 @@ export class SendLog {
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
+    // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
+    if (error instanceof NetworkError && error.sent === 'ambiguous' && isAnswerTimeoutCode(error.causeCode)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 

@@ -45,6 +45,20 @@ export function causeCodeOf(error: unknown): string | undefined {
 }
 
 /**
+ * Whether a transport error code says the request went out and no answer came in time (undici's
+ * headers timeout, a socket's `ETIMEDOUT`): nobody heard its outcome, as after an attempt
+ * timeout, and the server may still act on it.
+ *
+ * @example
+ * ```ts
+ * isAnswerTimeoutCode('UND_ERR_HEADERS_TIMEOUT'); // true
+ * ```
+ */
+export function isAnswerTimeoutCode(code: string | undefined): boolean {
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT';
+}
+
+/**
  * The sent state implied by a transport error code: `not-sent` for refusals, DNS failures,
  * connect timeouts and TLS handshake failures of any code (see `isTlsHandshakeFailure`);
  * `ambiguous` for everything else (a reset or a timeout after the request may have been written).
