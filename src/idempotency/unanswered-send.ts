@@ -1,5 +1,5 @@
-import { AttemptTimeoutError, NetworkError, RetryLaterError } from '../errors/errors.js';
-import { isAnswerTimeoutCode } from '../verdict/transport-error.js';
+import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
+import { isUnansweredNetworkError } from '../verdict/transport-error.js';
 import { HttpError } from '../verdict/http-error.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { RequestRecord, UnansweredSend } from '../store/record.js';
@@ -26,16 +26,16 @@ export class SendLog {
 
   /**
    * An attempt ended in `error` (as the resend guard hears of it, or as the call's own error):
-   * a timeout, itself or as the cause of the error the call gave up with, marks its send
-   * unanswered, with the attempt timeout as configured (`ctx.attemptTimeoutMs`), not as a
-   * deadline may have cut it. `true` when this is news. A lookup's timeout, should one be in
-   * the chain, can only make the wait longer (it was sent later).
+   * the call's own timeout or gateway timeout, itself or as the cause of the error the call gave
+   * up with, or the transport's timeout, marks its send unanswered, with the attempt timeout as
+   * configured (`ctx.attemptTimeoutMs`), not as a deadline may have cut it. `true` when this is
+   * news. A lookup's errors (another operation) say nothing of the create's send.
    */
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
     // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
-    if (error instanceof NetworkError && error.sent === 'ambiguous' && isAnswerTimeoutCode(error.causeCode)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
+    if (isUnansweredNetworkError(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 
@@ -70,7 +70,7 @@ export class SendLog {
     return this.add({ sentAt: now, timeoutMs });
   }
 
-  /** The latest send that timed out unanswered, in this run or an earlier one. */
+  /** The latest send without an answer (merged with any earlier one), in this run or an earlier run. */
   latestUnanswered(): UnansweredSend | undefined {
     return this.unanswered;
   }
@@ -101,7 +101,7 @@ function ownIn<E extends AttemptTimeoutError | HttpError>(error: unknown, ctx: C
 export function inheritedUnanswered(record: RequestRecord, now: number, fallbackTimeoutMs: number): UnansweredSend | undefined {
   const log = new SendLog(record.unanswered, now);
   // A stored send that does not read as one (or bears a time no clock gave) still counts, from now.
-  if (record.unanswered !== undefined && record.unanswered !== null && log.latestUnanswered() === undefined) log.abandoned({}, now, fallbackTimeoutMs);
+  if (log.latestUnanswered() === undefined) log.abandoned(record.unanswered, now, fallbackTimeoutMs);
   log.abandoned(record.inFlight, now, fallbackTimeoutMs);
   return log.latestUnanswered();
 }

@@ -1,10 +1,10 @@
-import { AttemptTimeoutError, NetworkError } from '../errors/errors.js';
+import { AttemptTimeoutError } from '../errors/errors.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { anySignal, canAbort } from '../core/signals.js';
 import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
-import { isAnswerTimeoutCode, toNetworkError } from '../verdict/transport-error.js';
+import { isUnansweredNetworkError, toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
 // The reason a settled attempt's timer is released with: abort() without one builds a
@@ -62,7 +62,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       }
       const typed = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
       // A transport's own timeout leaves the send out too; any other failure ended it.
-      if (!(typed instanceof NetworkError && typed.sent === 'ambiguous' && isAnswerTimeoutCode(typed.causeCode))) ctx.sends?.ended();
+      if (!isUnansweredNetworkError(typed)) ctx.sends?.ended();
       return typed;
     };
     const failed = (error: unknown): never => {

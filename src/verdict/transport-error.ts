@@ -59,6 +59,19 @@ export function isAnswerTimeoutCode(code: string | undefined): boolean {
 }
 
 /**
+ * Whether `error` is a network error that left its request out unanswered: sent, maybe, and
+ * ended by the transport's own timeout (see {@link isAnswerTimeoutCode}).
+ *
+ * @example
+ * ```ts
+ * if (isUnansweredNetworkError(error)) waitBeforeBelievingAbsence();
+ * ```
+ */
+export function isUnansweredNetworkError(error: unknown): boolean {
+  return error instanceof NetworkError && error.sent === 'ambiguous' && isAnswerTimeoutCode(error.causeCode);
+}
+
+/**
  * The sent state implied by a transport error code: `not-sent` for refusals, DNS failures,
  * connect timeouts and TLS handshake failures of any code (see `isTlsHandshakeFailure`);
  * `ambiguous` for everything else (a reset or a timeout after the request may have been written).
