@@ -1,5 +1,5 @@
 import { SurefetchError } from './errors.js';
-import { isSecretHeaderName, redactText } from '../core/redact.js';
+import { REDACTED, isSecretHeaderName, redactText } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 
 /**
@@ -39,19 +39,23 @@ export function toInvalidRequestError(
   init: RequestInit | undefined,
 ): InvalidRequestError {
   const url = input instanceof Request ? input.url : String(input);
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
   const entries = headerEntries(init?.headers);
   const secrets = [
     ...requestSecrets({ url, headers: new Headers(), body: null }),
+    // The parser's reading of `user:password@`, whatever the spelling (`https:\\`, a tab, a leading space).
+    ...userinfoOf(parsed),
     ...entries
       .filter(([name]) => isSecretHeaderName(name))
       .flatMap(([, value]) => [value, value.replace(/^\S+\s+/, '')]),
   ];
-  const safeUrl = redactUrlWith(url, secrets);
-  if (!URL.canParse(url)) return new InvalidRequestError(`the URL does not parse: ${safeUrl}`);
-  const parsed = new URL(url);
+  if (parsed === undefined) return new InvalidRequestError(`the URL does not parse: ${redactUrlWith(withoutUserinfo(url), secrets)}`);
   if (parsed.username !== '' || parsed.password !== '') {
+    const shown = new URL(parsed.href);
+    shown.username = '';
+    shown.password = '';
     return new InvalidRequestError(
-      `the URL includes credentials (user:password@), which fetch refuses; send them in an Authorization header: ${safeUrl}`,
+      `the URL includes credentials (user:password@), which fetch refuses; send them in an Authorization header: ${redactUrlWith(shown.href, secrets)}`,
     );
   }
   for (const [name, value] of entries) {
@@ -63,6 +67,29 @@ export function toInvalidRequestError(
   }
   const message = error instanceof Error ? error.message : String(error);
   return new InvalidRequestError(`invalid request: ${redactText(message, secrets)}`);
+}
+
+function userinfoOf(parsed: URL | undefined): string[] {
+  if (parsed === undefined) return [];
+  return [parsed.username, parsed.password].flatMap((part) => [part, safeDecode(part)]).filter((part) => part !== '');
+}
+
+// A URL that does not parse has no authority to trust: a password may hold `#`, `/` or `?`
+// unencoded. Everything before its last `@` may be a credential, so none of it is quoted.
+function withoutUserinfo(url: string): string {
+  const text = url.replace(/[\t\n\r]/g, '').trim();
+  const at = text.lastIndexOf('@');
+  if (at < 0) return text;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:[\\/]*/.exec(text)?.[0] ?? '';
+  return `${scheme}${REDACTED}@${text.slice(at + 1)}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function headerEntries(headers: RequestInit['headers']): Array<[string, string]> {

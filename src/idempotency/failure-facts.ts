@@ -17,13 +17,15 @@ const maxFieldLength = 200;
  * at most 20 details are kept.
  *
  * @param terminal - whether the run failed for good (the record becomes `failed`)
+ * @param secrets - the request's credentials (see `requestSecrets`), removed wherever they appear (an
+ *   operation name built from a path that holds a token, say)
  * @example
  * ```ts
  * await settle({ state: 'failed', error: recordedFailure(error, true) });
  * ```
  */
-export function recordedFailure(error: unknown, terminal: boolean): RecordedFailure {
-  const clean = (text: string, max = maxTextLength): string => truncate(redactText(text, []), max);
+export function recordedFailure(error: unknown, terminal: boolean, secrets: readonly string[] = []): RecordedFailure {
+  const clean = (text: string, max = maxTextLength): string => truncate(redactText(text, secrets), max);
   if (error instanceof HttpError) {
     const details = error.details.slice(0, maxDetails).map((d) => ({ field: clean(d.field, maxFieldLength), message: clean(d.message) }));
     return { code: error.code, message: clean(error.serverMessage), status: error.status, ...(details.length > 0 ? { details } : {}), terminal };

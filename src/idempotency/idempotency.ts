@@ -3,6 +3,8 @@ import { noteCall } from '../core/call-facts.js';
 import { AmbiguousOutcomeError } from '../errors/errors.js';
 import { HttpError, toHttpError } from '../verdict/http-error.js';
 import { eventBase } from '../core/events.js';
+import { redactText } from '../core/redact.js';
+import { requestSecrets } from '../core/request-secrets.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
 import { createRecordWriter } from './record-writer.js';
 import { ownerHeartbeat } from './owner-heartbeat.js';
@@ -74,16 +76,16 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard });
   }
 
-  async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string): Promise<Response> {
+  async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string, secrets: readonly string[]): Promise<Response> {
     const fingerprint = await fingerprintRequest(ctx.request);
     for (let round = 0; round < 10; round += 1) {
       const now = ctx.clock.now();
       const fresh: RequestRecord = {
-        scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: ctx.operation, fingerprint,
+        scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: redactText(ctx.operation, secrets), fingerprint,
         attempts: 0, owner, leaseUntil: leaseFor(ctx), version: 1, createdAt: now, updatedAt: now,
       };
       const claim = await store.claim(fresh, ttlMs, { signal: ctx.signal });
-      if (claim.claimed) return sendRecorded(ctx, next, fresh, false);
+      if (claim.claimed) return sendRecorded(ctx, next, fresh, false, secrets);
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
       if (existing.state === 'succeeded') {
@@ -102,12 +104,12 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const taken: RequestRecord = { ...existing, error: undefined, inFlight: undefined, unanswered, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
       if (!(await store.update(taken, existing.version, ttlMs, { signal: ctx.signal }))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
-      return sendRecorded(ctx, next, taken, mayHaveLanded);
+      return sendRecorded(ctx, next, taken, mayHaveLanded, secrets);
     }
     throw new IdempotencyError({ code: 'IDEMPOTENCY_IN_PROGRESS', scope, clientRequestId: ctx.clientRequestId, operation: ctx.operation, message: 'the scope is contended by other workers' });
   }
 
-  async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean): Promise<Response> {
+  async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean, secrets: readonly string[]): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
     const lease = await holdIdentity(ctx, claimed.clientRequestId);
     const sends = new SendLog(claimed.unanswered, ctx.clock.now(), gatewayTimeouts);
@@ -157,14 +159,14 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const terminal = error instanceof HttpError && error.verdict === 'terminal' && !everAmbiguous;
       await settle(
         terminal
-          ? { state: 'failed', lastSent: 'delivered', error: recordedFailure(error, true) }
+          ? { state: 'failed', lastSent: 'delivered', error: recordedFailure(error, true, secrets) }
           // A caller that aborted gave nothing up for its waiters: one of them takes the scope over.
-          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: ctx.signal.aborted ? undefined : recordedFailure(error, false) },
+          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: ctx.signal.aborted ? undefined : recordedFailure(error, false, secrets) },
       );
       throw error;
     }
     if (response.ok) {
-      const copy = await replayCopy(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx));
+      const copy = await replayCopy(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx), secrets);
       await Promise.all([
         settle({ state: 'succeeded', lastSent: 'delivered', ...copy }),
         claimResult(down, claimed.clientRequestId, copy.response),
@@ -176,7 +178,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const terminal = verdict === 'terminal' && !everAmbiguous;
     const status = response.status;
     const error = await toHttpError(response.clone(), down, { attempts: writer.current().attempts, verdict, sent })
-      .then((e) => recordedFailure(e, terminal), () => ({ code: `HTTP_${String(status)}`, message: `HTTP ${String(status)}`, status, terminal }));
+      .then((e) => recordedFailure(e, terminal, secrets), () => ({ code: `HTTP_${String(status)}`, message: `HTTP ${String(status)}`, status, terminal }));
     await settle(terminal ? { state: 'failed', lastSent: 'delivered', error } : { lastSent: everAmbiguous ? 'ambiguous' : sent, error });
     return response;
   }
@@ -208,7 +210,8 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     }
     const held = await heartbeat.hold(ctx.signal);
     try {
-      return await claimScope(ctx, next, ctx.idempotencyScope, held.owner);
+      // What the record keeps (the operation, a failure, the answer's headers) is free of the request's credentials.
+      return await claimScope(ctx, next, ctx.idempotencyScope, held.owner, requestSecrets(ctx.request));
     } finally {
       held.release();
     }

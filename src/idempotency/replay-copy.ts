@@ -13,11 +13,11 @@ import { snapshotResponse } from './response-snapshot.js';
  * await settle({ state: 'succeeded', ...(await replayCopy(response.clone(), 8_388_608, bodyReadLimit(ctx))) });
  * ```
  */
-export async function replayCopy(response: Response, maxBodyBytes: number, limit: BodyReadLimit): Promise<Pick<RequestRecord, 'response' | 'unstoredResponse'>> {
+export async function replayCopy(response: Response, maxBodyBytes: number, limit: BodyReadLimit, secrets: readonly string[] = []): Promise<Pick<RequestRecord, 'response' | 'unstoredResponse'>> {
   const { status } = response;
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   try {
-    const snapshot = await snapshotResponse(response, maxBodyBytes, limit);
+    const snapshot = await snapshotResponse(response, maxBodyBytes, limit, secrets);
     if (snapshot !== undefined) return { response: snapshot };
     const reason = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '')
       ? 'its body is an event stream'

@@ -15,14 +15,17 @@ const textType = /^(?:text\/|application\/(?:[\w.+-]*\+)?(?:json|xml)|applicatio
  * a `Link` URL's `api_key=` value) or framing, and the body as text when it is text, else base64. `undefined` when the body
  * is larger than `maxBodyBytes` (nothing is read past it) or is an event stream. Reads
  * `response` (pass a clone) within `limit`: a body that stalls rejects with a
- * `BodyTimeoutError` and is cancelled.
+ * `BodyTimeoutError` and is cancelled. The request's credentials (`secrets`, from
+ * `requestSecrets`) are removed from the stored headers wherever the server echoed them (a
+ * `Location` with `?auth=`, a header quoting the key). The body is kept as it came: a replay
+ * must give what the API answered.
  *
  * @example
  * ```ts
  * const snapshot = await snapshotResponse(response.clone(), 1_048_576, bodyReadLimit(ctx));
  * ```
  */
-export async function snapshotResponse(response: Response, maxBodyBytes: number, limit?: BodyReadLimit): Promise<StoredResponse | undefined> {
+export async function snapshotResponse(response: Response, maxBodyBytes: number, limit?: BodyReadLimit, secrets: readonly string[] = []): Promise<StoredResponse | undefined> {
   // A stream of events may never end: it is not waited for, and cannot be replayed anyway.
   if (/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) return undefined;
   const bytes = await readUpTo(response, maxBodyBytes, limit);
@@ -30,7 +33,7 @@ export async function snapshotResponse(response: Response, maxBodyBytes: number,
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers) {
     // A credential inside another header (a `Link` with `?api_key=`) must not be stored either.
-    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = redactText(value, []);
+    if (!unstoredHeaders.has(name) && !isSecretHeaderName(name)) headers[name] = redactText(value, secrets);
   }
   const text = textType.test(response.headers.get('content-type') ?? '') ? utf8(bytes) : undefined;
   return text === undefined

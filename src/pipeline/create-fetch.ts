@@ -16,6 +16,7 @@ import { sendWith } from './send.js';
 import { callOptionsOf, type CallOptions } from './call-options.js';
 import { attemptDispatchersWork } from './attempt-dispatcher.js';
 import { parseServerWait } from '../verdict/server-wait.js';
+import { scrubError } from '../errors/scrub-error.js';
 import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
 
 export type { CallOptions } from './call-options.js';
@@ -194,13 +195,15 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       emit: emitRedacted,
       sends: createSendTally(),
     });
+    // What leaves the call is free of the request's credentials, the operation name included
+    // (its default is the raw path, which may hold a token): see scrubError.
     return Promise.resolve(chain(ctx)).then((response) => {
       if (clientMode) return withFacts(response, factsFor(response, ctx));
       // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
       if (response.status < 400) return response;
       const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
-      return toHttpError(response, ctx, { attempts: 1, verdict, sent }).then((error) => Promise.reject(error));
-    });
+      return toHttpError(response, ctx, { attempts: 1, verdict, sent }).then((error) => Promise.reject(scrubError(error, request)));
+    }, (error: unknown) => Promise.reject(scrubError(error, request)));
   };
   // `run` never throws, it rejects.
   const sureFetch = function sureFetch(input: string | URL | Request, init?: SurefetchInit): Promise<Response> {
