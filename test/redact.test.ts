@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSecretHeaderName, redactHeaders, redactText, redactUrl, secretsOf } from '../src/core/redact.js';
+import { isSecretHeaderName, redactHeaders, redactText, redactTruncatedText, redactUrl, secretsOf } from '../src/core/redact.js';
 import { requestSecrets } from '../src/core/request-secrets.js';
 
 // A 96-character key, the length the fulfillment API's keys have.
@@ -174,6 +174,130 @@ describe('secretsOf', () => {
   it('feeds redactText so that an error body loses the request key', () => {
     const headers = new Headers({ authorization: `Bearer ${apiKey}` });
     expect(redactText(`rejected key ${apiKey}`, secretsOf(headers))).toBe('rejected key [redacted]');
+  });
+});
+
+describe('secretsOf with other credential forms', () => {
+  const key = 'sk_live_51HxQq2eZvKYlo2C0abcdef';
+  it.each([
+    ['the username of Basic credentials with an empty password (`-u key:`)', { authorization: `Basic ${btoa(`${key}:`)}` }, key],
+    ['the value of `key=` without a scheme', { authorization: `key=${key}` }, key],
+    ['a quoted `token=` auth-param after a scheme', { authorization: `Token token="${key}"` }, key],
+    ['a quoted `token=` auth-param with an escaped quote in it', { authorization: `Token token="${key}\\"x"` }, `${key}"x`],
+    ['the Signature of an AWS SigV4 authorization', { authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${key}` }, key],
+    ['the access key id of an AWS SigV4 Credential', { authorization: `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, Signature=${key}` }, 'AKIAIOSFODNN7EXAMPLE'],
+    ['the response of Digest credentials', { authorization: `Digest username="Mufasa", realm="x@host.com", uri="/dir/index.html", qop=auth, nc=00000001, response="${key}"` }, key],
+    ['a quoted cookie value without its quotes', { cookie: `theme=dark; sid="${key}"` }, key],
+  ])('adds %s', (_name, headers, expected) => {
+    expect(secretsOf(new Headers(headers))).toContain(expected);
+  });
+
+  it('adds neither the public auth-params nor a short Basic username that has a password', () => {
+    const secrets = secretsOf(
+      new Headers({
+        authorization: `Digest username="Mufasa", realm="testrealm@host.com", uri="/dir/index.html", algorithm=SHA-256, qop=auth, nc=00000001, response="6629fae49393a05397450978507c4ef1"`,
+        'proxy-authorization': `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=fe5f80f7`,
+        'x-api-key': `Basic ${btoa('api:key-0123456789')}`,
+      }),
+    );
+    for (const value of ['Mufasa', 'testrealm@host.com', '/dir/index.html', 'SHA-256', 'auth', '00000001', 'host;x-amz-date', 'api']) {
+      expect(secrets).not.toContain(value);
+    }
+    expect(secrets).toEqual(expect.arrayContaining(['6629fae49393a05397450978507c4ef1', 'fe5f80f7', 'key-0123456789']));
+  });
+
+  it('leaves a Bearer token68 with = padding whole', () => {
+    expect(secretsOf(new Headers({ authorization: 'Bearer abc123def456==' })).sort()).toEqual(['Bearer abc123def456==', 'abc123def456=='].sort());
+  });
+});
+
+describe('redactText on escaped echoes', () => {
+  const secret = 'Zm9vYmFy/K7MDENG+bPxRfiCYEXAMPLEabcd==';
+  const cases: Array<[string, string]> = [
+    ['a JSON \\/ escape (PHP json_encode)', secret.replaceAll('/', '\\/')],
+    ['a JSON \\u escape, lower case', secret.replaceAll('+', '\\u002b')],
+    ['a JSON \\u escape, upper case, of every character', [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`).join('')],
+    ['a decimal HTML entity', secret.replaceAll('+', '&#43;')],
+    ['a hex HTML entity', secret.replaceAll('/', '&#x2F;').replaceAll('+', '&#x2b;')],
+    ['a named HTML entity', secret.replaceAll('=', '&equals;').replaceAll('/', '&sol;')],
+    ['lower-case percent-encoding', encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+    ['a mix of forms', secret.replace('/', '%2f').replace('+', '\\u002B').replace('==', '&#61;&#x3d;')],
+  ];
+  it.each(cases)('removes a secret echoed in %s', (_name, echoed) => {
+    expect(redactText(`{"message":"Invalid key ${echoed} here"}`, [secret])).toBe('{"message":"Invalid key [redacted] here"}');
+  });
+
+  it('removes an &amp;-escaped secret that contains &', () => {
+    expect(redactText('<p>pa&amp;ss&lt;word-1 refused</p>', ['pa&ss<word-1'])).toBe('<p>[redacted] refused</p>');
+  });
+
+  it('removes a short secret echoed escaped only as a whole word', () => {
+    expect(redactText('bad k\\/y. xk\\/y', ['k/y'])).toBe('bad [redacted]. xk\\/y');
+  });
+
+  it('leaves escapes that do not spell a secret as they were', () => {
+    const text = '{"path":"\\/v1\\/x","q":"a%2fb","h":"&#43;&amp;&bogus;&#xZZ;\\u00zz%zz"}';
+    expect(redactText(text, [secret])).toBe(text);
+  });
+
+  it('never leaves a secret that decodes from any mix of escapes in the output', () => {
+    const forms = [
+      (c: string) => c,
+      (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      (c: string) => `&#${c.charCodeAt(0)};`,
+      (c: string) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`,
+      (c: string) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      (c: string) => (c === '/' ? '\\/' : c),
+    ];
+    const decode = (text: string): string =>
+      text
+        .replace(/\\u([0-9a-fA-F]{4})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        .replace(/&#x([0-9a-fA-F]+);/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        .replace(/&#(\d+);/g, (_m, dec: string) => String.fromCharCode(Number(dec)))
+        .replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        .replace(/\\\//g, '/');
+    const secretArb = fc.stringMatching(/^[A-Za-z0-9/+=_.-]{8,24}$/).filter((value) => !'[redacted]'.includes(value));
+    fc.assert(
+      fc.property(secretArb, fc.array(fc.nat(forms.length - 1), { minLength: 24, maxLength: 24 }), fc.stringMatching(/^[a-z ]{0,10}$/), (value, picks, around) => {
+        const echoed = [...value].map((c, i) => forms[picks[i] ?? 0]!(c)).join('');
+        expect(decode(redactText(`${around}${echoed}${around}`, [value]))).not.toContain(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('redactTruncatedText', () => {
+  const key = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+  it.each([
+    ['a prefix of a secret cut at the end', `invalid api key: ${key.slice(0, 24)}`, [key], 'invalid api key: [redacted]'],
+    ['a 4-character prefix', `key ${key.slice(0, 4)}`, [key], 'key [redacted]'],
+    ['an escaped prefix', 'key Zm9vYmFy\\/K7M', ['Zm9vYmFy/K7MDENG+bPxRfiCYEXAMPLEabcd=='], 'key [redacted]'],
+    ['a prefix ending in half an escape', 'key Zm9vYmFy\\u00', ['Zm9vYmFy/K7MDENG+bPxRfiCYEXAMPLEabcd=='], 'key [redacted]'],
+    ['a prefix of the URL-encoded form', 'k=Zm9vYmFy%2FK7', ['Zm9vYmFy/K7MDENG+bPxRfiCYEXAMPLEabcd=='], 'k=[redacted]'],
+    ['whole secrets as redactText does', `${key} and ${key.slice(0, 10)}`, [key], '[redacted] and [redacted]'],
+  ])('removes %s', (_name, text, secrets, expected) => {
+    expect(redactTruncatedText(text, secrets)).toBe(expected);
+  });
+
+  it.each([
+    ['a 3-character prefix at the end', `key ${key.slice(0, 3)}`],
+    ['a prefix of a secret that is not at the end', `key ${key.slice(0, 24)} was cut`],
+    ['the prefix of a short secret inside a word', 'hello tok3n1'],
+  ])('keeps %s', (_name, text) => {
+    expect(redactTruncatedText(text, [key, 'k3n1x9'])).toBe(text);
+  });
+
+  it('never leaves 4 or more leading characters of a secret at the end of the output', () => {
+    const secret = fc.stringMatching(/^[A-Za-z0-9/+=_.-]{8,40}$/).filter((value) => !'[redacted]'.includes(value));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z ,.]{0,30}$/), secret, fc.nat(), (before, value, cut) => {
+        const kept = value.slice(0, 4 + (cut % (value.length - 3)));
+        const out = redactTruncatedText(`${before} ${kept}`, [value]);
+        for (let length = 4; length <= value.length; length += 1) expect(out.endsWith(value.slice(0, length))).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

@@ -1,3 +1,6 @@
+import { credentialsInHeader, looksLikeCredential } from './secret-forms.js';
+import { markSecrets, markTrailingFragment } from './secret-spans.js';
+
 /** What every redacted value is replaced with. */
 export const REDACTED = '[redacted]';
 
@@ -15,9 +18,6 @@ const SECRET_PARAM_PARTS = ['token', 'secret', 'password', 'signature', 'apikey'
 const PUBLIC_KEY_PARAMS = new Set([
   'idempotencykey', 'publickey', 'publishablekey', 'sortkey', 'partitionkey', 'primarykey', 'cachekey',
 ]);
-// Given secrets this long are removed wherever they appear; shorter ones only as a whole word,
-// so that a 3-character key does not eat every "401" or "key" in a message.
-const MIN_SECRET_LENGTH = 8;
 const NAMES = 'api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|client[_-]?secret|secret|password|passwd|signature';
 const SCHEME_TOKEN = /\b(?:Bearer|Basic|Digest|Token|Api-?Key)\s+([A-Za-z0-9\-._~+/]*[A-Za-z0-9\-_~+/]=*)/dgi;
 const QUERY_VALUE = new RegExp(`\\b(?:${NAMES}|[\\w-]*key|token|sig|jwt|pwd?|passphrase|appid|authorization)=([^\\s&;#"',<>]+)`, 'dgi');
@@ -93,7 +93,8 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Replaces each given secret (also in its URL-encoded form: everywhere when it has at least 8
+ * Replaces each given secret (also URL-encoded, and behind JSON `\/` or `\u002b`, HTML `&#43;`,
+ * `&#x2F;` or `&amp;`, and lower-case `%2f` escapes: everywhere when it has at least 8
  * characters, as a whole word when shorter, so that a 3-character key does not eat every
  * `401`) and the credential in `Bearer …`, `Basic …`, `Token …`, `Api-Key …` (8 characters or
  * more), `api_key=…`, `"password": "…"`-style text with `[redacted]`. Overlapping matches become
@@ -108,12 +109,29 @@ export function redactUrl(url: string): string {
  */
 export function redactText(text: string, secrets: readonly string[]): string {
   const covered = new Uint8Array(text.length);
-  for (const secret of candidates(secrets)) {
-    const anywhere = secret.length >= MIN_SECRET_LENGTH;
-    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
-      if (anywhere || isWholeWord(text, secret, at)) covered.fill(1, at, at + secret.length);
-    }
-  }
+  markSecrets(text, secrets, covered);
+  return redactMarked(text, covered);
+}
+
+/**
+ * {@link redactText} for a text that was cut short (an error body at its size cap, or one that
+ * stalled or broke off): also removes its end when that is the start, 4 characters or more, of
+ * a secret whose rest was past the cut.
+ *
+ * @param secrets - the credential values to remove, e.g. from {@link secretsOf}
+ * @example
+ * ```ts
+ * redactTruncatedText('bad key sk_live_1234', ['sk_live_12345678']); // 'bad key [redacted]'
+ * ```
+ */
+export function redactTruncatedText(text: string, secrets: readonly string[]): string {
+  const covered = new Uint8Array(text.length);
+  markSecrets(text, secrets, covered);
+  markTrailingFragment(text, secrets, covered);
+  return redactMarked(text, covered);
+}
+
+function redactMarked(text: string, covered: Uint8Array): string {
   for (const pattern of [SCHEME_TOKEN, QUERY_VALUE, JSON_VALUE]) {
     for (const match of text.matchAll(pattern)) {
       const span = match.indices?.[1];
@@ -132,7 +150,10 @@ export function redactText(text: string, secrets: readonly string[]): string {
 /**
  * The credential values a request's headers carry, for {@link redactText}: each secret
  * header's full value, the part after its scheme (`Bearer <token>` → `<token>`), the decoded
- * `user:password` of Basic credentials and its password, and each cookie's value.
+ * `user:password` of Basic credentials, its password and its user when that is the key
+ * (`-u key:`) or 8 characters or more, the values of auth-params such as `key=…`,
+ * `Token token="…"`, SigV4 `Signature=…` or Digest `response="…"` (not the public `realm`,
+ * `uri`, `SignedHeaders`, …), and each cookie's value, unquoted.
  *
  * @example
  * ```ts
@@ -141,50 +162,11 @@ export function redactText(text: string, secrets: readonly string[]): string {
  */
 export function secretsOf(headers: Headers): string[] {
   const secrets = new Set<string>();
-  const add = (value: string | undefined): void => {
-    const trimmed = value?.trim() ?? '';
-    if (trimmed !== '') secrets.add(trimmed);
-  };
   headers.forEach((value, name) => {
     if (!isSecretHeaderName(name)) return;
-    add(value);
-    const scheme = /^([A-Za-z][\w-]*)\s+(\S.*)$/.exec(value.trim());
-    add(scheme?.[2]);
-    if (scheme?.[1]?.toLowerCase() === 'basic') {
-      const decoded = decodeBase64(scheme[2] ?? '');
-      add(decoded);
-      add(decoded?.slice(decoded.indexOf(':') + 1));
-    }
-    if (name === 'cookie') for (const cookie of value.split(';')) add(cookie.slice(cookie.indexOf('=') + 1));
+    for (const secret of credentialsInHeader(name, value)) if (secret !== '') secrets.add(secret);
   });
   return [...secrets];
-}
-
-function candidates(secrets: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
-    out.add(secret);
-    try {
-      out.add(encodeURIComponent(secret));
-    } catch {
-      // A lone surrogate has no URL encoding; the raw secret is still covered.
-    }
-  }
-  return [...out];
-}
-
-const wordChar = /[A-Za-z0-9]/;
-
-function isWholeWord(text: string, secret: string, at: number): boolean {
-  const before = at === 0 || !wordChar.test(text.charAt(at - 1)) || !wordChar.test(secret.charAt(0));
-  const end = at + secret.length;
-  const after = end === text.length || !wordChar.test(text.charAt(end)) || !wordChar.test(secret.charAt(secret.length - 1));
-  return before && after;
-}
-
-function looksLikeCredential(value: string): boolean {
-  return value.length >= MIN_SECRET_LENGTH && (/[\d_~+/=]/.test(value) || value.length >= 20);
 }
 
 function redactParams(params: string): string {
@@ -223,14 +205,5 @@ function safeDecode(text: string): string {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
     return text;
-  }
-}
-
-function decodeBase64(value: string): string | undefined {
-  try {
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
-    return new TextDecoder().decode(Uint8Array.from(atob(value), (char) => char.charCodeAt(0)));
-  } catch {
-    return undefined;
   }
 }
