@@ -105,6 +105,26 @@ describe('the answer kept for a replay', () => {
   });
 });
 
+describe('a redirect to a pre-signed URL', () => {
+  it("keeps the hop's own signature out of the error when the storage server echoes it", async () => {
+    const signature = '5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7';
+    server = await startHostileServer((seen, response) => {
+      if (seen.path.startsWith('/v1/reports')) {
+        response.writeHead(302, { location: `/bucket/report.csv?X-Amz-Expires=300&X-Amz-Signature=${signature}` });
+        response.end();
+        return;
+      }
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end(`<Error><Code>SignatureDoesNotMatch</Code><SignatureProvided>${signature}</SignatureProvided></Error>`);
+    });
+    const error = await createFetch()(`${server.url}/v1/reports/7/download`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).body).toContain('<SignatureProvided>[redacted]</SignatureProvided>');
+    expect(shown(error)).not.toContain(signature);
+    expect(server.requests.map((seen) => seen.path.split('?')[0])).toEqual(['/v1/reports/7/download', '/bucket/report.csv']);
+  });
+});
+
 describe('a URL with user:password@ in it', () => {
   const password = 'Tr0ub4dor-and-3';
   it.each([

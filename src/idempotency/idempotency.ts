@@ -20,6 +20,7 @@ import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.j
 import { inheritedUnanswered, SendLog } from './unanswered-send.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
+import { refuseUnusableIdentity } from './usable-identity.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 export type { IdempotencyOptions } from './idempotency-options.js';
@@ -111,7 +112,15 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   async function sendRecorded(ctx: CallContext, next: Next, claimed: RequestRecord, mayHaveLanded: boolean, secrets: readonly string[]): Promise<Response> {
     const writer = createRecordWriter(claimed, { store, ttlMs, clock: ctx.clock, leaseMs });
-    const lease = await holdIdentity(ctx, claimed.clientRequestId);
+    // Nothing is sent yet: whatever fails from here to the send (a frozen store, a hook of the
+    // existence check that throws) lets the scope go at once, or its lease would be renewed for
+    // as long as the process lives and every re-run told another worker is running the call.
+    const letGo = async (error: unknown, held?: { release(): Promise<void> }): Promise<never> => {
+      writer.stop();
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), error: recordedFailure(error, false, secrets) }).catch(() => undefined), held?.release()]);
+      throw error;
+    };
+    const lease = await holdIdentity(ctx, claimed.clientRequestId).catch(letGo);
     const sends = new SendLog(claimed.unanswered, ctx.clock.now(), gatewayTimeouts);
     const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt, unanswered: () => sends.latestUnanswered() };
     let everAmbiguous = mayHaveLanded;
@@ -139,7 +148,12 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;
     };
-    const down = derive(ctx, claimed.clientRequestId, guard);
+    let down: CallContext;
+    try {
+      down = derive(ctx, claimed.clientRequestId, guard);
+    } catch (error) {
+      return letGo(error, lease);
+    }
     let response: Response;
     try {
       const decision = mayHaveLanded ? await decide(down, { attempt: claimed.attempts, verdict: 'transient', sent: 'ambiguous' }, claimed, call) : undefined;
@@ -203,6 +217,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   // An idempotent call (a GET) passes straight through, without an async layer of its own.
   return (ctx: CallContext, next: Next): Promise<Response> => (ctx.idempotent ? next(ctx) : idempotencyMiddleware(ctx, next));
   async function idempotencyMiddleware(ctx: CallContext, next: Next): Promise<Response> {
+    refuseUnusableIdentity(ctx, keyHeader);
     if (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '') {
       if (!requireScope) return sendUnscoped(ctx, next);
       const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';

@@ -1,9 +1,11 @@
 import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from '../errors/errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
-import { redactHeaders, redactText } from '../core/redact.js';
+import { redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import type { CallContext, SentState, Verdict } from '../core/types.js';
+
+const noHeaders = new Headers();
 
 /** What a person should do about an {@link HttpError}: a coarse category of the status. */
 export type HttpErrorKind =
@@ -60,7 +62,7 @@ export class HttpError extends SurefetchError {
   readonly attempts: number;
   /** The raw body, capped in size (see `bodyTruncated`), with known secrets redacted. */
   readonly body: string;
-  /** Whether `body` was cut at the size cap. */
+  /** Whether `body` was cut: at the size cap, by the body timeout, or because it broke off. */
   readonly bodyTruncated: boolean;
   /** The operation name. */
   readonly operation: string;
@@ -149,8 +151,12 @@ export interface HttpErrorFacts {
  */
 export async function toHttpError(response: Response, ctx: CallContext, facts: HttpErrorFacts): Promise<HttpError> {
   const { text, truncated, timedOut } = await readCappedText(response, maxErrorBodyBytes, bodyReadLimit(ctx));
-  const secrets = requestSecrets(ctx.request);
-  const body = redactText(text, secrets);
+  // The answer may come from a redirect's hop, whose URL carries credentials of its own (a
+  // pre-signed storage URL's `X-Amz-Signature`) that the server may echo.
+  const hop = response.url !== '' && response.url !== ctx.request.url ? requestSecrets({ url: response.url, headers: noHeaders, body: null }) : [];
+  const secrets = [...requestSecrets(ctx.request), ...hop];
+  // A cut body may end in the first part of an echoed credential, which a whole-secret search misses.
+  const body = truncated ? redactTruncatedText(text, secrets) : redactText(text, secrets);
   const normalized = parseErrorBody({
     status: response.status,
     statusText: response.statusText,
