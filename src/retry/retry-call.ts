@@ -193,7 +193,7 @@ export class RetryCall {
     if (!ctx.request.replayable) throw new BodyNotReplayableError(ctx.operation, { cause: await this.finalError(failure) });
     if (classification.sent === 'ambiguous' && !ctx.idempotent && ctx.resendGuard === undefined) {
       throw new AmbiguousOutcomeError(
-        { clientRequestId: ctx.clientRequestId, attempts: failure.outcome.attempt, operation: ctx.operation, reason: classification.reason, ...(failure.outcome.status === undefined ? {} : { status: failure.outcome.status }) },
+        { clientRequestId: ctx.clientRequestId, attempts: Math.max(failure.outcome.attempt, this.sends.sent), operation: ctx.operation, reason: classification.reason, ...(failure.outcome.status === undefined ? {} : { status: failure.outcome.status }) },
         { cause: await this.finalError(failure) },
       );
     }

@@ -170,7 +170,8 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
     details: normalized.details.map((detail) => ({ field: detail.field, message: redactText(detail.message, secrets) })),
     verdict: facts.verdict,
     sent: facts.sent,
-    attempts: facts.attempts,
+    // Every send of the call counts, a rateLimit re-send of a refusal within one attempt too.
+    attempts: Math.max(facts.attempts, ctx.sends?.sent ?? 0),
     body,
     bodyTruncated: truncated,
     operation: ctx.operation,
