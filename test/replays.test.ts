@@ -200,3 +200,24 @@ describe('a success body above maxStoredBodyBytes', () => {
     expect(sends('/big')).toBe(before);
   });
 });
+
+describe('a caller who leaves while the success body is read for the replay copy', () => {
+  it("gives a re-run REPLAY_UNAVAILABLE saying the caller left, and sends nothing", async () => {
+    const { startStalledBodyServer } = await import('./hostile/stalled-body.js');
+    const stalled = await startStalledBodyServer({ status: 201, prefix: '{"id":"ord_' });
+    try {
+      const store = memoryStore();
+      const sureFetch = createFetch({ middleware: [idempotency({ store })] });
+      const init = { method: 'POST', body: '{}', surefetch: { idempotencyScope: 'left-during-copy' } };
+      await sureFetch(`${stalled.url}/v1/orders`, { ...init, signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+      const rerun = (await sureFetch(`${stalled.url}/v1/orders`, init).catch((e: unknown) => e)) as IdempotencyError;
+      expect(rerun).toBeInstanceOf(IdempotencyError);
+      expect(rerun.code).toBe('REPLAY_UNAVAILABLE');
+      expect(rerun.message).toContain('HTTP 201');
+      expect(rerun.message).toContain('the caller left before its body was read');
+      expect(stalled.requests).toHaveLength(1);
+    } finally {
+      await stalled.close();
+    }
+  });
+});

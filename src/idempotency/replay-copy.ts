@@ -24,6 +24,8 @@ export async function replayCopy(response: Response, maxBodyBytes: number, limit
       : `its body${Number.isFinite(declared) ? ` (${String(declared)} bytes)` : ''} is larger than maxStoredBodyBytes (${String(maxBodyBytes)} bytes)`;
     return { unstoredResponse: { status, reason } };
   } catch {
-    return { unstoredResponse: { status, reason: 'its body could not be read in time (it stalled or broke off)' } };
+    // The create landed either way; the reason only says why no copy was kept.
+    const reason = limit.signal.aborted ? 'the caller left before its body was read' : 'its body could not be read in time (it stalled or broke off)';
+    return { unstoredResponse: { status, reason } };
   }
 }
