@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS, setLongTimeout } from './long-timeout.js';
+
 /**
  * The time source of surefetch. Every wait goes through `sleep`, so a test can inject a clock
  * that records waits instead of taking them, and every wait is abortable.
@@ -7,28 +9,24 @@ export interface Clock {
   now(): number;
   /**
    * Resolves after `ms` milliseconds; rejects with `signal.reason` as soon as `signal` aborts.
-   * A wait of 0 or less resolves on the next tick.
+   * A wait of 0 or less resolves on the next tick; one of `Infinity` only ends by the abort.
+   * A wait past what one timer holds (about 24.8 days) must still be taken in full.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
    * A signal that aborts with a `TimeoutError` `DOMException` after `ms` milliseconds, unless
    * `until` aborts first: then its timer is released and it never fires. surefetch passes
-   * `until` for every per-call timer, so none outlives its call.
+   * `until` for every per-call timer, so none outlives its call. `Infinity`: it never fires.
    */
   timeoutSignal(ms: number, until?: AbortSignal): AbortSignal;
 }
 
-/**
- * Lets the process exit while `timer` is pending (Node and Bun); browsers and Deno give a number
- * with nothing to unref, so this does nothing there. @internal
- */
-export function unrefTimer(timer: unknown): void {
-  (timer as { unref?: () => void } | undefined)?.unref?.();
-}
+export { unrefTimer } from './long-timeout.js';
 
 /**
  * A real-time timeout signal whose timer is cleared when `until` aborts. Like
- * `AbortSignal.timeout`, it does not keep the process alive.
+ * `AbortSignal.timeout`, it does not keep the process alive. A timeout past what one timer
+ * holds (about 24.8 days) is taken in full, as a chain of timers; `Infinity` arms none.
  *
  * @example
  * ```ts
@@ -38,23 +36,24 @@ export function unrefTimer(timer: unknown): void {
  * ```
  */
 export function realTimeoutSignal(ms: number, until?: AbortSignal): AbortSignal {
-  if (until === undefined) return AbortSignal.timeout(Math.max(0, ms));
+  if (until === undefined && ms <= MAX_TIMER_MS) return AbortSignal.timeout(Math.max(0, ms));
   const controller = new AbortController();
-  if (until.aborted) return controller.signal;
-  const release = (): void => clearTimeout(timer);
-  const timer = setTimeout(() => {
-    until.removeEventListener('abort', release);
+  if (until?.aborted === true) return controller.signal;
+  const release = (): void => timeout.clear();
+  // No timer of the chain alone keeps the process alive.
+  const timeout = setLongTimeout(() => {
+    until?.removeEventListener('abort', release);
     controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-  }, Math.max(0, ms));
-  // This timer alone does not keep the process alive.
-  unrefTimer(timer);
-  until.addEventListener('abort', release, { once: true });
+  }, ms, true);
+  until?.addEventListener('abort', release, { once: true });
   return controller.signal;
 }
 
 /**
  * The real clock: `Date.now()`, `setTimeout` and {@link realTimeoutSignal}. A pending sleep keeps
- * the process alive, as the awaited work it stands for would; abort it to stop early.
+ * the process alive, as the awaited work it stands for would (a sleep of `Infinity` arms no
+ * timer, so it does not); abort it to stop early. A sleep past what one timer holds (about 24.8
+ * days) is a chain of timers, so a 30-day `Retry-After` is slept for 30 days.
  *
  * @example
  * ```ts
@@ -70,16 +69,13 @@ export const systemClock: Clock = Object.freeze({
         return;
       }
       const onAbort = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         reject(signal?.reason);
       };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
+      const timer = setLongTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms, false);
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
   timeoutSignal: realTimeoutSignal,

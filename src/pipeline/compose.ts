@@ -1,3 +1,4 @@
+import { DeadlineExceededError } from '../errors/errors.js';
 import type { CallContext, Middleware, Next } from '../core/types.js';
 import type { CallOptions } from './call-options.js';
 
@@ -9,6 +10,21 @@ export function deadlineOf(now: number, call: CallOptions, defaultMs: number | u
     (value): value is number => value !== undefined && Number.isFinite(value),
   );
   return candidates.length === 0 ? undefined : Math.min(...candidates);
+}
+
+/**
+ * Runs the call through `chain`, unless its deadline has passed already (`deadlineMs: 0`, a
+ * `deadline` in the past): then it rejects with a {@link DeadlineExceededError} and nothing is
+ * sent, rather than an attempt that would be abandoned as it went out (a create made ambiguous).
+ *
+ * @example
+ * ```ts
+ * return Promise.resolve(unlessDeadlinePassed(ctx, chain));
+ * ```
+ */
+export function unlessDeadlinePassed(ctx: CallContext, chain: Next): ReturnType<Next> {
+  if (ctx.deadline !== undefined && ctx.deadline <= ctx.clock.now()) return Promise.reject(new DeadlineExceededError({ operation: ctx.operation, attempts: 0 }));
+  return chain(ctx);
 }
 
 /**

@@ -11,12 +11,13 @@ import { redactEvent, requestSecrets } from '../core/request-secrets.js';
 import { isIdempotentMethod, matchRoute } from '../core/routes.js';
 import { classifyResponse } from '../verdict/classify.js';
 import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call-facts.js';
-import { compose, deadlineOf } from './compose.js';
+import { compose, deadlineOf, unlessDeadlinePassed } from './compose.js';
 import { sendWith } from './send.js';
 import { callOptionsOf, type CallOptions } from './call-options.js';
 import { attemptDispatchersWork } from './attempt-dispatcher.js';
 import { parseServerWait } from '../verdict/server-wait.js';
 import { scrubError } from '../errors/scrub-error.js';
+import { checkTimingOptions, timeoutLimitMs } from './timing-options.js';
 import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
 
 export type { CallOptions } from './call-options.js';
@@ -34,17 +35,21 @@ export interface CreateFetchOptions {
   readonly middleware?: readonly Middleware[];
   /** Per-route rules (first match wins): idempotency overrides, status verdicts, names. @default [] */
   readonly routes?: readonly RouteRule[];
-  /** Per-attempt timeout in ms (the send alone, not waits or queues). @default 30000 */
+  /**
+   * Per-attempt timeout in ms (the send alone, not waits or queues); `Infinity` or 0 (as undici
+   * and ofetch read it) for none. Every timing option refuses NaN, a negative or a non-number:
+   * `RangeError`/`TypeError` here, `InvalidRequestError` per call. @default 30000
+   */
   readonly attemptTimeoutMs?: number;
   /**
    * Longest time surefetch spends reading one response body itself: an error body (for the
    * `HttpError`) or a success body (for idempotency's replay copy), also bounded by the call's
    * deadline. A body that stalls is cancelled (see `BodyTimeoutError`). Your own read of a
-   * returned body is not bounded by it: pass a `signal` for that.
+   * returned body is not bounded by it: pass a `signal` for that. `Infinity` or 0: none.
    * @default 10000
    */
   readonly bodyTimeoutMs?: number;
-  /** Default deadline for a whole call, in ms from its start; none when absent. */
+  /** Default deadline for a whole call, in ms from its start; none when absent or `Infinity`; 0 rejects every call unsent. */
   readonly deadlineMs?: number;
   /**
    * How redirects are followed when the call leaves `redirect` at `'follow'`: surefetch follows
@@ -56,7 +61,8 @@ export interface CreateFetchOptions {
   /**
    * Default longest single in-process wait of a call, for every layer: retry's backoff and
    * server-directed waits, rateLimit's holds and queue, the breaker's probe. Beyond it the call
-   * rejects at once with `RetryLaterError` (`retryAt`), so a job queue can reschedule it.
+   * rejects at once with `RetryLaterError` (`retryAt`), so a job queue can reschedule it. 0: no
+   * in-process wait; `Infinity`: no bound (a wait past about 24.8 days is still taken in full).
    * @default each layer's own (60000)
    */
   readonly maxWaitMs?: number;
@@ -118,6 +124,7 @@ export type SureFetch = (input: string | URL | Request, init?: SurefetchInit) =>
 export function createFetch(options: CreateFetchOptions = {}): SureFetch {
   // The global fetch as found now (a mock installed later does not change what this wraps).
   const globalFetch = globalThis.fetch;
+  checkTimingOptions(options);
   const {
     fetch: fetchFunction = boundGlobalFetch(globalFetch),
     middleware = [],
@@ -185,8 +192,8 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       idempotencyScope: call.idempotencyScope,
       idempotent: route?.idempotent ?? (isIdempotentMethod(request.method) || request.headers.has('idempotency-key')),
       route,
-      attemptTimeoutMs: call.attemptTimeoutMs ?? attemptTimeoutMs,
-      bodyTimeoutMs: call.bodyTimeoutMs ?? bodyTimeoutMs,
+      attemptTimeoutMs: timeoutLimitMs(call.attemptTimeoutMs ?? attemptTimeoutMs),
+      bodyTimeoutMs: timeoutLimitMs(call.bodyTimeoutMs ?? bodyTimeoutMs),
       redirects: call.redirects === undefined ? redirectPolicy : Object.freeze({ ...redirectPolicy, ...call.redirects }),
       throwHttpErrors: !clientMode,
       resendGuard: undefined,
@@ -197,7 +204,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     });
     // What leaves the call is free of the request's credentials, the operation name included
     // (its default is the raw path, which may hold a token): see scrubError.
-    return Promise.resolve(chain(ctx)).then((response) => {
+    return Promise.resolve(unlessDeadlinePassed(ctx, chain)).then((response) => {
       if (clientMode) return withFacts(response, factsFor(response, ctx));
       // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
       if (response.status < 400) return response;

@@ -2,6 +2,7 @@ import { AttemptTimeoutError } from '../errors/errors.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
+import { MAX_TIMER_MS } from '../core/long-timeout.js';
 import { anySignal, canAbort } from '../core/signals.js';
 import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
 import { isUnansweredNetworkError, toNetworkError } from '../verdict/transport-error.js';
@@ -76,8 +77,9 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       // caller reads the body at its own pace, so the timeout must no longer abort the exchange.
       const base = limitMs === undefined ? false : dispatcherBase(ctx, nativeFetch);
       attempt = limitMs === undefined ? undefined : base !== false ? new AttemptDispatcher(base) : new AbortController();
-      // On the real clock the timeout is one plain timer, with no closure made per attempt.
-      timer = attempt === undefined || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, Math.max(0, limitMs ?? 0), attempt);
+      // On the real clock the timeout is one plain timer, with no closure made per attempt; one
+      // longer than a timer holds is left to the clock's timeoutSignal, which chains timers.
+      timer = attempt === undefined || limitMs === undefined || limitMs > MAX_TIMER_MS || ctx.clock.timeoutSignal !== realTimeoutSignal ? undefined : setTimeout(abortOnTimeout, limitMs, attempt);
       if (timer !== undefined) unrefTimer(timer);
       release = attempt === undefined || timer !== undefined || limitMs === undefined ? undefined : armTimeout(ctx, limitMs, attempt);
       const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : attempt instanceof AttemptDispatcher ? undefined : anySignal(ctx.signal, attempt.signal);
@@ -161,9 +163,12 @@ function hasAny(headers: Headers): boolean {
   return false;
 }
 
+// `undefined` when nothing bounds the attempt: no deadline, and an attempt timeout of
+// `Infinity` (what createFetch makes of 0) or none.
 function attemptLimitMs(ctx: CallContext): number | undefined {
   const untilDeadline = ctx.deadline === undefined ? undefined : Math.max(0, ctx.deadline - ctx.clock.now());
-  if (ctx.attemptTimeoutMs === undefined) return untilDeadline;
-  if (untilDeadline === undefined) return ctx.attemptTimeoutMs;
-  return Math.min(ctx.attemptTimeoutMs, untilDeadline);
+  const own = ctx.attemptTimeoutMs === Number.POSITIVE_INFINITY ? undefined : ctx.attemptTimeoutMs;
+  if (own === undefined) return untilDeadline;
+  if (untilDeadline === undefined) return own;
+  return Math.min(own, untilDeadline);
 }

@@ -30,7 +30,8 @@ export interface BodyReadLimit {
  */
 export function bodyReadLimit(ctx: CallContext): BodyReadLimit {
   const untilDeadline = ctx.deadline === undefined ? undefined : Math.max(0, ctx.deadline - ctx.clock.now());
-  const bounds = [ctx.bodyTimeoutMs, untilDeadline].filter((value): value is number => value !== undefined);
+  // `Infinity` (what createFetch makes of a bodyTimeoutMs of 0) bounds nothing: no timer for it.
+  const bounds = [ctx.bodyTimeoutMs, untilDeadline].filter((value): value is number => value !== undefined && value !== Number.POSITIVE_INFINITY);
   const timeoutMs = bounds.length === 0 ? undefined : Math.min(...bounds);
   return { signal: ctx.signal, timeoutMs, clock: ctx.clock, operation: ctx.operation };
 }
