@@ -119,9 +119,11 @@ export function toNetworkError(
     isNetworkError(error) ||
     (error instanceof Error && code !== undefined && (/^(E[A-Z]+|UND_ERR_)/.test(code) || isTlsHandshakeFailure(code)));
   if (!looksNetwork) return undefined;
-  const detail = code ?? (error instanceof Error ? error.message : 'unknown');
+  // The fetch standard's blocked ports (1, 9, 6000, …): fetch refuses them before connecting.
+  const badPort = code === undefined && error instanceof Error && (error.cause as { message?: unknown } | undefined)?.message === 'bad port';
+  const detail = badPort ? 'the port is on fetch\'s list of blocked ports; nothing was sent' : (code ?? (error instanceof Error ? error.message : 'unknown'));
   return new NetworkError(
-    { sent: sentStateOfCode(code), causeCode: code, message: `network failure (${redactText(detail, secrets)})`, attempts },
+    { sent: badPort ? 'not-sent' : sentStateOfCode(code), causeCode: code, message: `network failure (${redactText(detail, secrets)})`, attempts },
     { cause: error },
   );
 }
