@@ -206,6 +206,21 @@ describe('secretsOf with other credential forms', () => {
     expect(secrets).toEqual(expect.arrayContaining(['6629fae49393a05397450978507c4ef1', 'fe5f80f7', 'key-0123456789']));
   });
 
+  it('adds no Basic username that has a password, however long (a login name: `customer`, an email)', () => {
+    const secrets = secretsOf(new Headers({ authorization: `Basic ${btoa('customer:pa55-w0rd-123')}` }));
+    expect(secrets).toContain('pa55-w0rd-123');
+    expect(secrets).not.toContain('customer');
+    expect(redactText('customer not found: GET /v1/customers/404', secrets)).toBe('customer not found: GET /v1/customers/404');
+  });
+
+  it('adds no OAuth 1.0a signature method, version, timestamp or nonce, but the signature', () => {
+    const secrets = secretsOf(new Headers({
+      authorization: 'OAuth oauth_consumer_key="ck-0123456789", oauth_signature_method="HMAC-SHA1", oauth_timestamp="1318622958", oauth_nonce="kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg", oauth_version="1.0", oauth_signature="tnnArxj06cWHq44gCs1OSKk%2FjLY%3D"',
+    }));
+    expect(secrets).toContain('tnnArxj06cWHq44gCs1OSKk%2FjLY%3D');
+    for (const value of ['HMAC-SHA1', '1318622958', 'kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg', '1.0']) expect(secrets).not.toContain(value);
+  });
+
   it('leaves a Bearer token68 with = padding whole', () => {
     expect(secretsOf(new Headers({ authorization: 'Bearer abc123def456==' })).sort()).toEqual(['Bearer abc123def456==', 'abc123def456=='].sort());
   });
@@ -264,6 +279,19 @@ describe('redactText on escaped echoes', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('redactText on a long run of name-like text', () => {
+  it('reads a 64 KiB body of `a-a-a-…` in well under a second (the name before `key=` is bounded)', () => {
+    const text = 'a-'.repeat(32_768);
+    const started = performance.now();
+    expect(redactText(text, [])).toBe(text);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('still redacts a value after a long name ending in key', () => {
+    expect(redactText(`x-${'a'.repeat(40)}-key=s3cr3t-value`, [])).toBe(`x-${'a'.repeat(40)}-key=[redacted]`);
   });
 });
 

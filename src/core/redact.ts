@@ -20,7 +20,9 @@ const PUBLIC_KEY_PARAMS = new Set([
 ]);
 const NAMES = 'api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|client[_-]?secret|secret|password|passwd|signature';
 const SCHEME_TOKEN = /\b(?:Bearer|Basic|Digest|Token|Api-?Key)\s+([A-Za-z0-9\-._~+/]*[A-Za-z0-9\-_~+/]=*)/dgi;
-const QUERY_VALUE = new RegExp(`\\b(?:${NAMES}|[\\w-]*key|token|sig|jwt|pwd?|passphrase|appid|authorization)=([^\\s&;#"',<>]+)`, 'dgi');
+// The run before `key` is bounded: unbounded, every word boundary of a long `a-a-a-…` body
+// rescanned the rest of it (seconds for 64 KiB).
+const QUERY_VALUE = new RegExp(`\\b(?:${NAMES}|[\\w-]{0,64}key|token|sig|jwt|pwd?|passphrase|appid|authorization)=([^\\s&;#"',<>]+)`, 'dgi');
 const JSON_VALUE = new RegExp(`"(?:${NAMES}|token)"\\s*:\\s*"([^"]+)"`, 'dgi');
 
 /**
@@ -151,7 +153,7 @@ function redactMarked(text: string, covered: Uint8Array): string {
  * The credential values a request's headers carry, for {@link redactText}: each secret
  * header's full value, the part after its scheme (`Bearer <token>` → `<token>`), the decoded
  * `user:password` of Basic credentials, its password and its user when that is the key
- * (`-u key:`) or 8 characters or more, the values of auth-params such as `key=…`,
+ * (`-u key:`, no password), the values of auth-params such as `key=…`,
  * `Token token="…"`, SigV4 `Signature=…` or Digest `response="…"` (not the public `realm`,
  * `uri`, `SignedHeaders`, …), and each cookie's value, unquoted.
  *

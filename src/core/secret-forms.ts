@@ -7,7 +7,11 @@ const SECRET_PARAM_PARTS = ['key', 'token', 'secret', 'signature', 'password', '
 const SECRET_PARAMS = new Set(['sig', 'pass', 'pwd', 'auth', 'response']);
 // Auth-params that describe the credential rather than carry it; their values (a realm, a path,
 // a list of signed headers, a counter) are ordinary text that redaction would otherwise eat.
-const PUBLIC_PARAMS = new Set(['realm', 'algorithm', 'qop', 'nc', 'uri', 'domain', 'stale', 'charset', 'signedheaders', 'username', 'userhash', 'version']);
+const PUBLIC_PARAMS = new Set([
+  'realm', 'algorithm', 'qop', 'nc', 'uri', 'domain', 'stale', 'charset', 'signedheaders', 'username', 'userhash', 'version',
+  // OAuth 1.0a: how the request is signed, not the signature (`HMAC-SHA1` is no secret).
+  'oauthsignaturemethod', 'oauthversion', 'oauthtimestamp', 'oauthnonce',
+]);
 // RFC 9110 auth-param: a token name, `=`, and a token or a quoted-string (with `\` escapes).
 const AUTH_PARAM = /([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)/g;
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -30,8 +34,8 @@ export function looksLikeCredential(value: string): boolean {
 /**
  * The credential values one secret header carries, for redaction: the full value, the part
  * after a scheme (`Bearer <token>` → `<token>`), the decoded `user:password` of Basic
- * credentials with its password and (when it is the key, as in Stripe's `-u key:`, or is 8
- * characters or more) its user, the unquoted values of auth-params (`key=…`, `Token
+ * credentials with its password and (when it is the key, as in Stripe's `-u key:`, with no
+ * password) its user, the unquoted values of auth-params (`key=…`, `Token
  * token="…"`, SigV4 `Signature=…` and the access key id of `Credential=…`, Digest
  * `response="…"`) but the public ones (`realm`, `uri`, `SignedHeaders`, …), and for a `cookie`
  * each cookie's value, unquoted and URL-decoded too. May contain duplicates and empty strings.
@@ -60,8 +64,9 @@ function basicCredentials(token: string): string[] {
   if (colon < 0) return [decoded];
   const user = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  // A short user with a password is a name like `api`, which would be cut out of every message.
-  const userIsSecret = password === '' || user.length >= MIN_SECRET_LENGTH;
+  // With a password, the user is a login name (`api`, `customer`, an email): removing it would
+  // cut words out of every message and path. Without one (`-u key:`), it is the key.
+  const userIsSecret = password === '';
   return [decoded, password, ...(userIsSecret ? [user] : [])];
 }
 

@@ -104,7 +104,7 @@ export class RetryLaterError extends SurefetchError {
    */
   constructor(init: { retryAt: number; delayMs: number; reason: string; operation: string; wait?: string }, options?: ErrorOptions) {
     const wait = init.wait ?? `the server asked to wait ${Math.ceil(init.delayMs)} ms`;
-    super('RETRY_LATER', `${init.operation}: ${wait}, which ${init.reason}; retry at ${new Date(init.retryAt).toISOString()}`, options);
+    super('RETRY_LATER', `${init.operation}: ${wait}, which ${init.reason}; retry at ${Number.isFinite(init.retryAt) ? new Date(init.retryAt).toISOString() : 'a time nobody knows'}`, options);
     this.retryAt = init.retryAt;
     this.delayMs = init.delayMs;
     this.reason = init.reason;

@@ -3,17 +3,18 @@ import { requestSecrets } from '../core/request-secrets.js';
 import type { RequestSpec } from '../core/types.js';
 import { SurefetchError } from './errors.js';
 
-// The text fields a surefetch error may build from the request: its message (and the stack
-// that repeats it) and the operation name, which defaults to the method and the raw path
-// (`GET /v1/auth/token/lookup/<token>`). Fields taken from the answer (an HttpError's body,
-// server message, details, headers, URL) are redacted when the error is built.
-const TEXT_FIELDS = ['message', 'stack', 'operation'] as const;
+// The text fields a surefetch error may build from the request: its message and the operation
+// name, which defaults to the method and the raw path (`GET /v1/auth/token/lookup/<token>`).
+// Fields taken from the answer (an HttpError's body, server message, details, headers, URL) are
+// redacted when the error is built. The stack repeats the message: it is mended only when the
+// message changed (formatting a stack costs more than the rest of this together).
+const TEXT_FIELDS = ['message', 'operation'] as const;
 // How far down a `cause` chain surefetch's own errors are looked at.
 const MAX_DEPTH = 8;
 
 /**
  * Takes the credentials `request` carries (see `requestSecrets`) out of a surefetch error on its
- * way to the caller: its `message`, `stack` and `operation`, and those of every surefetch error
+ * way to the caller: its `message` (and the `stack` that repeats it) and `operation`, and those of every surefetch error
  * in its `cause` chain. Anything else is returned untouched (the caller's own abort reason stays
  * the very value it aborted with; a foreign error is not rewritten). The request's secrets are
  * read only when there is a surefetch error to clean, so a call pays nothing for this unless it
@@ -44,10 +45,15 @@ function scrubFields(error: SurefetchError, secrets: readonly string[]): void {
     if (typeof value !== 'string') continue;
     const clean = redactText(value, secrets);
     if (clean === value) continue;
-    try {
-      Object.defineProperty(error, name, { value: clean, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(error, name) });
-    } catch {
-      // A frozen error keeps its text: it was not built by surefetch's own code paths.
-    }
+    if (name === 'message' && typeof error.stack === 'string') replaceField(error, 'stack', error.stack.split(value).join(clean));
+    replaceField(error, name, clean);
+  }
+}
+
+function replaceField(error: SurefetchError, name: string, value: string): void {
+  try {
+    Object.defineProperty(error, name, { value, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(error, name) });
+  } catch {
+    // A frozen error keeps its text: it was not built by surefetch's own code paths.
   }
 }

@@ -17,7 +17,7 @@ import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import type { RequestRecord } from '../store/record.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
-import { inheritedUnanswered, SendLog } from './unanswered-send.js';
+import { boundedTimeoutMs, inheritedUnanswered, SendLog } from './unanswered-send.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 import { refuseUnusableIdentity } from './usable-identity.js';
@@ -131,7 +131,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const record = writer.current();
       const now = c.clock.now();
       // In flight until this run learns how it ended: a worker that finds it there took over from one that died first.
-      const inFlight = { sentAt: now, timeoutMs: c.attemptTimeoutMs ?? 0 };
+      const inFlight = { sentAt: now, timeoutMs: boundedTimeoutMs(c.attemptTimeoutMs) };
       return write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? now, lastSent: 'ambiguous', inFlight, leaseUntil: leaseFor(c) });
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.

@@ -33,9 +33,9 @@ export class SendLog {
    */
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
-    if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0) });
+    if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: boundedTimeoutMs(Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0)) });
     // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
-    if (isUnansweredNetworkError(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
+    if (isUnansweredNetworkError(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 
@@ -56,7 +56,7 @@ export class SendLog {
    */
   answered(status: number | undefined, ctx: CallContext): boolean {
     if (status === undefined || !this.gatewayTimeouts.has(status)) return false;
-    return this.add({ sentAt: ctx.clock.now(), timeoutMs: ctx.attemptTimeoutMs ?? 0 });
+    return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
   }
 
   /**
@@ -115,6 +115,21 @@ function longerWait(a: UnansweredSend | undefined, b: UnansweredSend): Unanswere
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The attempt timeout a send without an answer is waited out with: a call with no timeout
+ * (`Infinity`) may be answered at any time, so it counts as a day, the longest any stored send
+ * is trusted to mean (and JSON, which stores `Infinity` as `null`, keeps it). @internal
+ *
+ * @example
+ * ```ts
+ * boundedTimeoutMs(Number.POSITIVE_INFINITY); // 86400000
+ * ```
+ */
+export function boundedTimeoutMs(timeoutMs: number | undefined): number {
+  const ms = timeoutMs ?? 0;
+  return Number.isNaN(ms) ? DAY_MS : Math.min(DAY_MS, Math.max(0, ms));
+}
+
 // A record is read back from a store that may hold anything: only a send time no later than a
 // day from now and a timeout under a day count (a wait for anything else could never end).
 function isUnansweredSend(value: unknown, now: number): value is UnansweredSend {
@@ -133,7 +148,8 @@ function isUnansweredSend(value: unknown, now: number): value is UnansweredSend 
 export function readsCovering(settleDelaysMs: readonly number[], now: number, unanswered: UnansweredSend | undefined, lifetimeMs: number | undefined): readonly number[] {
   if (unanswered === undefined) return settleDelaysMs;
   const lastReadAt = now + settleDelaysMs.reduce((sum, ms) => sum + ms, 0);
-  const landedBy = unanswered.sentAt + (lifetimeMs ?? 2 * unanswered.timeoutMs);
+  // No lifetime is taken as longer than two days (an `Infinity` would schedule a read never made).
+  const landedBy = unanswered.sentAt + Math.min(2 * DAY_MS, lifetimeMs ?? 2 * unanswered.timeoutMs);
   return lastReadAt >= landedBy ? settleDelaysMs : [...settleDelaysMs, landedBy - lastReadAt];
 }
 
