@@ -45,13 +45,14 @@ const same = (result: GatedResult): GatedResult => result;
 // The result of a send: a refusal says when its scopes may send again (the settled pause, else
 // the refusal's own time, else the fallback wait).
 function gatedResult(response: Response, learned: AnswerLessons, settled: SettleResult | undefined, now: number, fallbackWaitMs: number): GatedResult {
-  if (!learned.refused) return { response, refused: false, retryAt: 0 };
-  if (settled !== undefined) return { response, refused: true, retryAt: settled.pauseUntil };
+  if (!learned.refused) return { response, refused: false, retryAt: 0, serverTimed: false };
+  const serverTimed = learned.lessons.some((lesson) => lesson.pause?.until !== undefined);
+  if (settled !== undefined) return { response, refused: true, retryAt: settled.pauseUntil, serverTimed };
   let retryAt = 0;
   for (const lesson of learned.lessons) {
     if (lesson.pause !== undefined) retryAt = Math.max(retryAt, lesson.pause.until ?? now + fallbackWaitMs);
   }
-  return { response, refused: true, retryAt };
+  return { response, refused: true, retryAt, serverTimed };
 }
 
 // Endpoints whose gate request is kept (the map is emptied when full).
@@ -62,6 +63,8 @@ interface GatedResult {
   readonly refused: boolean;
   /** When the refusal's scopes may send again (0: now). */
   readonly retryAt: number;
+  /** The refusal named its own time (else the wait is rateLimit's fallback). */
+  readonly serverTimed: boolean;
 }
 
 /**
@@ -205,7 +208,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
     const gate = gateFor(maxWaitMs);
     for (let refusals = 0; ; refusals += 1) {
-      const { response, refused, retryAt } = refusals === 0 && first !== undefined ? first : await sendOnce(limiter, ctx, next, maxWaitMs, gate);
+      const { response, refused, retryAt, serverTimed } = refusals === 0 && first !== undefined ? first : await sendOnce(limiter, ctx, next, maxWaitMs, gate);
       if (!refused) return response;
       // Out of re-sends: its own, or the call's (the sends of every layer count, see SendTally).
       if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
@@ -217,7 +220,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       const now = ctx.clock.now();
       if (longWaitReason(ctx, retryAt, now, maxWaitMs) !== undefined) {
         const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'wait', sent: 'delivered', retryAt });
-        refuseLongWait(ctx, retryAt, now, maxWaitMs, cause);
+        refuseLongWait(ctx, retryAt, now, maxWaitMs, cause, serverTimed ? undefined : `the server gave no usable time, and rateLimit's fallback wait is ${Math.ceil(retryAt - now)} ms`);
       }
       await discardBody(response);
     }

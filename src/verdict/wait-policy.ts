@@ -66,14 +66,15 @@ export function longWaitReason(ctx: CallContext, retryAt: number, now: number, m
  * Throws a {@link RetryLaterError} when waiting until `retryAt` is not allowed.
  *
  * @param cause - what the wait was for (the refusal's `HttpError`, ...), if known
+ * @param wait - what the wait is, for the message, when it is not the server's own time
  * @example
  * ```ts
  * refuseLongWait(ctx, pauseUntil, ctx.clock.now(), 60_000);
  * ```
  */
-export function refuseLongWait(ctx: CallContext, retryAt: number, now: number, maxWaitMs: number, cause?: unknown): void {
+export function refuseLongWait(ctx: CallContext, retryAt: number, now: number, maxWaitMs: number, cause?: unknown, wait?: string): void {
   const reason = longWaitReason(ctx, retryAt, now, maxWaitMs);
   if (reason === undefined) return;
-  const init = { retryAt, delayMs: Math.max(0, retryAt - now), reason, operation: ctx.operation };
+  const init = { retryAt, delayMs: Math.max(0, retryAt - now), reason, operation: ctx.operation, ...(wait === undefined ? {} : { wait }) };
   throw new RetryLaterError(init, cause === undefined ? undefined : { cause });
 }
