@@ -221,3 +221,28 @@ describe('a caller who leaves while the success body is read for the replay copy
     }
   });
 });
+
+describe('a compressed success body above maxStoredBodyBytes', () => {
+  it("gives a re-run REPLAY_UNAVAILABLE that quotes no compressed Content-Length as the body's size", async () => {
+    const { gzipSync } = await import('node:zlib');
+    const big = JSON.stringify({ items: 'x'.repeat(200_000) });
+    const gzipped = gzipSync(big);
+    const gz = await startHostileServer((_seen, response) => {
+      response.writeHead(201, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gzipped.length) });
+      response.end(gzipped);
+    });
+    try {
+      const store = memoryStore();
+      const sureFetch = createFetch({ middleware: [idempotency({ store, maxStoredBodyBytes: 1024 })] });
+      const init = { method: 'POST', body: '{}', surefetch: { idempotencyScope: 'gzipped-big' } };
+      expect((await sureFetch(`${gz.url}/v1/orders`, init)).status).toBe(201);
+      const rerun = (await sureFetch(`${gz.url}/v1/orders`, init).catch((e: unknown) => e)) as IdempotencyError;
+      expect(rerun.code).toBe('REPLAY_UNAVAILABLE');
+      expect(rerun.message).toContain('its body is larger than maxStoredBodyBytes (1024 bytes)');
+      expect(rerun.message).not.toContain(`${String(gzipped.length)} bytes`);
+      expect(gz.requests).toHaveLength(1);
+    } finally {
+      await gz.close();
+    }
+  });
+});

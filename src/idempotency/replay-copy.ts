@@ -15,7 +15,9 @@ import { snapshotResponse } from './response-snapshot.js';
  */
 export async function replayCopy(response: Response, maxBodyBytes: number, limit: BodyReadLimit, secrets: readonly string[] = []): Promise<Pick<RequestRecord, 'response' | 'unstoredResponse'>> {
   const { status } = response;
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  // A compressed body's Content-Length is not the size that was too large (fetch decodes it).
+  const encoded = !/^(?:identity)?$/i.test((response.headers.get('content-encoding') ?? '').trim());
+  const declared = encoded ? Number.NaN : Number(response.headers.get('content-length') ?? Number.NaN);
   try {
     const snapshot = await snapshotResponse(response, maxBodyBytes, limit, secrets);
     if (snapshot !== undefined) return { response: snapshot };
