@@ -1,4 +1,5 @@
 import type { SentState, Verdict } from './types.js';
+import { decodeOrKeep } from './url-decode.js';
 
 /** Where a `SureFetch` keeps its client-mode twin (same chain, answers returned, not thrown). @internal */
 export const clientModeFetch: unique symbol = Symbol('surefetch.clientMode');
@@ -148,7 +149,7 @@ function fromHeaders(headers: object, status: number | undefined): CallFacts | u
     verdict: verdict as Verdict,
     sent: sent as SentState,
     attempts,
-    clientRequestId: safeDecode(id),
+    clientRequestId: decodeOrKeep(id),
     retryAt: Number.isFinite(retryAt) && read(callFactHeaders.retryAt) !== undefined ? retryAt : undefined,
   };
 }
@@ -166,12 +167,4 @@ function headerReader(headers: object): (name: string) => string | undefined {
     const value = (headers as Record<string, unknown>)[name];
     return typeof value === 'string' ? value : undefined;
   };
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

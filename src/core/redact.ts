@@ -1,5 +1,6 @@
 import { credentialsInHeader, looksLikeCredential } from './secret-forms.js';
 import { markSecrets, markTrailingFragment } from './secret-spans.js';
+import { decodeFormOrKeep } from './url-decode.js';
 
 /** What every redacted value is replaced with. */
 export const REDACTED = '[redacted]';
@@ -177,7 +178,7 @@ function redactParams(params: string): string {
     .map((pair) => {
       const equals = pair.indexOf('=');
       if (equals < 0) return pair;
-      return isSecretParamName(safeDecode(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=${REDACTED}` : pair;
+      return isSecretParamName(decodeFormOrKeep(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=${REDACTED}` : pair;
     })
     .join('');
 }
@@ -200,12 +201,4 @@ export function isSecretParamName(name: string): boolean {
   const normalized = name.toLowerCase().replace(/[-_\s]/g, '');
   if (SECRET_PARAMS.has(normalized) || SECRET_PARAM_PARTS.some((part) => normalized.includes(part))) return true;
   return normalized.endsWith('key') && !PUBLIC_KEY_PARAMS.has(normalized);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }

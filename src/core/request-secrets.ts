@@ -1,6 +1,7 @@
 import type { SurefetchEvent } from './events.js';
 import { isSecretParamName, redactText, redactUrl, secretsOf } from './redact.js';
 import type { RequestSpec } from './types.js';
+import { decodeFormOrKeep } from './url-decode.js';
 
 // A body larger than this is not parsed for secrets (it is rarely a credential exchange).
 const maxParsedBodyBytes = 64 * 1024;
@@ -63,16 +64,16 @@ export function redactEvent<E extends SurefetchEvent>(event: E, secrets: readonl
 function urlSecrets(url: string): string[] {
   const found: string[] = [];
   const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/.exec(url)?.[1];
-  if (userinfo !== undefined) for (const part of userinfo.split(':')) found.push(part, safeDecode(part));
+  if (userinfo !== undefined) for (const part of userinfo.split(':')) found.push(part, decodeFormOrKeep(part));
   const hash = url.indexOf('#');
   const beforeHash = hash < 0 ? url : url.slice(0, hash);
   const query = beforeHash.indexOf('?');
   const parts = [query < 0 ? '' : beforeHash.slice(query + 1), hash < 0 ? '' : url.slice(hash + 1)];
   for (const pair of parts.join('&').split(/[&;]/)) {
     const equals = pair.indexOf('=');
-    if (equals <= 0 || !isSecretParamName(safeDecode(pair.slice(0, equals)))) continue;
+    if (equals <= 0 || !isSecretParamName(decodeFormOrKeep(pair.slice(0, equals)))) continue;
     const raw = pair.slice(equals + 1);
-    found.push(raw, safeDecode(raw));
+    found.push(raw, decodeFormOrKeep(raw));
   }
   return found;
 }
@@ -105,12 +106,4 @@ function collect(value: unknown, found: string[], depth: number): void {
 function isBodySecretName(name: string): boolean {
   const normalized = name.toLowerCase().replace(/[-_\s]/g, '');
   return BODY_SECRET_PARTS.some((part) => normalized.includes(part));
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
 }

@@ -1,4 +1,5 @@
 /** The forms a credential takes inside one header value, so that its bare value can be redacted too. */
+import { decodeOrKeep } from './url-decode.js';
 
 // Given secrets this long are removed wherever they appear; shorter ones only as a whole word.
 export const MIN_SECRET_LENGTH = 8;
@@ -91,18 +92,11 @@ function cookieValues(header: string): string[] {
   for (const cookie of header.split(';')) {
     const value = cookie.slice(cookie.indexOf('=') + 1).trim();
     const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
-    found.push(value, unquoted, safeDecode(unquoted));
+    found.push(value, unquoted, decodeOrKeep(unquoted));
   }
   return found;
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 function decodeBase64(value: string): string | undefined {
   try {

@@ -1,6 +1,7 @@
 import { SurefetchError } from './errors.js';
 import { REDACTED, isSecretHeaderName, redactText } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import { decodeOrKeep } from '../core/url-decode.js';
 
 /**
  * The arguments of a call do not make a valid request (a URL that does not parse, a header value
@@ -71,7 +72,7 @@ export function toInvalidRequestError(
 
 function userinfoOf(parsed: URL | undefined): string[] {
   if (parsed === undefined) return [];
-  return [parsed.username, parsed.password].flatMap((part) => [part, safeDecode(part)]).filter((part) => part !== '');
+  return [parsed.username, parsed.password].flatMap((part) => [part, decodeOrKeep(part)]).filter((part) => part !== '');
 }
 
 // A URL that does not parse has no authority to trust: a password may hold `#`, `/` or `?`
@@ -84,13 +85,6 @@ function withoutUserinfo(url: string): string {
   return `${scheme}${REDACTED}@${text.slice(at + 1)}`;
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 function headerEntries(headers: RequestInit['headers']): Array<[string, string]> {
   if (headers === undefined) return [];
