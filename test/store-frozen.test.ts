@@ -44,12 +44,28 @@ afterAll(async () => {
   }
 });
 
+/**
+ * One claim that lands. The first one also connects (and on PostgreSQL creates the table) through
+ * the proxy, which on a loaded CI machine can take longer than the 300 ms bound under test: a
+ * StoreUnavailableError there is the bound working, not the frozen backend, so try again.
+ */
+async function warmUp(store: KeyvRequestStore): Promise<boolean> {
+  for (let i = 0; i < 20; i += 1) {
+    const claimed = await store.claim(makeRecord(`warm-${randomUUID()}`), 60_000).then(
+      (r) => r.claimed,
+      (error: unknown) => (error instanceof StoreUnavailableError ? false : Promise.reject(error)),
+    );
+    if (claimed) return true;
+  }
+  return false;
+}
+
 /** A store that worked through the proxy, whose backend is now frozen. */
 async function frozenStore(backend: (typeof backends)[number]): Promise<KeyvRequestStore & { proxy: FreezingProxy }> {
   const proxy = await startFreezingProxy(Number(new URL(backend.url ?? '').port || (backend.name === 'redis' ? 6379 : 5432)));
   proxies.push(proxy);
   const store = backend.open(throughProxy(backend.url ?? '', proxy));
-  expect(await store.claim(makeRecord(`warm-${randomUUID()}`), 60_000)).toEqual({ claimed: true });
+  expect(await warmUp(store)).toBe(true);
   proxy.freeze();
   return Object.assign(store, { proxy });
 }
