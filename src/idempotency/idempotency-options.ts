@@ -5,6 +5,16 @@ import type { ExistenceCheck } from './existence-check-contract.js';
 export interface IdempotencyOptions {
   /** Where request records live; use `redisStore`/`postgresStore` when re-runs may land in another process. @default memoryStore() */
   readonly store?: RequestStore;
+  /**
+   * Longest wait for one operation of a `store` of your own (the built-in stores bound theirs with
+   * `operationTimeoutMs`). A store that does not answer within it, or fails with an error of its
+   * own, fails the call with a `StoreUnavailableError` (`backend: 'custom'` unless the store names
+   * one, the store's error as `cause`), and the caller's abort is honoured at once whether or not
+   * the store listens to its signal: nothing is sent while the record is in doubt. `Infinity` or
+   * 0: no bound.
+   * @default 2000
+   */
+  readonly storeTimeoutMs?: number;
   /** How long a record is kept: re-runs later than this are new calls. @default 86400000 (24 h) */
   readonly ttlMs?: number;
   /**
@@ -60,5 +70,5 @@ export interface IdempotencyOptions {
 }
 
 /** The defaults of {@link IdempotencyOptions}. @internal */
-export const defaults = Object.freeze({ ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608, gatewayTimeoutStatuses: Object.freeze([504, 524]) });
+export const defaults = Object.freeze({ storeTimeoutMs: 2000, ttlMs: 86_400_000, leaseMs: 30_000, ownerAliveMs: 2000, waitForOwnerMs: 0, pollMs: 250, maxStoredBodyBytes: 8_388_608, gatewayTimeoutStatuses: Object.freeze([504, 524]) });
 

@@ -9,6 +9,8 @@ export interface BackendContext {
   /** Strings that must never appear in an error (the URL's password, decoded and raw). */
   readonly secrets: readonly string[];
   readonly timeoutMs: number;
+  /** The option that sets `timeoutMs`, as the timeout's message names it. @default 'operationTimeoutMs' */
+  readonly timeoutOption?: string;
   readonly clock: Clock;
 }
 
@@ -105,7 +107,7 @@ export async function callBackend<T>(ctx: BackendContext, operation: StoreOperat
   let onTimeout: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    onTimeout = (): void => reject(unavailable(ctx, operation, new Error(`no answer within ${String(ctx.timeoutMs)} ms (operationTimeoutMs)`)));
+    onTimeout = (): void => reject(unavailable(ctx, operation, new Error(`no answer within ${String(ctx.timeoutMs)} ms (${ctx.timeoutOption ?? 'operationTimeoutMs'})`)));
     timeout.addEventListener('abort', onTimeout, { once: true });
   });
   const aborted = new Promise<never>((_, reject) => {

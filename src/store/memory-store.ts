@@ -5,6 +5,7 @@ import type { RequestRecord } from './record.js';
 import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+import { boundedByItself } from './guarded-store.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -61,7 +62,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
     return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
   }
 
-  return {
+  return boundedByItself({
     backend: 'memory',
     keyv,
     async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
@@ -107,5 +108,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
       closed = true;
       map.clear();
     },
-  };
+  });
 }

@@ -6,6 +6,7 @@ import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+import { boundedByItself } from './guarded-store.js';
 
 /**
  * Options of {@link postgresStore}: a PostgreSQL URL (the store creates and owns its pool), or a
@@ -121,7 +122,7 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
     return key;
   }
 
-  return {
+  return boundedByItself({
     backend: 'postgres',
     keyv,
     async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
@@ -190,7 +191,7 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
       for (const client of pool._clients ?? []) client.connection?.stream?.destroy();
       await callBackend(ctx, 'close', () => ended).catch(() => undefined);
     },
-  };
+  });
 }
 
 function ownedKeyv(

@@ -6,6 +6,7 @@ import type { RequestRecord } from './record.js';
 import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
+import { boundedByItself } from './guarded-store.js';
 
 /**
  * Options of {@link redisStore}: a Redis URL (the store creates and owns its client), or a keyv
@@ -123,7 +124,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
   }
   const redisKey = (scope: string): string => adapter.createKeyPrefix(keyvKey(keyv, scope), adapter.namespace);
 
-  return {
+  return boundedByItself({
     backend: 'redis',
     keyv,
     async claim(record: RequestRecord, ttlMs: number, options?: StoreCallOptions): Promise<ClaimResult> {
@@ -175,7 +176,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
       }
       adapter.client.destroy();
     },
-  };
+  });
 }
 
 function ownedKeyv(url: string, namespace: string, timeoutMs: number): Keyv {

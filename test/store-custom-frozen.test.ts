@@ -1,0 +1,160 @@
+/**
+ * A store of the caller's own (a `RequestStore` over DynamoDB, say) that breaks the contract:
+ * it never answers, ignores the caller's signal, or rejects with an error of its own. The
+ * built-in stores bound themselves (`operationTimeoutMs`); idempotency must bound the others
+ * too: a `StoreUnavailableError` within `storeTimeoutMs`, nothing sent while the record is in
+ * doubt, and never a hang.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFetch, idempotency, memoryStore, StoreUnavailableError, type RequestStore } from '../src/index.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
+
+type Operation = 'claim' | 'get' | 'update' | 'delete' | 'markAlive' | 'isAlive';
+
+/** A memory store behind a switch: a frozen operation returns a promise that never settles. */
+function switchableStore(): RequestStore & { freeze(operation: Operation): void; fail(operation: Operation, error: unknown): void; calls: Operation[] } {
+  const inner = memoryStore();
+  const frozen = new Set<Operation>();
+  const failing = new Map<Operation, unknown>();
+  const calls: Operation[] = [];
+  const gate = <T>(operation: Operation, run: () => Promise<T>): Promise<T> => {
+    calls.push(operation);
+    if (frozen.has(operation)) return new Promise<T>(() => undefined);
+    if (failing.has(operation)) return Promise.reject(failing.get(operation));
+    return run();
+  };
+  return {
+    calls,
+    freeze: (operation) => frozen.add(operation),
+    fail: (operation, error) => failing.set(operation, error),
+    claim: (record, ttlMs) => gate('claim', () => inner.claim(record, ttlMs)),
+    get: (scope) => gate('get', () => inner.get(scope)),
+    update: (next, expected, ttlMs) => gate('update', () => inner.update(next, expected, ttlMs)),
+    delete: (scope) => gate('delete', () => inner.delete(scope)),
+    markAlive: (owner, ttlMs) => gate('markAlive', () => inner.markAlive?.(owner, ttlMs) ?? Promise.resolve()),
+    isAlive: (owner) => gate('isAlive', () => inner.isAlive?.(owner) ?? Promise.resolve(false)),
+    close: () => inner.close(),
+  };
+}
+
+let server: HostileServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const startCreates = async (): Promise<HostileServer> =>
+  (server = await startHostileServer((_seen, response) => {
+    response.writeHead(201, { 'content-type': 'application/json' });
+    response.end('{"id":"ord_1"}');
+  }));
+
+const post = (scope: string, signal?: AbortSignal): RequestInit & { surefetch: object } => ({
+  method: 'POST',
+  body: '{"sku":"SKU-1"}',
+  headers: { 'content-type': 'application/json' },
+  signal,
+  surefetch: { idempotencyScope: scope },
+});
+
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; outcome: T | unknown }> {
+  const started = performance.now();
+  const outcome = await run().catch((error: unknown) => error);
+  return { ms: performance.now() - started, outcome };
+}
+
+const timeoutMs = 300;
+
+describe('a store of your own that breaks the RequestStore contract', () => {
+  it('never answers its claim: StoreUnavailableError (backend "custom", operation "claim") within storeTimeoutMs, nothing sent', async () => {
+    const api = await startCreates();
+    const store = switchableStore();
+    store.freeze('claim');
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const { ms, outcome } = await timed(() => sureFetch(`${api.url}/v1/orders`, post('order-1')));
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    expect(outcome).toMatchObject({ backend: 'custom', operation: 'claim' });
+    expect((outcome as Error).message).toContain(`${timeoutMs} ms`);
+    expect(ms).toBeGreaterThanOrEqual(timeoutMs - 20);
+    expect(ms).toBeLessThan(timeoutMs * 3);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('answers the claim, then never answers the write before the send: StoreUnavailableError, nothing sent', async () => {
+    const api = await startCreates();
+    const store = switchableStore();
+    store.freeze('update');
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const { ms, outcome } = await timed(() => sureFetch(`${api.url}/v1/orders`, post('order-2')));
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    expect(outcome).toMatchObject({ backend: 'custom', operation: 'update' });
+    expect(ms).toBeLessThan(timeoutMs * 4);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('freezes once the create is sent: the created answer is returned within the bound, and the create was sent once', async () => {
+    const store = switchableStore();
+    // The store freezes as the API takes the create: every record write after it hangs.
+    const api = (server = await startHostileServer((_seen, response) => {
+      store.freeze('update');
+      response.writeHead(201, { 'content-type': 'application/json' });
+      response.end('{"id":"ord_1"}');
+    }));
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const { ms, outcome } = await timed(() => sureFetch(`${api.url}/v1/orders`, post('order-3')));
+    expect(outcome).toBeInstanceOf(Response);
+    expect((outcome as Response).status).toBe(201);
+    expect(await (outcome as Response).json()).toEqual({ id: 'ord_1' });
+    expect(store.calls.filter((operation) => operation === 'update').length).toBeGreaterThanOrEqual(2);
+    expect(ms).toBeLessThan(timeoutMs * 4);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("rejects with the caller's abort reason as soon as the caller aborts, although the store ignores the signal", async () => {
+    const api = await startCreates();
+    const store = switchableStore();
+    store.freeze('claim');
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: 10_000 })] });
+    const controller = new AbortController();
+    const reason = new Error('job cancelled');
+    setTimeout(() => controller.abort(reason), 30);
+    const { ms, outcome } = await timed(() => sureFetch(`${api.url}/v1/orders`, post('order-4', controller.signal)));
+    expect(outcome).toBe(reason);
+    expect(ms).toBeLessThan(1000);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('rejects its claim with an error of its own: StoreUnavailableError with that error as its cause, nothing sent', async () => {
+    const api = await startCreates();
+    const store = switchableStore();
+    const own = new Error('ProvisionedThroughputExceededException');
+    store.fail('claim', own);
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const outcome = await sureFetch(`${api.url}/v1/orders`, post('order-5')).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    expect(outcome).toMatchObject({ backend: 'custom', operation: 'claim' });
+    expect((outcome as Error).cause).toBe(own);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('storeTimeoutMs 0 or Infinity sets no bound: a store that answers after 400 ms still serves the call', async () => {
+    const api = await startCreates();
+    for (const [index, storeTimeoutMs] of [0, Number.POSITIVE_INFINITY].entries()) {
+      const inner = memoryStore();
+      const slow: RequestStore = {
+        ...inner,
+        claim: (record, ttlMs) => new Promise((resolve) => setTimeout(resolve, 400)).then(() => inner.claim(record, ttlMs)),
+      };
+      const sureFetch = createFetch({ middleware: [idempotency({ store: slow, storeTimeoutMs })] });
+      const response = await sureFetch(`${api.url}/v1/orders`, post(`order-slow-${String(index)}`));
+      expect(response.status).toBe(201);
+    }
+    expect(api.requests).toHaveLength(2);
+  });
+
+  it('a storeTimeoutMs that is not a duration is refused when the middleware is made', () => {
+    expect(() => idempotency({ storeTimeoutMs: Number.NaN })).toThrow(RangeError);
+    expect(() => idempotency({ storeTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => idempotency({ storeTimeoutMs: '500' as unknown as number })).toThrow(TypeError);
+  });
+});
