@@ -133,7 +133,7 @@ try {
     } catch (error) {
       outcome = { ok: false, error };
     }
-    const report: CallReport = { name: scenario.name, events: events.filter((event) => event.operation === operation), outcome, elapsedMs: Date.now() - started };
+    const report: CallReport = { name: scenario.name, events: events.filter((event) => event.operation === operation || event.operation === `existence check for ${operation}`), outcome, elapsedMs: Date.now() - started };
     reports.push(report);
     console.log(describeOutcome(operation, report));
   }

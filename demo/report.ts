@@ -12,8 +12,12 @@ export interface CallReport {
 /** A few lines describing one call: each attempt, each wait, and the result. */
 export function describeOutcome(label: string, report: CallReport): string {
   const lines = [`${label} ${report.name}`];
+  const started = report.events[0]?.time ?? 0;
   for (const event of report.events) {
-    if (event.type === 'attempt-end') {
+    if (event.purpose === 'lookup') {
+      // The existence check's reads: only their answers, with when they were made.
+      if (event.type === 'attempt-end') lines.push(`   existence check read at +${event.time - started} ms: ${event.status === undefined ? (event.errorCode ?? 'no answer') : `HTTP ${event.status}`}`);
+    } else if (event.type === 'attempt-end') {
       const answer = event.status === undefined ? (event.errorCode ?? 'no answer') : `HTTP ${event.status}`;
       lines.push(`   attempt ${event.attempt}: ${answer} -> ${event.verdict}, ${event.sent}`);
     } else if (event.type === 'retry') {
@@ -44,7 +48,7 @@ function resultOf(report: CallReport): string {
 /** Prints the closing summary. */
 export function printSummary(reports: readonly CallReport[], records: { orders: number; warehouseOrders: number; duplicates: number }): void {
   const ok = reports.filter((report) => report.outcome.ok).length;
-  const attempts = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'attempt').length, 0);
+  const attempts = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'attempt' && event.purpose === undefined).length, 0);
   const waits = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'wait').length, 0);
   const recovered = reports.reduce((sum, report) => sum + report.events.filter((event) => event.type === 'recovered').length, 0);
   console.log(

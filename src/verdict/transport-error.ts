@@ -59,8 +59,10 @@ export function isAnswerTimeoutCode(code: string | undefined): boolean {
 }
 
 /**
- * Whether `error` is a network error that left its request out unanswered: sent, maybe, and
- * ended by the transport's own timeout (see {@link isAnswerTimeoutCode}).
+ * Whether `error` is a network error that left its request out unanswered: sent, maybe, and no
+ * answer heard. A transport's own timeout (see {@link isAnswerTimeoutCode}) is one; so is a
+ * connection reset or closed after the request may have been written, since the server may go
+ * on with what it received (a socket timeout that destroys the connection, not the handler).
  *
  * @example
  * ```ts
@@ -68,7 +70,7 @@ export function isAnswerTimeoutCode(code: string | undefined): boolean {
  * ```
  */
 export function isUnansweredNetworkError(error: unknown): boolean {
-  return error instanceof NetworkError && error.sent === 'ambiguous' && isAnswerTimeoutCode(error.causeCode);
+  return error instanceof NetworkError && error.sent === 'ambiguous';
 }
 
 /**

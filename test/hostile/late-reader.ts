@@ -28,14 +28,16 @@ export interface LateReader extends HostileServer {
  * Starts a server that holds every create `holdMs(n)` (n: the create's number, from 1) before
  * committing and answering it; a create for which `refuses(n)` is true is answered 500 at once
  * and not committed. With `gatewayTimeoutMs`, a gateway in front gives up on a create held
- * longer: it answers 504 then, and the server behind it still commits at `holdMs(n)`.
+ * longer: it answers 504 then, and the server behind it still commits at `holdMs(n)`. With
+ * `resetAfterMs`, the connection of a create held longer is reset then (TCP RST, no answer at
+ * all), and the server still commits at `holdMs(n)`.
  *
  * @example
  * ```ts
  * const api = await startLateReader(() => 300); // every create lands 300 ms after it arrives
  * ```
  */
-export async function startLateReader(holdMs: (n: number) => number, refuses: (n: number) => boolean = () => false, gatewayTimeoutMs?: number): Promise<LateReader> {
+export async function startLateReader(holdMs: (n: number) => number, refuses: (n: number) => boolean = () => false, gatewayTimeoutMs?: number, resetAfterMs?: number): Promise<LateReader> {
   const items: LateItem[] = [];
   const postTimes: number[] = [];
   const server = await startHostileServer((seen, response) => {
@@ -62,6 +64,9 @@ export async function startLateReader(holdMs: (n: number) => number, refuses: (n
         if (!response.destroyed) response.writeHead(504, { 'content-type': 'text/plain' }).end('gateway timeout');
       }, gatewayTimeoutMs);
     }
+    // The connection is reset while the server goes on with the create (a socket timeout that
+    // destroys the connection, not the handler), so the client hears no answer at all.
+    if (resetAfterMs !== undefined && held > resetAfterMs) setTimeout(() => response.socket?.resetAndDestroy(), resetAfterMs);
     setTimeout(() => {
       const item = { id: `item_${String(items.length + 1)}`, email, createdAt: new Date().toISOString() };
       items.push(item);

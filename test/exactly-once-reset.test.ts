@@ -1,0 +1,50 @@
+/**
+ * A connection reset after the create was written, while the server goes on with it: a socket
+ * timeout that destroys the connection but not the handler (Node's `server.setTimeout`, a proxy
+ * that drops idle client connections), or a load balancer that resets on a deploy. The client
+ * hears nothing at all, so the send is as unanswered as a timed-out one: absence is believed only
+ * from a read made its lifetime after the reset. Against test/hostile/late-reader.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFetch, ExistenceCheckError, idempotency, memoryStore, retry } from '../src/index.js';
+import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
+
+let api: LateReader | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+// The connection is reset at 200 ms; the server commits the first create at 900 ms.
+const startResetting = (): Promise<LateReader> => startLateReader((n) => (n === 1 ? 900 : 0), () => false, undefined, 200);
+const attemptTimeoutMs = 600;
+
+describe('a connection reset after the create was written, while the server still holds it', () => {
+  it.each([['with a scope', 'job-r1'], ['without a scope', undefined]])('%s: the check reads until the lifetime after the reset, finds the create, sends once', async (_name, scope) => {
+    api = await startResetting();
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs });
+    const response = await postItem(sureFetch, api.url, scope);
+    expect(((await response.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('a call without retry ends on the reset: the record keeps the send unanswered, and a re-run at once waits for it and finds the create', async () => {
+    api = await startResetting();
+    const store = memoryStore();
+    const once = createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() })], attemptTimeoutMs });
+    await expect(postItem(once, api.url, 'job-r2')).rejects.toThrow();
+    expect((await store.get('job-r2'))?.unanswered?.timeoutMs).toBe(attemptTimeoutMs);
+    const rerun = await postItem(createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs }), api.url, 'job-r2');
+    expect(((await rerun.json()) as { id: string }).id).toBe('item_1');
+    expect([api.postTimes.length, api.items.length]).toEqual([1, 1]);
+  });
+
+  it('a deadline before the lifetime: ExistenceCheckError with the client request id, nothing re-sent', async () => {
+    api = await startResetting();
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })], attemptTimeoutMs, deadlineMs: 500 });
+    const error = await postItem(sureFetch, api.url).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExistenceCheckError);
+    expect((error as ExistenceCheckError).clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(api.postTimes).toHaveLength(1);
+  });
+});
