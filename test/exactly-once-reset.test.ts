@@ -6,7 +6,7 @@
  * from a read made its lifetime after the reset. Against test/hostile/late-reader.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, ExistenceCheckError, idempotency, memoryStore, retry } from '../src/index.js';
+import { createFetch, ExistenceCheckError, idempotency, memoryStore, NotAppliedError, retry, RetryLaterError } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 
 let api: LateReader | undefined;
@@ -45,6 +45,38 @@ describe('a connection reset after the create was written, while the server stil
     const error = await postItem(sureFetch, api.url).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExistenceCheckError);
     expect((error as ExistenceCheckError).clientRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(api.postTimes).toHaveLength(1);
+  });
+});
+
+describe('a create whose wait before the re-send is handed to a job queue (maxWaitMs below the backoff)', () => {
+  // The create's send ends at 200 ms (a reset, or a timeout to compare), and the server commits it at 2.5 s.
+  it.each([
+    ['a reset', { resetAfterMs: 200, attemptTimeoutMs: 3000 }],
+    ['an attempt timeout', { resetAfterMs: undefined, attemptTimeoutMs: 200 }],
+  ] as const)('%s: the record keeps the send unanswered although the call ended with RetryLaterError; the re-run at retryAt creates nothing more', async (_name, { resetAfterMs, attemptTimeoutMs }) => {
+    api = await startLateReader((n) => (n === 1 ? 2500 : 0), () => false, undefined, resetAfterMs);
+    const store = memoryStore();
+    const worker = (): ReturnType<typeof createFetch> =>
+      createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck({ requestLifetimeMs: 6000 }) }), retry({ baseDelayMs: 2000 })], attemptTimeoutMs, maxWaitMs: 500, random: () => 0.5 });
+    const first = await postItem(worker(), api.url, 'job-q1').catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(RetryLaterError);
+    expect((await store.get('job-q1'))?.unanswered).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, (first as RetryLaterError).retryAt - Date.now())));
+    await postItem(worker(), api.url, 'job-q1').catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    expect(api.postTimes).toHaveLength(1);
+    expect(api.items).toHaveLength(1);
+  }, 20_000);
+
+  it('without a scope (nothing remembers the call): no RetryLaterError that a queue would re-send blind; the last look decides', async () => {
+    // The first create is answered 500 (ambiguous) and not committed; the backoff exceeds maxWaitMs.
+    api = await startLateReader(() => 0, (n) => n === 1);
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 2000 })], maxWaitMs: 500, random: () => 0.5 });
+    const error = await postItem(sureFetch, api.url).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(RetryLaterError);
+    expect(error).toBeInstanceOf(NotAppliedError);
+    expect((error as NotAppliedError).message).toContain('maxWaitMs');
     expect(api.postTimes).toHaveLength(1);
   });
 });

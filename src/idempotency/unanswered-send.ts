@@ -1,6 +1,7 @@
 import { AttemptTimeoutError, RetryLaterError } from '../errors/errors.js';
 import { isUnansweredNetworkError } from '../verdict/transport-error.js';
 import { HttpError } from '../verdict/http-error.js';
+import { ExistenceCheckError } from '../errors/existence-check-error.js';
 import { longWaitReason, maxWaitOf } from '../verdict/wait-policy.js';
 import type { RequestRecord, UnansweredSend } from '../store/record.js';
 import type { CallContext } from '../core/types.js';
@@ -35,7 +36,7 @@ export class SendLog {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: boundedTimeoutMs(Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0)) });
     // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
-    if (isUnansweredNetworkError(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
+    if (unansweredNetworkIn(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 
@@ -77,6 +78,16 @@ export class SendLog {
 }
 
 const noStatuses: ReadonlySet<number> = new Set();
+
+// The create's own transport failure, itself or as the cause of the error the call gave up with
+// (retry's RetryLaterError or DeadlineExceededError); never one under an existence check's error.
+function unansweredNetworkIn(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    if (e instanceof ExistenceCheckError) return false;
+    if (isUnansweredNetworkError(e)) return true;
+  }
+  return false;
+}
 
 // The first error of `kind` in an error's chain that the call's own sends gave (a call gives up
 // with its timeout as the cause of a RetryLaterError, say): one of a lookup's (its operation is

@@ -55,10 +55,14 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
 // of a create that landed (found: the result; proven absent: NotAppliedError).
 /** @internal */
 export async function settleOnGiveUp(ctx: CallContext, last: AttemptOutcome | undefined, error: unknown, lastError: unknown): Promise<SettledOutcome | undefined> {
-  const settles = error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
+  // A call without a scope that would hand its wait to a job queue settles too: nothing remembers
+  // it, so the queue's re-run would send the create again without looking.
+  const unscopedLater = error instanceof RetryLaterError && (ctx.idempotencyScope === undefined || ctx.idempotencyScope === '');
+  const settles = unscopedLater || error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
   if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
   const failure = error instanceof AttemptFailure ? error : undefined;
   const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
   const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
-  return settleAmbiguous(sctx, last, lastError, error instanceof DeadlineExceededError ? 'the deadline passed' : `attempts ran out after ${why}`);
+  const reason = error instanceof DeadlineExceededError ? 'the deadline passed' : error instanceof RetryLaterError ? `the wait before a re-send ${error.reason}` : `attempts ran out after ${why}`;
+  return settleAmbiguous(sctx, last, lastError, reason);
 }
