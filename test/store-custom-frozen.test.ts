@@ -7,7 +7,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, memoryStore, StoreUnavailableError, type RequestStore } from '../src/index.js';
+import { redisStore } from '../src/store/redis-store.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
+import { startFreezingProxy } from './support/freezing-proxy.js';
+import { redisForTests } from './support/services.js';
+import { uniqueNamespace } from './support/store-contract.js';
+
+const redis = await redisForTests();
+if (redis.skipReason) console.warn(`Wrapped built-in store test on Redis skipped: ${redis.skipReason}`);
 
 type Operation = 'claim' | 'get' | 'update' | 'delete' | 'markAlive' | 'isAlive';
 
@@ -150,6 +157,52 @@ describe('a store of your own that breaks the RequestStore contract', () => {
       expect(response.status).toBe(201);
     }
     expect(api.requests).toHaveLength(2);
+  });
+
+  it('fails with an error quoting a URL with a password: StoreUnavailableError ("custom") with the password in neither message, stack nor cause', async () => {
+    const api = await startCreates();
+    const inner = memoryStore();
+    const serviceUrl = 'http://svc:hunter2@127.0.0.1:9/records';
+    // A record service reached by URL: fetch refuses a URL with credentials, and quotes it.
+    const store: RequestStore = { ...inner, claim: async (record, ttlMs) => (await fetch(`${serviceUrl}/${record.scope}`, { method: 'PUT' }), inner.claim(record, ttlMs)) };
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const error = (await sureFetch(`${api.url}/v1/orders`, post('order-6')).catch((e: unknown) => e)) as StoreUnavailableError;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.backend).toBe('custom');
+    expect(error.message).toContain('svc:***@');
+    for (let e: unknown = error; e instanceof Error; e = e.cause) expect(`${e.message} ${String(e.stack)}`).not.toContain('hunter2');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it.skipIf(!redis.url)("a copy of a built-in store keeps the built-in operations' own bound; an operation you replace is bounded by storeTimeoutMs", async () => {
+    const api = await startCreates();
+    const proxy = await startFreezingProxy(Number(new URL(redis.url ?? '').port || 6379));
+    const store = redisStore({ url: `redis://127.0.0.1:${String(proxy.port)}`, namespace: uniqueNamespace(), operationTimeoutMs: 1200 });
+    try {
+      await store.get('warm');
+      proxy.freeze();
+      const copy: RequestStore = { ...store };
+      // A call marks its worker alive, then claims: both replaced (say, to log them).
+      const replaced: RequestStore = { ...store, markAlive: (owner, ttlMs, options) => store.markAlive?.(owner, ttlMs, options) ?? Promise.resolve(), claim: (record, ttlMs, options) => store.claim(record, ttlMs, options) };
+      const outcomes = [];
+      for (const [index, each] of [copy, replaced].entries()) {
+        const sureFetch = createFetch({ middleware: [idempotency({ store: each, storeTimeoutMs: timeoutMs })] });
+        outcomes.push(await timed(() => sureFetch(`${api.url}/v1/orders`, post(`order-7-${String(index)}`))));
+      }
+      const [kept, bounded] = outcomes as [{ ms: number; outcome: StoreUnavailableError }, { ms: number; outcome: StoreUnavailableError }];
+      expect(kept.outcome).toBeInstanceOf(StoreUnavailableError);
+      expect(kept.outcome.backend).toBe('redis');
+      expect(kept.outcome.message).toContain('operationTimeoutMs');
+      expect(kept.ms).toBeGreaterThanOrEqual(1100);
+      expect(bounded.outcome).toBeInstanceOf(StoreUnavailableError);
+      expect(bounded.outcome.backend).toBe('custom');
+      expect(bounded.outcome.message).toContain('storeTimeoutMs');
+      expect(bounded.ms).toBeLessThan(1100);
+      expect(api.requests).toHaveLength(0);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
   });
 
   it('a storeTimeoutMs that is not a duration is refused when the middleware is made', () => {

@@ -7,11 +7,12 @@ export interface IdempotencyOptions {
   readonly store?: RequestStore;
   /**
    * Longest wait for one operation of a `store` of your own (the built-in stores bound theirs with
-   * `operationTimeoutMs`). A store that does not answer within it, or fails with an error of its
-   * own, fails the call with a `StoreUnavailableError` (`backend: 'custom'` unless the store names
-   * one, the store's error as `cause`), and the caller's abort is honoured at once whether or not
-   * the store listens to its signal: nothing is sent while the record is in doubt. `Infinity` or
-   * 0: no bound.
+   * `operationTimeoutMs`; in a copy of one, the operations you replace are yours). One that does
+   * not answer within it, or fails with an error of its own, fails the call with a
+   * `StoreUnavailableError` (`backend: 'custom'`, the store's error as `cause`, a URL's password
+   * masked). Before the create is sent, the caller's abort is honoured at once whether or not the
+   * store listens to its signal, and nothing is sent while the record is in doubt; once it is out,
+   * the call first records how it ended, within this bound. `Infinity` or 0: no bound.
    * @default 2000
    */
   readonly storeTimeoutMs?: number;

@@ -10,15 +10,21 @@ import { callBackend, type BackendContext } from './backend-call.js';
 import type { RequestStore, StoreCallOptions } from './request-store.js';
 import type { StoreOperation } from './store-unavailable-error.js';
 
-// The stores this library makes bound every operation themselves (operationTimeoutMs).
-const selfBounded = new WeakSet<RequestStore>();
+// The operations of the stores this library makes, which bound themselves (operationTimeoutMs).
+// Functions, not stores: a spread copy or a Proxy of a built-in store calls the same functions,
+// and keeps their own bound; a method replaced by the caller's own is guarded.
+const selfBounded = new WeakSet<object>();
+const OPERATIONS = ['claim', 'get', 'update', 'delete', 'markAlive', 'isAlive'] as const;
 
 /**
- * Marks a store that bounds each of its operations itself, so {@link guardStore} leaves it as it
- * is (one timer per operation, not two). @internal
+ * Marks the operations of a store that bounds each of them itself, so {@link guardStore} calls
+ * them as they are (one timer per operation, not two). @internal
  */
 export function boundedByItself<T extends RequestStore>(store: T): T {
-  selfBounded.add(store);
+  for (const name of OPERATIONS) {
+    const operation = store[name];
+    if (typeof operation === 'function') selfBounded.add(operation);
+  }
   return store;
 }
 
@@ -41,8 +47,10 @@ export function checkStoreTimeout(value: unknown): void {
  * An operation that timed out may still complete in the store later, as with any backend. @internal
  */
 export function guardStore(store: RequestStore, timeoutMs: number): RequestStore {
-  if (selfBounded.has(store)) return store;
-  const named = (store as { backend?: unknown }).backend;
+  const own = (operation: unknown): boolean => typeof operation === 'function' && !selfBounded.has(operation);
+  if (!OPERATIONS.some((name) => own(store[name]))) return store;
+  // The name a built-in store gives is kept only when it also answers its claims itself.
+  const named = own(store.claim) ? undefined : (store as { backend?: unknown }).backend;
   const ctx: BackendContext = {
     backend: typeof named === 'string' && named !== '' ? named : 'custom',
     target: undefined,
@@ -51,29 +59,46 @@ export function guardStore(store: RequestStore, timeoutMs: number): RequestStore
     timeoutOption: 'storeTimeoutMs',
     clock: systemClock,
   };
-  const bounded = <T>(operation: StoreOperation, options: StoreCallOptions | undefined, run: () => Promise<T>): Promise<T> =>
-    callBackend(
-      ctx,
-      operation,
-      () => {
-        // A store that throws instead of rejecting, or answers with a plain value, is read the same way.
-        try {
-          return Promise.resolve(run());
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      },
-      options?.signal,
-    );
+  // A built-in operation goes as it is; one of the caller's own is bounded, and what it throws
+  // is read the same whether it throws, rejects or answers with a plain value.
+  const call = <T>(operation: StoreOperation, method: unknown, options: StoreCallOptions | undefined, run: () => Promise<T>): Promise<T> => {
+    if (!own(method)) return run();
+    const attempt = (): Promise<T> => {
+      try {
+        return Promise.resolve(run()).catch((error: unknown) => Promise.reject(withoutUrlCredentials(error)));
+      } catch (error) {
+        return Promise.reject(withoutUrlCredentials(error));
+      }
+    };
+    return callBackend(ctx, operation, attempt, options?.signal);
+  };
   const { markAlive, isAlive } = store;
   return {
-    claim: (record, ttlMs, options) => bounded('claim', options, () => store.claim(record, ttlMs, options)),
-    get: (scope, options) => bounded('get', options, () => store.get(scope, options)),
-    update: (next, expectedVersion, ttlMs, options) => bounded('update', options, () => store.update(next, expectedVersion, ttlMs, options)),
-    delete: (scope, options) => bounded('delete', options, () => store.delete(scope, options)),
+    claim: (record, ttlMs, options) => call('claim', store.claim, options, () => store.claim(record, ttlMs, options)),
+    get: (scope, options) => call('get', store.get, options, () => store.get(scope, options)),
+    update: (next, expectedVersion, ttlMs, options) => call('update', store.update, options, () => store.update(next, expectedVersion, ttlMs, options)),
+    delete: (scope, options) => call('delete', store.delete, options, () => store.delete(scope, options)),
     // Liveness marks stay optional: a store without them keeps its claims until their lease passes.
-    ...(markAlive === undefined ? {} : { markAlive: (owner: string, ttlMs: number, options?: StoreCallOptions) => bounded('markAlive', options, () => markAlive.call(store, owner, ttlMs, options)) }),
-    ...(isAlive === undefined ? {} : { isAlive: (owner: string, options?: StoreCallOptions) => bounded('isAlive', options, () => isAlive.call(store, owner, options)) }),
+    ...(markAlive === undefined ? {} : { markAlive: (owner: string, ttlMs: number, options?: StoreCallOptions) => call('markAlive', markAlive, options, () => markAlive.call(store, owner, ttlMs, options)) }),
+    ...(isAlive === undefined ? {} : { isAlive: (owner: string, options?: StoreCallOptions) => call('isAlive', isAlive, options, () => isAlive.call(store, owner, options)) }),
     close: () => store.close(),
   };
+}
+
+// `scheme://user:password@` in a message: the password of a backend the store talks to.
+const URL_PASSWORD = /([a-z][a-z\d+.-]*:\/\/[^\s/@:]*:)[^\s/@]+@/gi;
+
+/**
+ * The store's own error, or a plain one with its message when that message or its stack names
+ * a URL with a password (a store over an HTTP service or a database it reached by URL): a
+ * `StoreUnavailableError` never carries a credential, neither in its message nor its cause.
+ */
+function withoutUrlCredentials(error: unknown): unknown {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+  URL_PASSWORD.lastIndex = 0;
+  if (!URL_PASSWORD.test(text)) return error;
+  const message = (error instanceof Error ? error.message : String(error)).replace(URL_PASSWORD, '$1***@');
+  const plain = new Error(message);
+  if (error instanceof Error) plain.name = error.name;
+  return plain;
 }
