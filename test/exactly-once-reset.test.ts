@@ -6,8 +6,9 @@
  * from a read made its lifetime after the reset. Against test/hostile/late-reader.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetch, ExistenceCheckError, idempotency, memoryStore, NotAppliedError, retry, RetryLaterError } from '../src/index.js';
+import { AmbiguousOutcomeError, createFetch, ExistenceCheckError, idempotency, memoryStore, NotAppliedError, queueDecisionOf, retry, RetryLaterError, retryAtOf } from '../src/index.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
+import { startHostileServer } from './hostile/server.js';
 
 let api: LateReader | undefined;
 afterEach(async () => {
@@ -78,5 +79,43 @@ describe('a create whose wait before the re-send is handed to a job queue (maxWa
     expect(error).toBeInstanceOf(NotAppliedError);
     expect((error as NotAppliedError).message).toContain('maxWaitMs');
     expect(api.postTimes).toHaveLength(1);
+  });
+});
+
+describe('a create without a scope, reset, whose backoff exceeds maxWaitMs and whose last look cannot decide', () => {
+  it('is an AmbiguousOutcomeError with the reset as its cause, which a job queue fails (no retryAt to re-send at): one item', async () => {
+    // Create 1 is reset at 200 ms and committed at 2.5 s: every read of the last look finds nothing.
+    api = await startLateReader((n) => (n === 1 ? 2500 : 0), () => false, undefined, 200);
+    const sureFetch = createFetch({ middleware: [idempotency({ existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 2000 })], attemptTimeoutMs: 3000, maxWaitMs: 500, random: () => 0.5 });
+    const error = await postItem(sureFetch, api.url).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmbiguousOutcomeError);
+    expect((error as Error).cause).not.toBeInstanceOf(RetryLaterError);
+    expect(retryAtOf(error)).toBeUndefined();
+    expect(queueDecisionOf(error).action).toBe('fail');
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    expect(api.postTimes).toHaveLength(1);
+    expect(api.items).toHaveLength(1);
+  }, 20_000);
+});
+
+describe("a lookup's own reset", () => {
+  it.each([['a reset', true], ['a timeout', false]])("(%s of the re-run's lookup) is not recorded as the create's unanswered send", async (_name, reset) => {
+    const other = await startHostileServer((seen, response) => {
+      if (seen.method === 'POST') return void response.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"boom"}');
+      if (reset) response.socket?.resetAndDestroy();
+      else setTimeout(() => void (response.destroyed || response.writeHead(200).end('[]')), 1000);
+    });
+    try {
+      const store = memoryStore();
+      const worker = (): ReturnType<typeof createFetch> =>
+        createFetch({ middleware: [idempotency({ store, existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 2000 })], attemptTimeoutMs: 300, maxWaitMs: 500, random: () => 0.5 });
+      expect(await postItem(worker(), other.url, 'job-l1').catch((e: unknown) => e)).toBeInstanceOf(RetryLaterError);
+      expect((await store.get('job-l1'))?.unanswered).toBeUndefined();
+      await postItem(worker(), other.url, 'job-l1').catch(() => undefined);
+      expect((await store.get('job-l1'))?.unanswered).toBeUndefined();
+      expect(other.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 });

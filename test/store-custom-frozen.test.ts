@@ -5,6 +5,7 @@
  * too: a `StoreUnavailableError` within `storeTimeoutMs`, nothing sent while the record is in
  * doubt, and never a hang.
  */
+import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, memoryStore, StoreUnavailableError, type RequestStore } from '../src/index.js';
 import { redisStore } from '../src/store/redis-store.js';
@@ -203,6 +204,42 @@ describe('a store of your own that breaks the RequestStore contract', () => {
       await store.close();
       await proxy.close();
     }
+  });
+
+  it.each([
+    ['an AggregateError with an empty message', () => new AggregateError([new Error('connect to redis://:hunter2@10.0.0.9:6379 failed')], '')],
+    ['a password only in a cause', () => new Error('write failed', { cause: new Error('POST http://svc:hunter2@records.internal/v1 refused') })],
+    ['a password with a raw @ in it', () => new Error('bad URL redis://:hunt@er2@cache:6379')],
+  ])('%s: the password is in no text of the StoreUnavailableError', async (_name, make) => {
+    const api = await startCreates();
+    const store = switchableStore();
+    store.fail('claim', make());
+    const sureFetch = createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] });
+    const error = (await sureFetch(`${api.url}/v1/orders`, post('order-8')).catch((e: unknown) => e)) as StoreUnavailableError;
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(inspect(error, { depth: 10 })).not.toMatch(/hunter2|hunt@|er2@/);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it("a built-in store's StoreUnavailableError passed up by a wrapper keeps its backend, and a 60,000-character error costs no more than a short one", async () => {
+    const api = await startCreates();
+    const own = new StoreUnavailableError({ backend: 'redis', operation: 'claim', target: 'redis://:***@cache:6379', reason: 'no answer' });
+    const wrapper = switchableStore();
+    wrapper.fail('claim', own);
+    const passed = await createFetch({ middleware: [idempotency({ store: wrapper, storeTimeoutMs: timeoutMs })] })(`${api.url}/v1/orders`, post('order-9')).catch((e: unknown) => e);
+    expect(passed).toBe(own);
+    const long = switchableStore();
+    long.fail('claim', new Error(`token ${'a'.repeat(60_000)} rejected`));
+    const { ms, outcome } = await timed(() => createFetch({ middleware: [idempotency({ store: long, storeTimeoutMs: timeoutMs })] })(`${api.url}/v1/orders`, post('order-10')));
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    expect(ms).toBeLessThan(timeoutMs);
+  });
+
+  it('a store with markAlive: null (plain JavaScript) is read as one without liveness marks', async () => {
+    const api = await startCreates();
+    const store = { ...switchableStore(), markAlive: null, isAlive: null } as unknown as RequestStore;
+    const response = await createFetch({ middleware: [idempotency({ store, storeTimeoutMs: timeoutMs })] })(`${api.url}/v1/orders`, post('order-11'));
+    expect(response.status).toBe(201);
   });
 
   it('a storeTimeoutMs that is not a duration is refused when the middleware is made', () => {

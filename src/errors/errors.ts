@@ -97,6 +97,8 @@ export class RetryLaterError extends SurefetchError {
   readonly delayMs: number;
   /** Why the wait was not taken, e.g. `"exceeds maxWaitMs 30000"`. */
   readonly reason: string;
+  /** The operation whose wait it was: the call's, or an existence check's lookup (`existence check for …`). */
+  readonly operation: string;
 
   /**
    * @param init - when to come back, why the wait was not taken, and (`wait`, for the message)
@@ -108,6 +110,7 @@ export class RetryLaterError extends SurefetchError {
     this.retryAt = init.retryAt;
     this.delayMs = init.delayMs;
     this.reason = init.reason;
+    this.operation = init.operation;
   }
 }
 

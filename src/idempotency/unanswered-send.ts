@@ -36,7 +36,7 @@ export class SendLog {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: boundedTimeoutMs(Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0)) });
     // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
-    if (unansweredNetworkIn(error)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
+    if (unansweredNetworkIn(error, ctx)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }
 
@@ -80,10 +80,13 @@ export class SendLog {
 const noStatuses: ReadonlySet<number> = new Set();
 
 // The create's own transport failure, itself or as the cause of the error the call gave up with
-// (retry's RetryLaterError or DeadlineExceededError); never one under an existence check's error.
-function unansweredNetworkIn(error: unknown): boolean {
+// (retry's RetryLaterError or DeadlineExceededError); never one under an existence check's error
+// or under an error of another operation (a lookup's RetryLaterError, passed up as it is).
+function unansweredNetworkIn(error: unknown, ctx: CallContext): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     if (e instanceof ExistenceCheckError) return false;
+    const operation = (e as { operation?: unknown }).operation;
+    if (typeof operation === 'string' && operation !== ctx.operation) return false;
     if (isUnansweredNetworkError(e)) return true;
   }
   return false;

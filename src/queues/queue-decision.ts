@@ -60,6 +60,8 @@ const finalIdempotencyCodes = new Set(['IDEMPOTENCY_CONFLICT', 'PREVIOUSLY_FAILE
  */
 export function queueDecisionOf(error: unknown): QueueDecision {
   const known = surefetchErrorIn(error);
+  // A create that may have landed is never run again by the queue, whatever wait lies under it.
+  if (known instanceof AmbiguousOutcomeError) return { action: 'fail', code: known.code, message: `${known.code}: ${known.message}` };
   const retryAt = retryAtOf(error);
   if (retryAt !== undefined) return { action: 'delay', retryAt, code: known?.code ?? 'RETRY_LATER' };
   if (known === undefined) {
@@ -73,7 +75,6 @@ export function queueDecisionOf(error: unknown): QueueDecision {
   if (known instanceof HttpError) return known.verdict === 'terminal' ? fail() : { action: 'retry', code: known.code };
   // A refused redirect or a request that cannot be built fails the same way on every run.
   if ((known as { verdict?: unknown }).verdict === 'terminal' || known.code === 'INVALID_REQUEST') return fail();
-  if (known instanceof AmbiguousOutcomeError) return fail();
   // A run this call waited for gave up on a transient failure: a later re-run may take the scope over.
   const transientlyFailed = known instanceof IdempotencyError && known.previous?.terminal === false;
   if (known instanceof IdempotencyError && finalIdempotencyCodes.has(known.code) && !transientlyFailed) return fail();

@@ -64,5 +64,8 @@ export async function settleOnGiveUp(ctx: CallContext, last: AttemptOutcome | un
   const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
   const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
   const reason = error instanceof DeadlineExceededError ? 'the deadline passed' : error instanceof RetryLaterError ? `the wait before a re-send ${error.reason}` : `attempts ran out after ${why}`;
-  return settleAmbiguous(sctx, last, lastError, reason);
+  // The wait not taken is not the create's outcome: an undecided look is ambiguous because of the
+  // attempt's own error, and must not carry a `retryAt` that a queue would act on.
+  const cause = error instanceof RetryLaterError ? error.cause : lastError;
+  return settleAmbiguous(sctx, last, cause, reason);
 }

@@ -8,7 +8,7 @@
 import { systemClock } from '../core/clock.js';
 import { callBackend, type BackendContext } from './backend-call.js';
 import type { RequestStore, StoreCallOptions } from './request-store.js';
-import type { StoreOperation } from './store-unavailable-error.js';
+import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 // The operations of the stores this library makes, which bound themselves (operationTimeoutMs).
 // Functions, not stores: a spread copy or a Proxy of a built-in store calls the same functions,
@@ -79,26 +79,41 @@ export function guardStore(store: RequestStore, timeoutMs: number): RequestStore
     update: (next, expectedVersion, ttlMs, options) => call('update', store.update, options, () => store.update(next, expectedVersion, ttlMs, options)),
     delete: (scope, options) => call('delete', store.delete, options, () => store.delete(scope, options)),
     // Liveness marks stay optional: a store without them keeps its claims until their lease passes.
-    ...(markAlive === undefined ? {} : { markAlive: (owner: string, ttlMs: number, options?: StoreCallOptions) => call('markAlive', markAlive, options, () => markAlive.call(store, owner, ttlMs, options)) }),
-    ...(isAlive === undefined ? {} : { isAlive: (owner: string, options?: StoreCallOptions) => call('isAlive', isAlive, options, () => isAlive.call(store, owner, options)) }),
+    ...(typeof markAlive !== 'function' ? {} : { markAlive: (owner: string, ttlMs: number, options?: StoreCallOptions) => call('markAlive', markAlive, options, () => markAlive.call(store, owner, ttlMs, options)) }),
+    ...(typeof isAlive !== 'function' ? {} : { isAlive: (owner: string, options?: StoreCallOptions) => call('isAlive', isAlive, options, () => isAlive.call(store, owner, options)) }),
     close: () => store.close(),
   };
 }
 
-// `scheme://user:password@` in a message: the password of a backend the store talks to.
-const URL_PASSWORD = /([a-z][a-z\d+.-]*:\/\/[^\s/@:]*:)[^\s/@]+@/gi;
+// `scheme://user:password@` in a text: the password of a backend the store talks to. Bounded and
+// anchored so that a long message costs linear time; a password already masked (`***`) is left.
+const URL_PASSWORD = /(?<![a-z\d+.-])([a-z][a-z\d+.-]{0,31}:\/\/[^\s/@:]{0,256}:)(?!\*{3}@)[^\s/]{1,1024}(?=@[^\s@]*(?:[\s/?#]|$))@/gi;
+
+function hasUrlPassword(text: string): boolean {
+  URL_PASSWORD.lastIndex = 0;
+  return URL_PASSWORD.test(text);
+}
+
+// Every text of an error a reader may print: its message and stack, its causes', an AggregateError's errors'.
+function texts(error: unknown, depth = 0): string[] {
+  if (!(error instanceof Error) || depth > 4) return error === undefined || error instanceof Error ? [] : [String(error)];
+  const inner = error instanceof AggregateError ? (error.errors as unknown[]).slice(0, 8) : [];
+  return [error.message, error.stack ?? '', ...texts(error.cause, depth + 1), ...inner.flatMap((each) => texts(each, depth + 1))];
+}
 
 /**
- * The store's own error, or a plain one with its message when that message or its stack names
- * a URL with a password (a store over an HTTP service or a database it reached by URL): a
- * `StoreUnavailableError` never carries a credential, neither in its message nor its cause.
+ * The store's own error, or a plain one with the first message it has, masked, when any text of
+ * it (message, stack, cause, an AggregateError's errors) names a URL with a password (a store over
+ * an HTTP service or a database it reached by URL): a `StoreUnavailableError` never carries a
+ * credential, neither in its message nor its cause. One that already is a `StoreUnavailableError`
+ * (a built-in store's, through a wrapper) has been masked by its store and passes as it is.
  */
 function withoutUrlCredentials(error: unknown): unknown {
-  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-  URL_PASSWORD.lastIndex = 0;
-  if (!URL_PASSWORD.test(text)) return error;
-  const message = (error instanceof Error ? error.message : String(error)).replace(URL_PASSWORD, '$1***@');
-  const plain = new Error(message);
+  if (error instanceof StoreUnavailableError) return error;
+  const all = texts(error);
+  if (!all.some(hasUrlPassword)) return error;
+  const message = all.find((text) => text !== '') ?? 'the store failed';
+  const plain = new Error(message.replace(URL_PASSWORD, '$1***@'));
   if (error instanceof Error) plain.name = error.name;
   return plain;
 }
