@@ -83,6 +83,18 @@ export function classifyError(error: unknown, callerSignal: AbortSignal): Classi
     const verdict: Verdict = isPermanentTransportCode(error.causeCode) ? 'terminal' : 'transient';
     return { verdict, sent: error.sent, reason: error.causeCode ?? error.message };
   }
+  // An inner layer would not take a wait (rateLimit's hold, a breaker's probe): the call stops
+  // there. What it held was not sent, or was refused unprocessed, unless the wait followed a send
+  // whose outcome nobody heard (its cause says so).
+  if (error instanceof RetryLaterError) return { verdict: 'terminal', sent: heardOf(error.cause) ? 'not-sent' : 'ambiguous', reason: error.code };
   const reason = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'unknown error';
   return { verdict: 'terminal', sent: 'ambiguous', reason };
+}
+
+// Whether a wait's cause leaves no doubt about the send before it: none, or one whose outcome is known.
+function heardOf(cause: unknown): boolean {
+  if (cause === undefined || cause instanceof CircuitOpenError) return true;
+  if (cause instanceof AttemptTimeoutError) return false;
+  const sent = (cause as { sent?: unknown } | null)?.sent;
+  return sent === 'not-sent' || sent === 'delivered';
 }
