@@ -15,7 +15,8 @@ import { createOwnerWait } from './owner-wait.js';
 import { previouslyFailed, recordedFailure } from './failure-facts.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
-import { checkStoreTimeout, guardStore } from '../store/guarded-store.js';
+import { guardStore } from '../store/guarded-store.js';
+import { checkDurationOption, timeoutLimitMs } from '../pipeline/timing-options.js';
 import type { RequestRecord } from '../store/record.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
 import { boundedTimeoutMs, inheritedUnanswered, SendLog } from './unanswered-send.js';
@@ -45,10 +46,9 @@ export type { IdempotencyOptions } from './idempotency-options.js';
  * ```
  */
 export function idempotency(options: IdempotencyOptions = {}): Middleware {
-  checkStoreTimeout(options.storeTimeoutMs);
-  const storeTimeoutMs = options.storeTimeoutMs ?? defaults.storeTimeoutMs;
+  checkDurationOption('idempotency', 'storeTimeoutMs', options.storeTimeoutMs);
   // Every layer below talks to the store through this: a store of the caller's own is held to the contract too.
-  const store = guardStore(options.store ?? memoryStore(), storeTimeoutMs === 0 ? Number.POSITIVE_INFINITY : storeTimeoutMs);
+  const store = guardStore(options.store ?? memoryStore(), timeoutLimitMs(options.storeTimeoutMs ?? defaults.storeTimeoutMs));
   const {
     ttlMs = defaults.ttlMs,
     leaseMs = defaults.leaseMs,

@@ -35,7 +35,7 @@ export class SendLog {
   ended(error: unknown, ctx: CallContext): boolean {
     const timeout = ownIn(error, ctx, AttemptTimeoutError);
     if (timeout?.sentAt !== undefined) return this.add({ sentAt: timeout.sentAt, timeoutMs: boundedTimeoutMs(Math.max(timeout.timeoutMs, ctx.attemptTimeoutMs ?? 0)) });
-    // The transport's own timeout (the attempt's error itself: a network error names no operation), from now.
+    // No answer heard below HTTP (the transport's timeout, a reset after the write), from now.
     if (unansweredNetworkIn(error, ctx)) return this.add({ sentAt: ctx.clock.now(), timeoutMs: boundedTimeoutMs(ctx.attemptTimeoutMs) });
     return this.answered(ownIn(error, ctx, HttpError)?.status, ctx);
   }

@@ -28,12 +28,22 @@ const isDurationOrAbsent = (value: unknown): boolean => value === undefined || (
  * ```
  */
 export function checkTimingOptions(options: TimingOptions): void {
-  for (const name of names) {
-    const value = options[name];
-    if (isDurationOrAbsent(value)) continue;
-    const message = `createFetch: ${name} must be a number of milliseconds, 0 or more (Infinity for no limit); got ${shown(value)}`;
-    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-  }
+  for (const name of names) checkDurationOption('createFetch', name, options[name]);
+}
+
+/**
+ * Throws a `TypeError` (not a number) or a `RangeError` (NaN, negative) when the option `name` of
+ * `owner` (a factory: `createFetch`, `idempotency`) is given and is not a duration.
+ *
+ * @example
+ * ```ts
+ * checkDurationOption('idempotency', 'storeTimeoutMs', -1); // RangeError: idempotency: storeTimeoutMs must be …
+ * ```
+ */
+export function checkDurationOption(owner: string, name: string, value: unknown): void {
+  if (isDurationOrAbsent(value)) return;
+  const message = `${owner}: ${name} must be a number of milliseconds, 0 or more (Infinity for no limit); got ${shown(value)}`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }
 
 /**
@@ -55,7 +65,7 @@ export function checkCallTimings(call: TimingOptions | null | undefined): void {
 }
 
 /**
- * An attempt or body timeout as the call context holds it: 0 means no limit (as undici's
+ * An attempt, body or store timeout as it is held: 0 means no limit (as undici's
  * `headersTimeout` and `bodyTimeout`, axios's and ofetch's `timeout` read it), so it becomes
  * `Infinity`.
  */

@@ -29,17 +29,6 @@ export function boundedByItself<T extends RequestStore>(store: T): T {
 }
 
 /**
- * Throws a `TypeError` (not a number) or a `RangeError` (NaN, negative) when `storeTimeoutMs`
- * is not a duration. @internal
- */
-export function checkStoreTimeout(value: unknown): void {
-  if (value === undefined || (typeof value === 'number' && value >= 0)) return;
-  const shown = typeof value === 'number' ? String(value) : `a value of type ${value === null ? 'null' : typeof value}`;
-  const message = `idempotency: storeTimeoutMs must be a number of milliseconds, 0 or more (Infinity for no limit); got ${shown}`;
-  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
-}
-
-/**
  * `store` itself when it bounds its operations (the built-in stores); otherwise a store whose
  * every operation rejects with a `StoreUnavailableError` when the store does not answer within
  * `timeoutMs` (`Infinity`: no bound) or fails with an error of its own (kept as the `cause`), and

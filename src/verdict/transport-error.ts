@@ -45,23 +45,9 @@ export function causeCodeOf(error: unknown): string | undefined {
 }
 
 /**
- * Whether a transport error code says the request went out and no answer came in time (undici's
- * headers timeout, a socket's `ETIMEDOUT`): nobody heard its outcome, as after an attempt
- * timeout, and the server may still act on it.
- *
- * @example
- * ```ts
- * isAnswerTimeoutCode('UND_ERR_HEADERS_TIMEOUT'); // true
- * ```
- */
-export function isAnswerTimeoutCode(code: string | undefined): boolean {
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT';
-}
-
-/**
  * Whether `error` is a network error that left its request out unanswered: sent, maybe, and no
- * answer heard. A transport's own timeout (see {@link isAnswerTimeoutCode}) is one; so is a
- * connection reset or closed after the request may have been written, since the server may go
+ * answer heard. A transport's own timeout (undici's headers timeout, a socket's `ETIMEDOUT`) is
+ * one; so is a connection reset or closed after the request may have been written, since the server may go
  * on with what it received (a socket timeout that destroys the connection, not the handler).
  *
  * @example
