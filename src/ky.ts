@@ -15,6 +15,7 @@
  */
 import ky, { type BeforeRequestHook, type KyInstance, type Options } from 'ky';
 import { forClient } from './clients/for-client.js';
+import { scrubHttpError } from './clients/ky-error.js';
 import type { CallOptions, SureFetch } from './pipeline/create-fetch.js';
 
 declare module 'ky' {
@@ -31,6 +32,18 @@ declare module 'ky' {
  * timeout is off unless you set one — ky's default of 10 s would cut through surefetch's waits.
  * A `timeout` you set is the call's deadline for surefetch, so a wait that would outlive it ends
  * at once in a `RetryLaterError` (`retryAtOf(error)`) instead of ky's `TimeoutError`.
+ *
+ * Its `HTTPError` carries none of the request's credentials (see `requestSecrets`: secret headers
+ * such as `Authorization`, credential query parameters such as `api_key`, JSON or form fields such
+ * as `password`), even where the server echoes them: a `beforeError` hook, first of all, replaces
+ * ky's error with a new `HTTPError` whose `message`, `stack`, `request` (URL, headers, body),
+ * `options` (`headers`, `body`, `json`, `prefixUrl`, `searchParams`, ...) and `response` (headers,
+ * URL, body) are redacted, so your `beforeError` hooks see that one. The server's body is read for
+ * it, up to 1 MiB and within the call's `surefetch.bodyTimeoutMs` (10 s when unset): a body that
+ * stalls is cut there, so the error still arrives. Status, `name`, `cause` and `factsOf(error)`
+ * are kept. A call or `.extend` with `hooks: { beforeError: undefined }` removes every earlier
+ * hook in ky, this one too; ky's own `TimeoutError`, if a `timeout` fires in ky first, is not an
+ * `HTTPError` and keeps ky's message with the URL.
  *
  * @param sureFetch - a fetch made by `createFetch`
  * @param options - ky options (`prefixUrl`, `headers`, `hooks`, ...); `retry` is forced to 0
@@ -50,7 +63,12 @@ export function surefetchKy(sureFetch: SureFetch, options: Options = {}): KyInst
     ...options,
     retry: 0,
     fetch: forClient(sureFetch),
-    hooks: { ...options.hooks, beforeRequest: [carryTimeout, ...(options.hooks?.beforeRequest ?? [])] },
+    hooks: {
+      ...options.hooks,
+      beforeRequest: [carryTimeout, ...(options.hooks?.beforeRequest ?? [])],
+      // First, so that your hooks see the error without the request's secrets.
+      beforeError: [scrubHttpError, ...(options.hooks?.beforeError ?? [])],
+    },
   });
 }
 

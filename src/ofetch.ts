@@ -15,6 +15,7 @@
  */
 import { ofetch, type $Fetch, type FetchOptions, type ResponseType } from 'ofetch';
 import { forClient } from './clients/for-client.js';
+import { scrubbedOfetch } from './clients/scrubbed-ofetch.js';
 import type { CallOptions, SureFetch } from './pipeline/create-fetch.js';
 
 declare module 'ofetch' {
@@ -34,6 +35,17 @@ declare module 'ofetch' {
  * the call's deadline for surefetch, so a wait that would outlive it ends at once in a
  * `RetryLaterError` (ofetch's `FetchError` with it as `cause`: `retryAtOf(error)`).
  *
+ * The `FetchError`s it throws (from the instance, `.raw` and every instance `.create` makes)
+ * carry none of the request's credentials (see `requestSecrets`: secret headers such as
+ * `Authorization`, credential query parameters such as `api_key`, JSON or form fields such as
+ * `password`), even where the server echoes them: they are removed from the `message` and
+ * `stack`, the request URL, `options` (headers, body, `baseURL`, query), the response's headers
+ * and URL, and the server's body in `data` (walked as parsed data; a `Blob` or `ArrayBuffer` is
+ * redacted as text). ofetch's error cannot be edited, so this is a new `FetchError` with the
+ * same `name`, `status`, `statusText` and `cause` (the very object); `factsOf(error)` still
+ * works. An error that is not ofetch's (one a hook throws) passes through as it is. Your ofetch
+ * hooks (`onResponseError`, ...) run before the error exists and see ofetch's context as it is.
+ *
  * @param sureFetch - a fetch made by `createFetch`
  * @param defaults - ofetch defaults (`baseURL`, `headers`, ...); `retry` is forced off
  * @example
@@ -47,5 +59,5 @@ declare module 'ofetch' {
  * ```
  */
 export function surefetchOfetch(sureFetch: SureFetch, defaults: FetchOptions = {}): $Fetch {
-  return ofetch.create({ ...defaults, retry: false }, { fetch: forClient(sureFetch) });
+  return scrubbedOfetch(ofetch.create({ ...defaults, retry: false }, { fetch: forClient(sureFetch) }));
 }

@@ -17,7 +17,13 @@ export type IdempotencyErrorCode =
   /** Another worker took the claim over (this call outlived its lease); nothing more was sent. */
   | 'LEASE_LOST'
   /** A non-idempotent call came without an `idempotencyScope` and `requireScope` is on; nothing was sent. */
-  | 'SCOPE_REQUIRED';
+  | 'SCOPE_REQUIRED'
+  /**
+   * The store holds a value at the scope's key that is not a surefetch request record (another
+   * program writes to the same keys, or the record was edited); nothing was sent. Delete the key,
+   * or give surefetch a namespace of its own.
+   */
+  | 'RECORD_UNREADABLE';
 
 /** The fields of an {@link IdempotencyError}. */
 export interface IdempotencyErrorInit {

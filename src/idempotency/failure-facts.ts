@@ -3,6 +3,7 @@ import { SurefetchError } from '../errors/errors.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
 import { truncate } from '../verdict/html-summary.js';
 import { HttpError } from '../verdict/http-error.js';
+import { UnreadableRecordError } from '../store/record-codec.js';
 import type { RecordedFailure, RequestRecord } from '../store/record.js';
 
 // A record is read on every poll and heartbeat: its failure stays small whatever the server said.
@@ -54,4 +55,16 @@ export function previouslyFailed(record: RequestRecord, operation: string): Idem
     ? `the run this call waited for gave up: ${said}; a later re-run of the scope may try again`
     : `an earlier run failed: ${said}`;
   return new IdempotencyError({ code: 'PREVIOUSLY_FAILED', scope: record.scope, clientRequestId: record.clientRequestId, operation, message, previous: failure });
+}
+
+/**
+ * What a store's read of the scope's key threw, before anything was sent: a value there that is
+ * not a request record (see `UnreadableRecordError`) is the `RECORD_UNREADABLE` refusal, with
+ * the call's ids; anything else is returned as it is. Nothing is sent on a record surefetch cannot
+ * read: whatever it held, a send may already have landed.
+ */
+export function refuseUnreadable(error: unknown, scope: string, clientRequestId: string, operation: string): unknown {
+  if (!(error instanceof UnreadableRecordError)) return error;
+  const message = `${error.message.replace(/^surefetch: /, '')} (another program writes to the same keys, or the record was edited); nothing was sent. Delete the key, or give surefetch a namespace of its own`;
+  return new IdempotencyError({ code: 'RECORD_UNREADABLE', scope, clientRequestId, operation, message }, { cause: error });
 }

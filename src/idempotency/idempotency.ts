@@ -12,7 +12,7 @@ import { sentStateOf } from './sent-state-of.js';
 import { fingerprintRequest, replayResponse } from './response-snapshot.js';
 import { replayCopy } from './replay-copy.js';
 import { createOwnerWait } from './owner-wait.js';
-import { previouslyFailed, recordedFailure } from './failure-facts.js';
+import { previouslyFailed, recordedFailure, refuseUnreadable } from './failure-facts.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import { guardStore } from '../store/guarded-store.js';
@@ -83,13 +83,15 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string, secrets: readonly string[]): Promise<Response> {
     const fingerprint = await fingerprintRequest(ctx.request);
+    // A value at the scope's key that is no record stops the call here, before any send.
+    const readable = <T>(read: Promise<T>): Promise<T> => read.catch((error: unknown) => Promise.reject(refuseUnreadable(error, scope, ctx.clientRequestId, ctx.operation)));
     for (let round = 0; round < 10; round += 1) {
       const now = ctx.clock.now();
       const fresh: RequestRecord = {
         scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: redactText(ctx.operation, secrets), fingerprint,
         attempts: 0, owner, leaseUntil: leaseFor(ctx), version: 1, createdAt: now, updatedAt: now,
       };
-      const claim = await store.claim(fresh, ttlMs, { signal: ctx.signal });
+      const claim = await readable(store.claim(fresh, ttlMs, { signal: ctx.signal }));
       if (claim.claimed) return sendRecorded(ctx, next, fresh, false, secrets);
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
@@ -101,13 +103,13 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       }
       if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
       if (existing.leaseUntil > now && !(await heartbeat.ownerGone(existing, { signal: ctx.signal }))) {
-        await waitForOwner(ctx, existing);
+        await readable(waitForOwner(ctx, existing));
         continue;
       }
       // A send its dead worker never heard back from is unanswered from now on (see inheritedUnanswered).
       const unanswered = inheritedUnanswered(existing, now, ctx.attemptTimeoutMs ?? 0);
       const taken: RequestRecord = { ...existing, error: undefined, inFlight: undefined, unanswered, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
-      if (!(await store.update(taken, existing.version, ttlMs, { signal: ctx.signal }))) continue;
+      if (!(await readable(store.update(taken, existing.version, ttlMs, { signal: ctx.signal })))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded, secrets);
     }

@@ -42,7 +42,7 @@ export type QueueDecision =
     };
 
 // Refusals of the request record that a re-run will meet again unchanged.
-const finalIdempotencyCodes = new Set(['IDEMPOTENCY_CONFLICT', 'PREVIOUSLY_FAILED', 'REPLAY_UNAVAILABLE', 'SCOPE_REQUIRED']);
+const finalIdempotencyCodes = new Set(['IDEMPOTENCY_CONFLICT', 'PREVIOUSLY_FAILED', 'REPLAY_UNAVAILABLE', 'SCOPE_REQUIRED', 'RECORD_UNREADABLE']);
 
 /**
  * Turns what a job's surefetch call threw into the queue's language (see {@link QueueDecision}),

@@ -135,7 +135,8 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
         RETURNING key`;
       // The holder may expire or be deleted between the insert and the read; then the scope is free again.
       for (let round = 0; round < 3; round += 1) {
-        const inserted = await call('claim', () => adapter.query(claimSql, [key, raw, clock.now()]), options);
+        // A row whose value is not JSON (not surefetch's) fails the cast: it is read and refused below.
+        const inserted = await call('claim', () => adapter.query(claimSql, [key, raw, clock.now()]).catch(unlessNotJson), options);
         if (inserted.length === 1) return { claimed: true };
         const rows = await call('claim', () => adapter.query(`SELECT value FROM ${qualified} WHERE key = $1`, [key]), options);
         const decoded = await decodeRecord(keyv, rows[0]?.value, clock.now());
@@ -233,4 +234,10 @@ function checkedKeyv(keyv: Keyv): Keyv {
     throw new TypeError('surefetch: postgresStore({ keyv }) needs keyv created with throwOnErrors: true, or a failed delete would pass silently');
   }
   return keyv;
+}
+
+// PostgreSQL's invalid_text_representation: a stored value the claim's `::jsonb` / `::bigint` casts cannot read.
+function unlessNotJson(error: unknown): never[] {
+  if ((error as { code?: unknown } | undefined)?.code === '22P02') return [];
+  throw error;
 }

@@ -1,6 +1,19 @@
 import type { Keyv } from 'keyv';
 import { assertStorableRecord, isRequestRecord, type RequestRecord } from './record.js';
 
+/**
+ * The value at a record's key is not a surefetch request record: another program writes to the
+ * same namespace, or the record was edited by hand. A `TypeError`, as the stores have always
+ * thrown for it; the idempotency layer turns it into `IdempotencyError` `RECORD_UNREADABLE`
+ * (nothing is sent on a value it cannot read). @internal
+ */
+export class UnreadableRecordError extends TypeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`surefetch: ${message}`, options);
+    this.name = 'UnreadableRecordError';
+  }
+}
+
 /** A record as decoded from a backend, with its keyv expiry (epoch ms), if any. */
 export interface DecodedRecord {
   readonly record: RequestRecord;
@@ -57,8 +70,8 @@ export async function encodeRecord(keyv: Keyv, record: RequestRecord, expires: n
 }
 
 /**
- * Decodes a stored value; `undefined` when absent or past `expires` on `now`. Throws a `TypeError`
- * when the value is not a surefetch record (a foreign value in the namespace).
+ * Decodes a stored value; `undefined` when absent or past `expires` on `now`. Throws an
+ * {@link UnreadableRecordError} when the value is not a surefetch record (a foreign value in the namespace).
  *
  * @example
  * ```ts
@@ -68,14 +81,21 @@ export async function encodeRecord(keyv: Keyv, record: RequestRecord, expires: n
 export async function decodeRecord(keyv: Keyv, raw: unknown, now: number): Promise<DecodedRecord | undefined> {
   if (raw === undefined || raw === null) return undefined;
   const deserialize = keyv.deserialize;
-  if (!deserialize || typeof raw !== 'string') throw new TypeError('surefetch: cannot decode a stored record');
-  const data = await deserialize<unknown>(raw);
+  if (!deserialize) throw new TypeError('surefetch: cannot decode a stored record');
+  if (typeof raw !== 'string') throw new UnreadableRecordError('the stored value is not a string');
+  let data: unknown;
+  try {
+    data = await deserialize<unknown>(raw);
+  } catch {
+    // Not even keyv's JSON. The parser's message quotes the value, which may be anyone's: not kept.
+    throw new UnreadableRecordError('the stored value is not a keyv-serialized record');
+  }
   return checkDecoded(data, now);
 }
 
 /**
  * Checks what a keyv deserializer (or `keyv.getRaw`) produced: `undefined` when absent or expired,
- * the record otherwise; a `TypeError` for a foreign value.
+ * the record otherwise; an {@link UnreadableRecordError} for a foreign value.
  *
  * @example
  * ```ts
@@ -85,7 +105,7 @@ export async function decodeRecord(keyv: Keyv, raw: unknown, now: number): Promi
 export function checkDecoded(data: unknown, now: number): DecodedRecord | undefined {
   if (data === undefined || data === null) return undefined;
   const { value, expires } = data as { value?: unknown; expires?: unknown };
-  if (!isRequestRecord(value)) throw new TypeError('surefetch: the stored value is not a surefetch request record');
+  if (!isRequestRecord(value)) throw new UnreadableRecordError('the stored value is not a surefetch request record');
   const expiresAt = typeof expires === 'number' ? expires : undefined;
   if (expiresAt !== undefined && expiresAt <= now) return undefined;
   return { record: value, expires: expiresAt };

@@ -1,0 +1,35 @@
+import type { $Fetch, CreateFetchOptions, FetchOptions, FetchRequest } from 'ofetch';
+import { scrubFetchError } from './ofetch-error.js';
+
+/**
+ * An ofetch instance that throws `FetchError`s without the request's secrets (see
+ * `scrubFetchError`): the instance itself, `.raw`, and every instance `.create` derives from it.
+ * The instance is wrapped rather than given an `onResponseError` hook because a call's own hooks
+ * replace the instance's in ofetch (`{ ...defaults, ...options }`), and no hook sees the error
+ * ofetch builds after them. `.native` is the plain fetch, which throws surefetch's own (clean)
+ * errors and no `FetchError`. @internal
+ *
+ * @example
+ * ```ts
+ * const api = scrubbedOfetch(ofetch.create({ baseURL }, { fetch: forClient(sureFetch) }));
+ * ```
+ */
+export function scrubbedOfetch(inner: $Fetch): $Fetch {
+  async function surefetchOfetchCall(request: FetchRequest, options?: FetchOptions): Promise<unknown> {
+    try {
+      return await inner(request, options as FetchOptions<'json'>);
+    } catch (error) {
+      throw await scrubFetchError(error);
+    }
+  }
+  async function surefetchOfetchRaw(request: FetchRequest, options?: FetchOptions): Promise<unknown> {
+    try {
+      return await inner.raw(request, options as FetchOptions<'json'>);
+    } catch (error) {
+      throw await scrubFetchError(error);
+    }
+  }
+  const create = (defaults: FetchOptions, globalOptions?: CreateFetchOptions): $Fetch =>
+    scrubbedOfetch(inner.create(defaults, globalOptions));
+  return Object.assign(surefetchOfetchCall, { raw: surefetchOfetchRaw, native: inner.native, create }) as unknown as $Fetch;
+}
