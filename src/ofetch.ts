@@ -33,7 +33,9 @@ declare module 'ofetch' {
  * body in `data` (surefetch's facts: `factsOf(error)`), ofetch's retry is off (surefetch owns
  * retries; ofetch's would re-send creates and ignore `Retry-After`), and an ofetch `timeout` is
  * the call's deadline for surefetch, so a wait that would outlive it ends at once in a
- * `RetryLaterError` (ofetch's `FetchError` with it as `cause`: `retryAtOf(error)`).
+ * `RetryLaterError` (ofetch's `FetchError` with it as `cause`: `retryAtOf(error)`). A refused
+ * answer whose body stalls past the call's `bodyTimeoutMs` is a `FetchError` with its status, no
+ * `data`, and surefetch's `BodyTimeoutError` as `cause`.
  *
  * The `FetchError`s it throws (from the instance, `.raw` and every instance `.create` makes)
  * carry none of the request's credentials (see `requestSecrets`: secret headers such as

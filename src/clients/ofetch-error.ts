@@ -4,7 +4,8 @@
  * `status`, ...), so the error cannot be cleaned in place: it is replaced by a new `FetchError`
  * with the same getters over redacted copies.
  */
-import { FetchError, type FetchOptions, type FetchRequest, type FetchResponse } from 'ofetch';
+import { FetchError, createFetchError, type FetchContext, type FetchOptions, type FetchRequest, type FetchResponse } from 'ofetch';
+import { bodyFailureOf } from '../core/call-facts.js';
 import { REDACTED, redactText } from '../core/redact.js';
 import { redactUrlWith } from '../core/request-secrets.js';
 import { redactData } from './redact-data.js';
@@ -56,6 +57,25 @@ export async function scrubFetchError(error: unknown): Promise<unknown> {
   } catch {
     return new FetchError(`ofetch's error could not be redacted; its details are left out ${REDACTED}`, causeOf(error));
   }
+}
+
+/**
+ * ofetch reads a refused answer's body before it builds its `FetchError`, and a read that fails
+ * leaves ofetch bare: the read's error. When that error is surefetch's (a body that stalled, see
+ * `forClient`), this builds the `FetchError` ofetch builds for the answer, from the request and
+ * options ofetch passed to fetch, with the answer (status, facts; no `data`) and that error as
+ * its `cause`. Any other value is returned as it is. @internal
+ *
+ * @example
+ * ```ts
+ * try { return await api(url, options); } catch (error) { throw await scrubFetchError(asFetchError(error)); }
+ * ```
+ */
+export function asFetchError(error: unknown): unknown {
+  const failure = bodyFailureOf(error);
+  if (failure === undefined || error instanceof FetchError) return error;
+  const context = { request: failure.input, options: failure.init ?? {}, response: failure.answer, error };
+  return createFetchError(context as FetchContext);
 }
 
 async function rebuild(error: FetchError): Promise<FetchError> {

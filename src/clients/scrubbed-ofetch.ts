@@ -1,9 +1,11 @@
 import type { $Fetch, CreateFetchOptions, FetchOptions, FetchRequest } from 'ofetch';
-import { scrubFetchError } from './ofetch-error.js';
+import { asFetchError, scrubFetchError } from './ofetch-error.js';
 
 /**
  * An ofetch instance that throws `FetchError`s without the request's secrets (see
  * `scrubFetchError`): the instance itself, `.raw`, and every instance `.create` derives from it.
+ * A refused answer whose body surefetch cut (it stalled) becomes the `FetchError` ofetch would
+ * have built for it, with surefetch's `BodyTimeoutError` as `cause` (see `asFetchError`).
  * The instance is wrapped rather than given an `onResponseError` hook because a call's own hooks
  * replace the instance's in ofetch (`{ ...defaults, ...options }`), and no hook sees the error
  * ofetch builds after them. `.native` is the plain fetch, which throws surefetch's own (clean)
@@ -19,14 +21,14 @@ export function scrubbedOfetch(inner: $Fetch): $Fetch {
     try {
       return await inner(request, options as FetchOptions<'json'>);
     } catch (error) {
-      throw await scrubFetchError(error);
+      throw await scrubFetchError(asFetchError(error));
     }
   }
   async function surefetchOfetchRaw(request: FetchRequest, options?: FetchOptions): Promise<unknown> {
     try {
       return await inner.raw(request, options as FetchOptions<'json'>);
     } catch (error) {
-      throw await scrubFetchError(error);
+      throw await scrubFetchError(asFetchError(error));
     }
   }
   const create = (defaults: FetchOptions, globalOptions?: CreateFetchOptions): $Fetch =>

@@ -72,12 +72,15 @@ export function noteOf(response: Response): CallNote | undefined {
   return notesByResponse.get(response);
 }
 
+/** What `new Response()` takes as a body. @internal */
+type ResponseBody = ConstructorParameters<typeof Response>[0];
+
 /**
- * Returns a response carrying `facts`: the same body, status and headers plus the
- * `surefetch-*` headers, remembered by identity as well. The original is left untouched (a
- * fetched response's headers are immutable). @internal
+ * Returns a response carrying `facts`: the same body (or `body`, one read off it), status and
+ * headers plus the `surefetch-*` headers, remembered by identity as well. The original is left
+ * untouched (a fetched response's headers are immutable). @internal
  */
-export function withFacts(response: Response, facts: CallFacts): Response {
+export function withFacts(response: Response, facts: CallFacts, body: ResponseBody = response.body): Response {
   // Statuses outside 200-599 (an opaque answer) cannot be rebuilt; identity alone carries them.
   if (response.status < 200 || response.status > 599) {
     factsByResponse.set(response, facts);
@@ -89,7 +92,7 @@ export function withFacts(response: Response, facts: CallFacts): Response {
   headers.set(callFactHeaders.attempts, String(facts.attempts));
   headers.set(callFactHeaders.clientRequestId, encodeURIComponent(facts.clientRequestId));
   if (facts.retryAt !== undefined) headers.set(callFactHeaders.retryAt, String(facts.retryAt));
-  const copy = new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers });
   // A rebuilt Response has an empty url; clients (and people reading logs) expect the real one.
   Object.defineProperty(copy, 'url', { value: response.url, enumerable: true });
   Object.defineProperty(copy, 'redirected', { value: response.redirected, enumerable: true });
@@ -97,11 +100,36 @@ export function withFacts(response: Response, facts: CallFacts): Response {
   return copy;
 }
 
+/** A body error surefetch raised in an answer it handed to a client (see `noteBodyFailure`). @internal */
+export interface BodyFailure {
+  /** The answer, as returned (with its facts), whose body ended in the error. */
+  readonly answer: Response;
+  /** fetch's arguments as the client passed them (ofetch's resolved request and options). */
+  readonly input: unknown;
+  readonly init: unknown;
+}
+
+// A client reads a refused answer's body before it builds its error; when that read fails with
+// surefetch's error (a body that stalled), some clients (ofetch, openapi-fetch) reject with the
+// bare error, and this is how `factsOf` and the ofetch adapter find the answer again.
+const failuresByError = new WeakMap<object, BodyFailure>();
+
+/** Notes that `error` ended the body of `failure.answer`. @internal */
+export function noteBodyFailure(error: object, failure: BodyFailure): void {
+  failuresByError.set(error, failure);
+}
+
+/** The answer whose body `error` ended, if surefetch noted one (see `noteBodyFailure`). @internal */
+export function bodyFailureOf(error: unknown): BodyFailure | undefined {
+  return typeof error === 'object' && error !== null ? failuresByError.get(error) : undefined;
+}
+
 /**
  * Reads the {@link CallFacts} of an answer surefetch handed to a wrapping client, from whatever
  * the client gives you: the `Response`, its headers (a `Headers`, axios's headers, a plain
  * record), or an error or result that holds it (`error.response` of ofetch's `FetchError`, ky's
- * `HTTPError` and axios's error; `{ response }` of openapi-fetch), following `cause` chains.
+ * `HTTPError` and axios's error; `{ response }` of openapi-fetch), following `cause` chains. A
+ * `BodyTimeoutError` a client met reading a refused answer's body leads to that answer's facts.
  * `undefined` when none is found (the answer did not come through `forClient`).
  *
  * @example
@@ -118,6 +146,8 @@ export function factsOf(value: unknown): CallFacts | undefined {
   let current = value;
   for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth += 1) {
     if (current instanceof Response) return factsByResponse.get(current) ?? fromHeaders(current.headers, current.status);
+    const failure = failuresByError.get(current);
+    if (failure !== undefined) return factsOf(failure.answer);
     const holder = current as { response?: unknown; headers?: unknown; status?: unknown; cause?: unknown };
     if (typeof holder.response === 'object' && holder.response !== null) {
       const found = factsOf(holder.response);

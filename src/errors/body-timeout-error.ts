@@ -2,9 +2,10 @@ import { SurefetchError } from './errors.js';
 
 /**
  * A response body the library was reading (an error body for an `HttpError`, a success body
- * for idempotency's replay copy) did not finish arriving within the body timeout or before the
- * call's deadline. The body was cancelled, which closes its connection. It is the `cause` of
- * an `HttpError` whose `body` holds what arrived in time.
+ * for idempotency's replay copy, a refused answer's body in client mode) did not finish arriving
+ * within the body timeout or before the call's deadline. The body was cancelled, which closes its
+ * connection. It is the `cause` of an `HttpError` whose `body` holds what arrived in time; in
+ * client mode (`forClient`), the error of the client's read of the answer's body.
  *
  * @example
  * ```ts

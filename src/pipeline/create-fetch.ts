@@ -10,12 +10,12 @@ import { buildRequestSpec, plainRequestSpec, urlOf } from './request-spec.js';
 import { redactEvent, requestSecrets } from '../core/request-secrets.js';
 import { isIdempotentMethod, matchRoute } from '../core/routes.js';
 import { classifyResponse } from '../verdict/classify.js';
-import { clientModeFetch, noteOf, withFacts, type CallFacts } from '../core/call-facts.js';
+import { clientModeFetch } from '../core/call-facts.js';
+import { clientAnswer } from './client-answer.js';
 import { compose, deadlineOf, unlessDeadlinePassed } from './compose.js';
 import { sendWith } from './send.js';
 import { callOptionsOf, type CallOptions } from './call-options.js';
 import { attemptDispatchersWork } from './attempt-dispatcher.js';
-import { parseServerWait } from '../verdict/server-wait.js';
 import { scrubError } from '../errors/scrub-error.js';
 import { checkTimingOptions, timeoutLimitMs } from './timing-options.js';
 import type { CallContext, FetchFunction, Middleware, RequestSpec, RouteRule } from '../core/types.js';
@@ -42,10 +42,12 @@ export interface CreateFetchOptions {
    */
   readonly attemptTimeoutMs?: number;
   /**
-   * Longest time surefetch spends reading one response body itself: an error body (for the
-   * `HttpError`) or a success body (for idempotency's replay copy), also bounded by the call's
-   * deadline. A body that stalls is cancelled (see `BodyTimeoutError`). Your own read of a
-   * returned body is not bounded by it: pass a `signal` for that. `Infinity` or 0: none.
+   * Longest time surefetch spends reading one response body itself, also bounded by the call's
+   * deadline: an error body (for the `HttpError`), a success body (for idempotency's replay copy),
+   * and in client mode ({@link forClient}) the body of a final answer of 400 or more, read before
+   * the client gets it (a body that stalls then fails the client's read with the error). A body
+   * that stalls is cancelled (see `BodyTimeoutError`). Your own read of a returned success body
+   * is not bounded by it: pass a `signal` for that. `Infinity` or 0: none.
    * @default 10000
    */
   readonly bodyTimeoutMs?: number;
@@ -205,7 +207,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     // What leaves the call is free of the request's credentials, the operation name included
     // (its default is the raw path, which may hold a token): see scrubError.
     return Promise.resolve(unlessDeadlinePassed(ctx, chain)).then((response) => {
-      if (clientMode) return withFacts(response, factsFor(response, ctx));
+      if (clientMode) return clientAnswer(response, ctx, input, init);
       // A 3xx reaches here only when it was not to be followed (`redirect: 'manual'`, no Location).
       if (response.status < 400) return response;
       const { verdict, sent } = classifyResponse(response.status, response.headers, route, clock.now());
@@ -230,19 +232,4 @@ let lastBound: { readonly fetch: typeof fetch; readonly bound: FetchFunction } |
 function boundGlobalFetch(globalFetch: typeof fetch): FetchFunction {
   if (lastBound?.fetch !== globalFetch) lastBound = { fetch: globalFetch, bound: globalFetch.bind(globalThis) };
   return lastBound.bound;
-}
-
-/** What a client in client mode can read about the answer (see `factsOf`). */
-function factsFor(response: Response, ctx: CallContext): CallFacts {
-  const now = ctx.clock.now();
-  const { verdict, sent } = classifyResponse(response.status, response.headers, ctx.route, now);
-  const note = noteOf(response);
-  return {
-    status: response.status,
-    verdict,
-    sent,
-    attempts: note?.attempts ?? 1,
-    clientRequestId: note?.clientRequestId ?? ctx.clientRequestId,
-    retryAt: verdict === 'wait' ? parseServerWait(response.headers, { now })?.retryAt : undefined,
-  };
 }

@@ -40,9 +40,10 @@ export function bodyReadLimit(ctx: CallContext): BodyReadLimit {
  * Reads a body chunk by chunk into `take` until it ends or `take` returns `false`, within
  * `limit`. A read that is stopped (by `take`, the timeout or the signal) cancels the body, which
  * releases its connection; the cancel is not awaited, because cancelling one branch of a
- * cloned body settles only once the other branch is done too. Rejects with a
- * {@link BodyTimeoutError} when the time is up, with the signal's reason when it aborts, and
- * with the stream's error when the body breaks off.
+ * cloned body settles only once the other branch is done too. With `keepRest`, a stop by
+ * `take` releases the body instead, unread past that chunk, for someone else to read on. Rejects
+ * with a {@link BodyTimeoutError} when the time is up, with the signal's reason when it aborts,
+ * and with the stream's error when the body breaks off.
  *
  * @example
  * ```ts
@@ -53,6 +54,7 @@ export async function readChunks(
   body: ReadableStream<Uint8Array>,
   limit: BodyReadLimit | undefined,
   take: (chunk: Uint8Array) => boolean,
+  keepRest = false,
 ): Promise<void> {
   const reader = body.getReader();
   const finished = new AbortController();
@@ -71,7 +73,9 @@ export async function readChunks(
       const { done, value } = await Promise.race([reader.read(), stopped]);
       if (done) return;
       if (!take(value)) {
-        reader.cancel().catch(() => undefined);
+        // No read is pending here (the last one just answered), so the lock can go.
+        if (keepRest) reader.releaseLock();
+        else reader.cancel().catch(() => undefined);
         return;
       }
     }
@@ -169,8 +173,19 @@ export async function readUpTo(response: Response, maxBytes: number, limit: Body
     chunks.push(chunk);
     return size <= maxBytes;
   });
-  if (size > maxBytes) return undefined;
-  const bytes = new Uint8Array(size);
+  return size > maxBytes ? undefined : joinChunks(chunks);
+}
+
+/**
+ * The chunks of a body as one array of bytes.
+ *
+ * @example
+ * ```ts
+ * joinChunks([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.byteLength, 0));
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
