@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './harness.js';
 import { startServer } from './overhead.js';
 
 const child = fileURLToPath(new URL('./overhead-alone-child.ts', import.meta.url));
@@ -53,7 +54,6 @@ export async function runOverheadAloneBench(): Promise<Array<Record<string, stri
   } finally {
     await server.close();
   }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   return pipelines.map(([name]) => {
     const all = results.get(name) ?? [];
     const ratios = all.map((result) => result.ratio);

@@ -10,7 +10,7 @@
  */
 import type { FetchFunction } from '../src/index.js';
 import { surefetchBuild } from './surefetch-build.js';
-import { runPool } from './harness.js';
+import { median, runPool } from './harness.js';
 import { surefetchPipelines } from './overhead.js';
 
 const body = JSON.stringify({ id: 'ord_1842', status: 'ok', total: 4200, currency: 'EUR', items: [1, 2, 3] });
@@ -45,7 +45,6 @@ export async function runOwnCostBench(): Promise<Array<Record<string, string | n
       if (round > 0) samples.get(name)?.push((user + system) / calls);
     }
   }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const alone = median(samples.get('in-memory fetch alone') ?? []);
   return clients.map(([name]) => {
     const cpuUs = median(samples.get(name) ?? []);

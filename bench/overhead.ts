@@ -12,9 +12,13 @@
  * AbortController (surefetch times Node's own fetch out through its dispatcher instead:
  * src/pipeline/attempt-dispatcher.ts).
  *
- * Timing: one warm-up round (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
- * client makes `BENCH_OVERHEAD_CALLS` calls, in an order rotated from round to round, so that
- * noise from the (shared) machine spreads over all clients. Reported: the median calls/s and
+ * Timing: one warm-up round of `WARM_UP_CALLS` calls per client (discarded), then `BENCH_OVERHEAD_ROUNDS` rounds; in each, every
+ * client makes `BENCH_OVERHEAD_CALLS` calls, in an order shuffled from round to round (seeded, so
+ * runs repeat it), so that noise from the (shared) machine spreads over all clients. Each client's
+ * timed calls follow `LEAD_IN` untimed calls of its own: the client before it leaves garbage to
+ * collect and undici's shared code tuned to itself, and with a fixed order (a rotation keeps
+ * every client behind the same one) one client would pay that for another in every round, for
+ * instance ofetch for got's 90 KiB per call. Reported: the median calls/s and
  * the median over rounds of the client's calls/s divided by raw fetch's in the same round, with
  * the middle half of those per-round ratios (their spread is the machine's noise); and
  * this process's CPU time per call (user + system, so the client's and undici's work, not the
@@ -47,12 +51,17 @@ import ky from 'ky';
 import { ofetch } from 'ofetch';
 import type { Middleware } from '../src/index.js';
 import { surefetchBuild, surefetchBuildName } from './surefetch-build.js';
-import { runPool } from './harness.js';
+import { median, middleHalf, runPool, seededRandom, shuffled } from './harness.js';
 import { startJsonServer } from './overhead-server.js';
 
 const calls = Number(process.env.BENCH_OVERHEAD_CALLS ?? 400);
 const rounds = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 20);
 const concurrency = 16;
+// Untimed calls of each client before its timed ones, in every round (see the header).
+const LEAD_IN = 64;
+// Calls of each client in the discarded first round: a client's code runs optimized only after
+// some thousands of calls (see overhead-alone-child.ts).
+const WARM_UP_CALLS = 2000;
 const serverScript = fileURLToPath(new URL('./overhead-server.ts', import.meta.url));
 
 type Client = (url: string) => Promise<unknown>;
@@ -143,19 +152,6 @@ function exposedGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-// The middle half of the per-round ratios: how far one round's ratio moves on this machine.
-const middleHalf = (values: number[]): string => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-  return `${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
-};
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
-
 /** Calls per wall-clock second, and this process's CPU time per call in µs. */
 async function measure(client: Client, url: string, count: number): Promise<{ rate: number; cpuUs: number }> {
   const cpu = process.cpuUsage();
@@ -217,10 +213,14 @@ export async function runOverheadBench(): Promise<{ rows: Array<Record<string, s
     const clients = await overheadClients();
     const series = (): Map<string, number[]> => new Map<string, number[]>(clients.map(([name]) => [name, []]));
     const [rates, ratios, cpus, cpuRatios] = [series(), series(), series(), series()];
+    const random = seededRandom(0x5eed);
     for (let round = 0; round <= rounds; round += 1) {
-      const order = clients.map((_, index) => clients[(index + round) % clients.length]!);
+      const order = shuffled(clients, random);
       const results = new Map<string, { rate: number; cpuUs: number }>();
-      for (const [name, client] of order) results.set(name, await measure(client, url, round === 0 ? Math.min(calls, 500) : calls));
+      for (const [name, client] of order) {
+        await runPool(LEAD_IN, concurrency, () => client(url));
+        results.set(name, await measure(client, url, round === 0 ? WARM_UP_CALLS : calls));
+      }
       if (round === 0) continue;
       const raw = results.get('raw fetch') ?? { rate: 1, cpuUs: 1 };
       for (const [name] of clients) {
