@@ -35,10 +35,12 @@ declare module 'ky' {
  *
  * Its `HTTPError` carries none of the request's credentials (see `requestSecrets`: secret headers
  * such as `Authorization`, credential query parameters such as `api_key`, JSON or form fields such
- * as `password`), even where the server echoes them: a `beforeError` hook, first of all, replaces
- * ky's error with a new `HTTPError` whose `message`, `stack`, `request` (URL, headers, body),
- * `options` (`headers`, `body`, `json`, `prefixUrl`, `searchParams`, ...) and `response` (headers,
- * URL, body) are redacted, so your `beforeError` hooks see that one. The server's body is read for
+ * as `password`; found in the request as ky describes it and in the request surefetch sent, so the
+ * body of a `Request` input counts too), even where the server echoes them: a `beforeError` hook,
+ * first of all, replaces ky's error with a new `HTTPError` whose `message`, `stack`, `request`
+ * (URL, headers, body), `options` (`headers`, `body`, `json`, `prefixUrl`, `searchParams` with its
+ * credential-named entries by name, ...) and `response` (headers, URL, body) are redacted, so
+ * your `beforeError` hooks see that one. The server's body is read for
  * it, up to 1 MiB and within the call's `surefetch.bodyTimeoutMs` (10 s when unset): a body that
  * stalls is cut there, so the error still arrives. Status, `name`, `cause` and `factsOf(error)`
  * are kept. A call or `.extend` with `hooks: { beforeError: undefined }` removes every earlier

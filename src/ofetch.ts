@@ -40,10 +40,16 @@ declare module 'ofetch' {
  * The `FetchError`s it throws (from the instance, `.raw` and every instance `.create` makes)
  * carry none of the request's credentials (see `requestSecrets`: secret headers such as
  * `Authorization`, credential query parameters such as `api_key`, JSON or form fields such as
- * `password`), even where the server echoes them: they are removed from the `message` and
- * `stack`, the request URL, `options` (headers, body, `baseURL`, query), the response's headers
- * and URL, and the server's body in `data` (walked as parsed data; a `Blob` or `ArrayBuffer` is
- * redacted as text). ofetch's error cannot be edited, so this is a new `FetchError` with the
+ * `password`; found in the request as ofetch describes it and, for an answer, in the request
+ * surefetch sent, so the body of a `Request` and a `URLSearchParams` form count too), even where
+ * the server echoes them: they are removed from the `message` and `stack`, the request URL,
+ * `options` (headers, body, `baseURL`; `query` and `params`, whose credential-named entries go by
+ * name, sent or not), the response's headers and URL, and the server's body in `data`. `data` is
+ * walked as parsed data: plain objects, arrays, a `Map` or `Set` (copied), at most 1 Mi
+ * characters of text (the rest cut, marked `[truncated]`); an object of another class (one a
+ * custom `parseResponse` built) becomes `'[redacted]'`, as surefetch can neither see into it nor
+ * copy it; a `Blob` or `ArrayBuffer` is redacted as text (`'[redacted]'` past 1 MiB). ofetch's
+ * error cannot be edited, so this is a new `FetchError` with the
  * same `name`, `status`, `statusText` and `cause` (the very object); `factsOf(error)` still
  * works. An error that is not ofetch's (one a hook throws) passes through as it is. Your ofetch
  * hooks (`onResponseError`, ...) run before the error exists and see ofetch's context as it is.

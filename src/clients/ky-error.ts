@@ -6,7 +6,7 @@
 import { HTTPError, type NormalizedOptions } from 'ky';
 import { REDACTED, redactText } from '../core/redact.js';
 import { redactUrlWith } from '../core/request-secrets.js';
-import { redactData } from './redact-data.js';
+import { redactData, redactParams } from './redact-data.js';
 import {
   errorBodyTimeoutMs,
   mendedStack,
@@ -24,8 +24,10 @@ const BODYLESS_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * A copy of ky's `HTTPError` without the credentials the request carried (see
- * `requestSecrets`): in its `message` and `stack`, `request` (URL, headers, body), `options`
- * (`headers`, `body`, `json`, `prefixUrl`, `searchParams`, ...) and `response` (headers, URL,
+ * `sentSecrets`: ky's view of the request, and the request surefetch sent for the answer, whose
+ * body ky may never have read, a `Request` input's): in its `message` and `stack`, `request`
+ * (URL, headers, body), `options` (`headers`, `body`, `json`, `prefixUrl`, `searchParams`, whose
+ * credential-named entries go by name, ...) and `response` (headers, URL,
  * and the server's body, read up to 1 MiB within the call's `surefetch.bodyTimeoutMs`, 10 s when
  * unset, and cut there if it stalls). Still an `HTTPError` with the same `name`, status and
  * `cause`, and `factsOf` still reads surefetch's facts from it. Another value is returned as it
@@ -63,7 +65,7 @@ async function rebuild(error: HTTPError): Promise<HTTPError> {
   const headers = new Headers();
   sentHeaders(options.headers).forEach((value, name) => headers.set(name, value));
   request.headers.forEach((value, name) => headers.set(name, value));
-  const secrets = sentSecrets({ url: request.url, headers, body }, response.url);
+  const secrets = sentSecrets({ url: request.url, headers, body: options.body }, response);
   const callOptions = (options as { surefetch?: unknown }).surefetch;
   const text = await readRedactedText(response, secrets, errorBodyTimeoutMs(callOptions));
   const cleanResponse = redactedResponse(response, text, secrets);
@@ -112,9 +114,10 @@ function redactOptions(options: NormalizedOptions, secrets: readonly string[]): 
     if (name === 'headers') copy[name] = redactedHeaders(value as Headers, secrets);
     else if (name === 'body') copy[name] = redactSentBody(value, secrets);
     else if (name === 'prefixUrl' && typeof value === 'string') copy[name] = redactUrlWith(value, secrets);
+    else if (name === 'searchParams') copy[name] = redactParams(value, secrets);
     else if (value instanceof URLSearchParams) copy[name] = new URLSearchParams(redactText(value.toString(), secrets));
-    // The rest: strings and plain objects (`json`, `searchParams`, `context`, `surefetch`)
-    // redacted; functions, signals and the fetch kept.
+    // The rest: strings and plain objects (`json`, `context`, `surefetch`) redacted; functions,
+    // signals and the fetch kept.
     else copy[name] = redactData(value, secrets);
   }
   // ky freezes the options it hands to hooks and errors.

@@ -8,7 +8,7 @@ import { FetchError, createFetchError, type FetchContext, type FetchOptions, typ
 import { bodyFailureOf } from '../core/call-facts.js';
 import { REDACTED, redactText } from '../core/redact.js';
 import { redactUrlWith } from '../core/request-secrets.js';
-import { redactData } from './redact-data.js';
+import { redactData, redactParams } from './redact-data.js';
 import {
   type HeadersLike,
   errorBodyTimeoutMs,
@@ -19,7 +19,6 @@ import {
   redactedHeaders,
   redactedResponse,
   sentSecrets,
-  sentText,
 } from './redacted-response.js';
 
 /** The context ofetch's error reads from, as the new error's getters read it. */
@@ -37,9 +36,12 @@ const RESPONSE_FIELDS = [
 
 /**
  * A copy of ofetch's `FetchError` without the credentials the request carried (see
- * `requestSecrets`): in its `message` and `stack`, the request URL, the options' headers, body,
- * `baseURL` and query, the response's headers and URL, and the server's body in `data` (and
- * `response._data`), which is walked as parsed data. Still a `FetchError` with the same `name`,
+ * `sentSecrets`: ofetch's view of the request, and the request surefetch sent for the answer):
+ * in its `message` and `stack`, the request URL, the options' headers, body, `baseURL`, `query`
+ * and `params` (credential-named entries by name), the response's headers and URL, and the
+ * server's body in `data` (and `response._data`), which is walked as parsed data (see
+ * `redactData`: at most 1 Mi characters, a `Map` copied, an object of another class
+ * `'[redacted]'`). Still a `FetchError` with the same `name`,
  * `status`, `statusText` and `cause` (the very object), and `factsOf` still reads surefetch's
  * facts from it. Any other value (surefetch's own errors, already clean; the caller's abort
  * reason) is returned as it is. Never rejects, never waits longer than the call's body timeout.
@@ -81,10 +83,9 @@ export function asFetchError(error: unknown): unknown {
 async function rebuild(error: FetchError): Promise<FetchError> {
   const { request, options, response } = error as ErrorContext & FetchError;
   const url = urlOf(request);
-  // JSON and forms are strings by the time ofetch's error holds its options.
-  const body = sentText(options?.body);
+  // JSON is a string by the time ofetch's error holds its options; a form may be URLSearchParams.
   const headers = headersOf(request, options?.headers);
-  const secrets = sentSecrets({ url: url ?? '', headers, body }, response?.url);
+  const secrets = sentSecrets({ url: url ?? '', headers, body: options?.body }, response);
   const timeoutMs = errorBodyTimeoutMs(options?.surefetch);
   const context: ErrorContext = {
     request: redactRequest(request, secrets),
@@ -142,7 +143,9 @@ function redactOptions(options: FetchOptions, secrets: readonly string[]): Fetch
     if (name === 'headers') copy[name] = redactedHeaders(value as HeadersLike, secrets);
     else if (name === 'body') copy[name] = redactSentBody(value, secrets);
     else if (name === 'baseURL' && typeof value === 'string') copy[name] = redactUrlWith(value, secrets);
-    // The rest: strings and plain objects (`query`, `surefetch`) redacted; hooks, signals kept.
+    // Not applied to a `Request`, so never sent: credentials go by name too.
+    else if (name === 'query' || name === 'params') copy[name] = redactParams(value, secrets);
+    // The rest: strings and plain objects (`surefetch`) redacted; hooks, signals kept.
     else copy[name] = redactData(value, secrets);
   }
   return copy as FetchOptions;
@@ -173,7 +176,10 @@ async function readStream(stream: ReadableStream<Uint8Array>, secrets: readonly 
   }
 }
 
-/** ofetch's parsed body: JSON values, text, a `Blob` or an `ArrayBuffer`. */
+/**
+ * ofetch's parsed body: JSON values, text, a `Blob` or an `ArrayBuffer`, or what a custom
+ * `parseResponse` built (a `Map` is walked; a class instance becomes `'[redacted]'`, see `redactData`).
+ */
 async function redactAnswerData(data: unknown, secrets: readonly string[]): Promise<unknown> {
   if (data instanceof Blob) {
     if (data.size > maxClientErrorBodyBytes) return REDACTED;
@@ -191,6 +197,5 @@ async function redactAnswerData(data: unknown, secrets: readonly string[]): Prom
     const encoded = new TextEncoder().encode(clean);
     return data instanceof ArrayBuffer ? encoded.buffer : encoded;
   }
-  if (data instanceof FormData) return REDACTED;
-  return redactData(data, secrets);
+  return redactData(data, secrets, { others: 'redact' });
 }

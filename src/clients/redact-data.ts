@@ -1,4 +1,5 @@
-import { REDACTED, redactText } from '../core/redact.js';
+import { REDACTED, isSecretParamName, redactText, redactTruncatedText, redactUrl } from '../core/redact.js';
+import { decodeFormOrKeep } from '../core/url-decode.js';
 
 // A parsed error body is the server's text in another shape: it is walked, but not without end
 // (a deep or huge body, a cycle a hook built): past these bounds a branch becomes REDACTED.
@@ -6,14 +7,38 @@ const MAX_DEPTH = 32;
 const MAX_NODES = 20_000;
 
 /**
+ * The most text one walk of {@link redactData} redacts, in characters (UTF-16 units), strings
+ * and keys together: redacting is synchronous, and a 20 MB error body held the event loop for
+ * seconds. Past it a string is cut, and ends in {@link TRUNCATED}. @internal
+ */
+export const maxRedactedChars = 1024 * 1024;
+
+/** What ends a string {@link redactData} cut at {@link maxRedactedChars}, or stands for one met past it. @internal */
+export const TRUNCATED = '[truncated]';
+
+/** What {@link redactData} does with an object that is not plain data. @internal */
+export interface RedactDataOptions {
+  /**
+   * `'keep'` (the default) keeps it as it is: the caller's options hold signals, hooks, agents.
+   * `'redact'` replaces it with `'[redacted]'` (a `Date` is kept): a server's parsed body in a
+   * shape surefetch cannot copy (a class instance a custom parser built) may hold an echoed
+   * secret it cannot see.
+   */
+  readonly others?: 'keep' | 'redact';
+}
+
+/**
  * A copy of `value` with every value of `secrets` (and `Bearer …`, `api_key=…`, `"password":
  * "…"`-style text, see `redactText`) removed from its strings, for data a client parsed from a
  * server's answer (ofetch's `error.data`) or took from the caller (ky's `options.json`, query
- * parameters): strings, and the keys and values of arrays and plain objects, are redacted;
- * numbers, booleans, `null`, `undefined` and every other object (a `Date`, an `AbortSignal`, a
- * function) are kept as they are. Never throws: a value it cannot walk (a throwing getter, a
- * proxy) or one past its bounds (32 levels, 20,000 values, a cycle) becomes `'[redacted]'`.
- * @internal
+ * parameters): strings, the keys and values of arrays and plain objects, and the entries of a
+ * `Map` or a `Set` (copied into a new one) are redacted; numbers, booleans, `null` and
+ * `undefined` are kept, and so is every other object (a `Date`, an `AbortSignal`, a function)
+ * unless `others` is `'redact'`. Bounded, since it runs at once: 32 levels, 20,000 values
+ * (past them, and for a cycle, a branch becomes `'[redacted]'`) and 1 Mi characters of text,
+ * keys included (past them a string is cut and ends in `'[truncated]'`, so the entries of an
+ * object after the cut become one `'[truncated]'` entry). Never throws: a value it cannot
+ * walk (a throwing getter, a proxy) becomes `'[redacted]'`. @internal
  *
  * @example
  * ```ts
@@ -21,10 +46,43 @@ const MAX_NODES = 20_000;
  * // { error: 'bad key [redacted]', code: 7 }
  * ```
  */
-export function redactData(value: unknown, secrets: readonly string[]): unknown {
-  const walk = { nodes: 0, open: new Set<object>() };
+export function redactData(value: unknown, secrets: readonly string[], { others = 'keep' }: RedactDataOptions = {}): unknown {
+  const walk: Walk = { nodes: 0, chars: maxRedactedChars, open: new Set<object>(), others };
   try {
     return redactValue(value, secrets, 0, walk);
+  } catch {
+    return REDACTED;
+  }
+}
+
+/**
+ * A copy of the query parameters a client keeps in its options (ofetch's `query` and `params`,
+ * ky's `searchParams`: a record, a `URLSearchParams`, name/value pairs or a query string), with
+ * the value of every parameter named like a credential (see `isSecretParamName`: `api_key`,
+ * `token`, ...) replaced by `'[redacted]'` whatever it is, and `secrets` removed from the rest
+ * (see {@link redactData}). By name, because such a parameter may never have been sent (ofetch
+ * does not apply `query` to a `Request`), so no sent URL names its value. Never throws. @internal
+ *
+ * @example
+ * ```ts
+ * redactParams({ api_key: 'k-123', page: 2 }, []); // { api_key: '[redacted]', page: 2 }
+ * ```
+ */
+export function redactParams(value: unknown, secrets: readonly string[]): unknown {
+  try {
+    if (typeof value === 'string') return redactText(redactQuery(value), secrets);
+    if (value instanceof URLSearchParams) return new URLSearchParams(redactText(redactQuery(value.toString()), secrets));
+    const secretName = (name: unknown): boolean => typeof name === 'string' && isSecretParamName(decodeFormOrKeep(name));
+    if (Array.isArray(value)) {
+      return value.map((pair) => (Array.isArray(pair) && secretName(pair[0]) ? [redactData(pair[0], secrets), REDACTED] : redactData(pair, secrets)));
+    }
+    if (!isWalkable(value)) return redactData(value, secrets);
+    const copy: Record<string, unknown> = {};
+    for (const [name, entry] of Object.entries(value)) {
+      const clean = secretName(name) ? REDACTED : redactData(entry, secrets);
+      Object.defineProperty(copy, redactText(name, secrets), { value: clean, enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
   } catch {
     return REDACTED;
   }
@@ -40,24 +98,50 @@ export function isWalkable(value: unknown): value is Record<string, unknown> | u
 
 interface Walk {
   nodes: number;
+  // The characters of text left to redact.
+  chars: number;
   // The objects on the path from the root: one met again is a cycle.
   readonly open: Set<object>;
+  readonly others: 'keep' | 'redact';
+}
+
+/** A query string (`?` or not) with the values of credential-named parameters redacted. */
+function redactQuery(query: string): string {
+  const lead = query.startsWith('?') ? '' : '?';
+  const clean = redactUrl(`${lead}${query}`);
+  return lead === '' ? clean : clean.slice(1);
+}
+
+function redactString(text: string, secrets: readonly string[], walk: Walk): string {
+  if (text.length <= walk.chars) {
+    walk.chars -= text.length;
+    return redactText(text, secrets);
+  }
+  const head = text.slice(0, walk.chars);
+  walk.chars = 0;
+  // The cut end may be the start of a secret whose rest is in the part left out.
+  return (head === '' ? '' : redactTruncatedText(head, secrets)) + TRUNCATED;
 }
 
 function redactValue(value: unknown, secrets: readonly string[], depth: number, walk: Walk): unknown {
   walk.nodes += 1;
-  if (typeof value === 'string') return redactText(value, secrets);
-  if (!isWalkable(value)) return value;
+  if (typeof value === 'string') return redactString(value, secrets, walk);
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
+  const collection = value instanceof Map || value instanceof Set;
+  if (!collection && !isWalkable(value)) return walk.others === 'keep' || value instanceof Date ? value : REDACTED;
   if (depth >= MAX_DEPTH || walk.nodes > MAX_NODES || walk.open.has(value)) return REDACTED;
   walk.open.add(value);
+  const next = (entry: unknown): unknown => redactValue(entry, secrets, depth + 1, walk);
   try {
-    if (Array.isArray(value)) return value.map((entry) => redactValue(entry, secrets, depth + 1, walk));
+    if (value instanceof Map) return new Map([...value].map(([key, entry]) => [next(key), next(entry)]));
+    if (value instanceof Set) return new Set([...value].map(next));
+    if (Array.isArray(value)) return value.map(next);
     const copy: object = Object.getPrototypeOf(value) === null ? (Object.create(null) as object) : {};
     for (const [name, entry] of Object.entries(value)) {
       // A key is the server's text too (`{ "<echoed token>": … }`); defined, not assigned, so a
       // parsed `"__proto__"` key stays a key.
-      const clean = redactValue(entry, secrets, depth + 1, walk);
-      const key = redactText(name, secrets);
+      const clean = next(entry);
+      const key = redactString(name, secrets, walk);
       Object.defineProperty(copy, key, { value: clean, enumerable: true, writable: true, configurable: true });
     }
     return copy;

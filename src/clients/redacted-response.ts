@@ -5,7 +5,7 @@
 import { factsOf, withFacts } from '../core/call-facts.js';
 import { systemClock } from '../core/clock.js';
 import { REDACTED, redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
-import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import { answeredRequestSecrets, redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import { readCappedText } from '../verdict/response-body.js';
 import { isWalkable, redactData } from './redact-data.js';
 
@@ -36,25 +36,28 @@ export function errorBodyTimeoutMs(callOptions: unknown): number {
 /** What `new Headers()` takes: a `Headers`, a record, or name/value pairs. @internal */
 export type HeadersLike = ConstructorParameters<typeof Headers>[0];
 
-/** What a client knows of the request it sent: its URL, headers and a body it can read as text. @internal */
+/** What a client knows of the request it sent: its URL, headers and body. @internal */
 export interface SentRequest {
   readonly url: string;
   readonly headers: Headers;
-  /** The body as sent, when it was text (JSON, a form); `undefined` otherwise. */
-  readonly body: string | undefined;
+  /** The body as the client handed it to fetch; only text and forms can be read (see `sentText`). */
+  readonly body: unknown;
 }
 
 /**
- * Every credential `request` carries (see `requestSecrets`), and those of the URL the answer
- * came from when a redirect led elsewhere (a pre-signed URL's signature, which the server may
- * echo). Never throws: what it cannot read adds nothing. @internal
+ * Every credential the request carries (see `requestSecrets`) as the client describes it (a
+ * form without a content type read as the form fetch sends), those of the request surefetch
+ * sent for `answer` (see `answeredRequestSecrets`: the body of a `Request`, which the client
+ * never read), and those of the URL the answer came from when a redirect led elsewhere (a
+ * pre-signed URL's signature, which the server may echo). Never throws: what it cannot read
+ * adds nothing. @internal
  *
  * @example
  * ```ts
- * const secrets = sentSecrets({ url, headers, body: '{"password":"…"}' }, response?.url);
+ * const secrets = sentSecrets({ url, headers, body: '{"password":"…"}' }, error.response);
  * ```
  */
-export function sentSecrets(request: SentRequest, answerUrl?: string): string[] {
+export function sentSecrets(request: SentRequest, answer?: Response): string[] {
   const found = new Set<string>();
   const add = (spec: Parameters<typeof requestSecrets>[0]): void => {
     try {
@@ -63,8 +66,16 @@ export function sentSecrets(request: SentRequest, answerUrl?: string): string[] 
       // A request surefetch cannot parse has no secrets it could name.
     }
   };
-  const body = request.body === undefined ? null : new TextEncoder().encode(request.body);
-  add({ url: request.url, headers: request.headers, body });
+  const text = sentText(request.body);
+  let { headers } = request;
+  if (request.body instanceof URLSearchParams && !headers.has('content-type')) {
+    // fetch sends a form with this type when none is set.
+    headers = new Headers(headers);
+    headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  }
+  add({ url: request.url, headers, body: text === undefined ? null : new TextEncoder().encode(text) });
+  for (const secret of answeredRequestSecrets(answer)) found.add(secret);
+  const answerUrl = answer?.url;
   const redirected = answerUrl !== undefined && answerUrl !== '' && answerUrl !== request.url;
   if (redirected) add({ url: answerUrl, headers: new Headers(), body: null });
   return [...found];
@@ -85,10 +96,10 @@ export function sentText(body: unknown): string | undefined {
 }
 
 /**
- * A request body kept on a client's error, with `secrets` removed: text and forms redacted,
- * a plain object or array (a body not yet serialized) walked by `redactData`, anything else
- * (bytes, a stream, a multipart form), which surefetch cannot read as text, replaced by
- * `'[redacted]'`. @internal
+ * A request body kept on a client's error, with `secrets` removed: text (cut past 1 Mi
+ * characters) and forms redacted, a plain object or array (a body not yet serialized) walked
+ * by `redactData`, anything else (bytes, a stream, a multipart form), which surefetch cannot
+ * read as text, replaced by `'[redacted]'`. @internal
  *
  * @example
  * ```ts
@@ -97,7 +108,8 @@ export function sentText(body: unknown): string | undefined {
  */
 export function redactSentBody(body: unknown, secrets: readonly string[]): unknown {
   if (body === undefined || body === null) return body;
-  if (typeof body === 'string') return redactText(body, secrets);
+  // A string is cut past 1 Mi characters, as `redactData` cuts one (see `maxRedactedChars`).
+  if (typeof body === 'string') return redactData(body, secrets);
   if (body instanceof URLSearchParams) return new URLSearchParams(redactText(body.toString(), secrets));
   return isWalkable(body) ? redactData(body, secrets) : REDACTED;
 }

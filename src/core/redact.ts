@@ -142,12 +142,19 @@ function redactMarked(text: string, covered: Uint8Array): string {
       covered.fill(1, span[0], span[1]);
     }
   }
-  let out = '';
-  for (let i = 0; i < text.length; i += 1) {
-    if (covered[i] === 0) out += text.charAt(i);
-    else if (i === 0 || covered[i - 1] === 0) out += REDACTED;
+  // Runs are copied as slices: a character at a time, a 1 MiB text took 150 ms.
+  const parts: string[] = [];
+  let from = covered.indexOf(1);
+  if (from < 0) return text;
+  parts.push(text.slice(0, from));
+  while (from >= 0) {
+    const end = covered.indexOf(0, from);
+    parts.push(REDACTED);
+    if (end < 0) break;
+    from = covered.indexOf(1, end);
+    parts.push(text.slice(end, from < 0 ? text.length : from));
   }
-  return out;
+  return parts.join('');
 }
 
 /**

@@ -31,6 +31,49 @@ export function requestSecrets(request: Pick<RequestSpec, 'url' | 'headers' | 'b
   return [...secrets];
 }
 
+/** What {@link requestSecrets} reads of a request. @internal */
+export type SecretSource = Pick<RequestSpec, 'url' | 'headers' | 'body'>;
+
+// For each answer outside 2xx that client mode handed to a client, the request it answered,
+// kept for the client's error (see `answeredRequestSecrets`), which finds its secrets on demand.
+const requestByAnswer = new WeakMap<Response, SecretSource>();
+
+/**
+ * Notes that `answer` (a refused answer client mode hands to a client, see `forClient`) answered
+ * `request`, the request surefetch built and sent: a client's own view of it can miss what fetch
+ * added (a form's content type) or what it never read (the body of a `Request`). The request is
+ * kept, not its secrets, so nothing is computed unless a client's error asks; a body past what
+ * `requestSecrets` would parse is not kept. @internal
+ *
+ * @example
+ * ```ts
+ * noteAnsweredRequest(answer, ctx.request);
+ * ```
+ */
+export function noteAnsweredRequest(answer: Response, request: SecretSource): void {
+  const body = request.body instanceof Uint8Array && request.body.byteLength <= maxParsedBodyBytes ? request.body : null;
+  requestByAnswer.set(answer, body === request.body ? request : { url: request.url, headers: request.headers, body });
+}
+
+/**
+ * The credentials (see {@link requestSecrets}) of the request `answer` answered, when client
+ * mode noted it (see `noteAnsweredRequest`); none for any other value. Never throws. @internal
+ *
+ * @example
+ * ```ts
+ * const secrets = [...clientSecrets, ...answeredRequestSecrets(error.response)];
+ * ```
+ */
+export function answeredRequestSecrets(answer: unknown): string[] {
+  const request = answer instanceof Response ? requestByAnswer.get(answer) : undefined;
+  if (request === undefined) return [];
+  try {
+    return requestSecrets(request);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * A URL fit for errors and events: {@link redactUrl}, then every value of `secrets` removed too
  * (a key in the path, such as `/bot<token>/`).

@@ -4,6 +4,7 @@
  * limit, so a body that stalls ends in a `BodyTimeoutError` instead of holding the client's read.
  */
 import { noteBodyFailure, noteOf, withFacts, type CallFacts } from '../core/call-facts.js';
+import { noteAnsweredRequest } from '../core/request-secrets.js';
 import { anySignal } from '../core/signals.js';
 import type { CallContext } from '../core/types.js';
 import { BodyTimeoutError } from '../errors/body-timeout-error.js';
@@ -24,7 +25,8 @@ export const maxBufferedErrorBytes = 1024 * 1024;
  * connection already closed). The caller's abort rejects the call. With no bound (`bodyTimeoutMs`
  * 0 or `Infinity`, no deadline) the body is handed on unread, as fetch gave it. `input` and
  * `init` (fetch's arguments as the client passed them) are kept for the client's error (see
- * `BodyFailure`). @internal
+ * `BodyFailure`), and so is the request surefetch sent, for an answer outside 2xx (see
+ * `noteAnsweredRequest`): nothing is noted for a success. @internal
  *
  * @example
  * ```ts
@@ -33,13 +35,20 @@ export const maxBufferedErrorBytes = 1024 * 1024;
  */
 export function clientAnswer(response: Response, ctx: CallContext, input: unknown, init: unknown): Response | Promise<Response> {
   const facts = factsFor(response, ctx);
-  if (response.status < 400 || response.body === null) return withFacts(response, facts);
+  if (response.ok) return withFacts(response, facts);
+  // The client builds its error from this answer: the request it answered is noted for that error.
+  const refused = (body?: ConstructorParameters<typeof Response>[0]): Response => {
+    const answer = withFacts(response, facts, body);
+    noteAnsweredRequest(answer, ctx.request);
+    return answer;
+  };
+  if (response.status < 400 || response.body === null) return refused();
   const limit = bodyReadLimit(ctx);
   const { timeoutMs } = limit;
-  if (timeoutMs === undefined) return withFacts(response, facts);
+  if (timeoutMs === undefined) return refused();
   const startedAt = ctx.clock.now();
   return readHead(response.body, limit).then(({ head, failure, rest }) => {
-    if (failure === undefined && rest === undefined) return withFacts(response, facts, head);
+    if (failure === undefined && rest === undefined) return refused(head);
     let answer: Response | undefined;
     // The error leaves through the client, not through createFetch's scrub: scrubbed here.
     const failed = (error: unknown): unknown => {
@@ -47,7 +56,7 @@ export function clientAnswer(response: Response, ctx: CallContext, input: unknow
       if (clean instanceof BodyTimeoutError && answer !== undefined) noteBodyFailure(clean, { answer, input, init });
       return clean;
     };
-    answer = withFacts(response, facts, handOn(head, failure, rest, { ...limit, timeoutMs, startedAt }, failed));
+    answer = refused(handOn(head, failure, rest, { ...limit, timeoutMs, startedAt }, failed));
     return answer;
   });
 }
