@@ -153,6 +153,25 @@ describe('client mode: what is not buffered, and complete bodies', () => {
     expect(Buffer.from(received).equals(Buffer.from(body))).toBe(true);
   });
 
+  it('a complete 400 body of 8 MiB read 600 ms after the answer (twice bodyTimeoutMs) arrives whole: the client\'s pause does not count', async () => {
+    const length = 8 * 1024 * 1024;
+    const body = Array.from({ length: 1024 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('').repeat(length / 1024);
+    server = await complete400(body);
+    const response = await within(forClient(sureFetch())(`${server.url}/v1/orders`), noHangMs);
+    await new Promise((resolve) => setTimeout(resolve, 2 * bodyTimeoutMs));
+    const received = new Uint8Array(await within(response.arrayBuffer(), noHangMs));
+    expect(received.byteLength).toBe(length);
+    expect(Buffer.from(received).equals(Buffer.from(body))).toBe(true);
+  });
+
+  it.each([600, 799, 999])('an answer of status %i (outside 200-599) keeps its body, as fetch gave it', async (status) => {
+    const body = JSON.stringify({ error: 'over quota' });
+    server = await startStalledBodyServer({ status, answer: () => ({ status, body }) });
+    const response = await within(forClient(sureFetch())(`${server.url}/v1/orders`), noHangMs);
+    expect(response.status).toBe(status);
+    expect(await within(response.text(), noHangMs)).toBe(body);
+  });
+
   it('a complete small 400: same status, headers and url, factsOf reads its client request id, ofetch\'s data is the parsed body', async () => {
     const body = JSON.stringify({ message: 'amount must be positive', field: 'amount' });
     server = await complete400(body);

@@ -42,7 +42,8 @@ export function clientAnswer(response: Response, ctx: CallContext, input: unknow
     noteAnsweredRequest(answer, ctx.request);
     return answer;
   };
-  if (response.status < 400 || response.body === null) return refused();
+  // A status outside 200-599 cannot be rebuilt around a body read here (see withFacts): handed on unread.
+  if (response.status < 400 || response.status > 599 || response.body === null) return refused();
   const limit = bodyReadLimit(ctx);
   const { timeoutMs } = limit;
   if (timeoutMs === undefined) return refused();
@@ -90,7 +91,7 @@ async function readHead(body: ReadableStream<Uint8Array>, limit: BodyReadLimit):
   return { head: joinChunks(chunks), failure: undefined, rest: size > maxBufferedErrorBytes ? body : undefined };
 }
 
-/** A body limit whose time counts from `startedAt` (clock time), when the read of the head began. */
+/** A body limit whose time counts from `startedAt` (clock time), when the read of the head began (see handOn). */
 interface StartedLimit extends BodyReadLimit {
   readonly timeoutMs: number;
   readonly startedAt: number;
@@ -111,10 +112,14 @@ function handOn(
 ): ReadableStream<Uint8Array> {
   const cancelled = new AbortController();
   let headSent = head.byteLength === 0;
+  // The bound counts the time spent waiting for the server (the head's read, then each pull's),
+  // not the client's pauses between reads: a body that was sent whole is never cut because the
+  // client read it late, and one that stalls still fails once the waits add up to the bound.
+  let waitedMs = limit.clock.now() - limit.startedAt;
   const restLimit = (): BodyReadLimit => ({
     ...limit,
     signal: anySignal(limit.signal, cancelled.signal),
-    timeoutMs: Math.max(0, limit.timeoutMs - (limit.clock.now() - limit.startedAt)),
+    timeoutMs: Math.max(0, limit.timeoutMs - waitedMs),
   });
   // highWaterMark 0: `pull` runs only for a pending read, so an error never drops a queued chunk.
   return new ReadableStream<Uint8Array>(
@@ -128,8 +133,10 @@ function handOn(
           else controller.error(failed(failure));
         } else {
           let chunk: Uint8Array | undefined;
+          const pulledAt = limit.clock.now();
           try {
             await readChunks(rest, restLimit(), (value) => ((chunk = value), false), true);
+            waitedMs += limit.clock.now() - pulledAt;
           } catch (error) {
             if (!cancelled.signal.aborted) controller.error(failed(withWholeBound(error, limit)));
             return;
