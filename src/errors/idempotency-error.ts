@@ -20,8 +20,9 @@ export type IdempotencyErrorCode =
   | 'SCOPE_REQUIRED'
   /**
    * The store holds a value at the scope's key that is not a surefetch request record (another
-   * program writes to the same keys, or the record was edited); nothing was sent. Delete the key,
-   * or give surefetch a namespace of its own.
+   * program writes to the same keys, or the record was edited); nothing was sent by this call,
+   * but an earlier run's create may have been. Give surefetch a namespace of its own, and delete
+   * the key only once you know whether that create landed (look for `clientRequestId` at the API).
    */
   | 'RECORD_UNREADABLE';
 

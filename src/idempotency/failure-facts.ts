@@ -1,5 +1,5 @@
 import { redactText } from '../core/redact.js';
-import { SurefetchError } from '../errors/errors.js';
+import { AmbiguousOutcomeError, SurefetchError } from '../errors/errors.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
 import { truncate } from '../verdict/html-summary.js';
 import { HttpError } from '../verdict/http-error.js';
@@ -58,13 +58,28 @@ export function previouslyFailed(record: RequestRecord, operation: string): Idem
 }
 
 /**
- * What a store's read of the scope's key threw, before anything was sent: a value there that is
- * not a request record (see `UnreadableRecordError`) is the `RECORD_UNREADABLE` refusal, with
- * the call's ids; anything else is returned as it is. Nothing is sent on a record surefetch cannot
- * read: whatever it held, a send may already have landed.
+ * What a store's read of the scope's key threw, before this call sent anything: a value there that
+ * is not a request record (see `UnreadableRecordError`) is the `RECORD_UNREADABLE` refusal, with
+ * the scope's client request id: the one its record held when read before (`stored`), else the
+ * call's own; anything else is returned as it is. Nothing is sent on a record surefetch cannot
+ * read: whatever it held, an earlier run's create may be out.
  */
-export function refuseUnreadable(error: unknown, scope: string, clientRequestId: string, operation: string): unknown {
+export function refuseUnreadable(error: unknown, scope: string, clientRequestId: string, operation: string, stored = false): unknown {
   if (!(error instanceof UnreadableRecordError)) return error;
-  const message = `${error.message.replace(/^surefetch: /, '')} (another program writes to the same keys, or the record was edited); nothing was sent. Delete the key, or give surefetch a namespace of its own`;
+  const message = `${error.message.replace(/^surefetch: /, '')} (another program writes to the same keys, or the record was edited); nothing was sent by this call, ` +
+    `but an earlier run of the scope may have sent its create. Delete the key only once you know whether that create landed (look for client request id ` +
+    `${clientRequestId} at the API${stored ? '' : ", if the scope's runs share it"}), or give surefetch a namespace of its own`;
   return new IdempotencyError({ code: 'RECORD_UNREADABLE', scope, clientRequestId, operation, message }, { cause: error });
+}
+
+/**
+ * What a write of the request record threw after the create may have been sent: a record that
+ * became unreadable (another program overwrote the scope's key meanwhile) is an
+ * `AmbiguousOutcomeError` with the call's client request id, for nothing tells a re-send or a
+ * re-run whether the create landed; anything else is returned as it is.
+ */
+export function unreadableAfterSend(error: unknown, clientRequestId: string, attempts: number, operation: string): unknown {
+  if (!(error instanceof UnreadableRecordError)) return error;
+  const reason = `its request record became unreadable after the send, as another program wrote to the scope's key or the record was edited, and without it nothing tells whether the create landed`;
+  return new AmbiguousOutcomeError({ clientRequestId, attempts, operation, reason }, { cause: error });
 }

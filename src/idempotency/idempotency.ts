@@ -12,7 +12,7 @@ import { sentStateOf } from './sent-state-of.js';
 import { fingerprintRequest, replayResponse } from './response-snapshot.js';
 import { replayCopy } from './replay-copy.js';
 import { createOwnerWait } from './owner-wait.js';
-import { previouslyFailed, recordedFailure, refuseUnreadable } from './failure-facts.js';
+import { previouslyFailed, recordedFailure, refuseUnreadable, unreadableAfterSend } from './failure-facts.js';
 import { bodyReadLimit } from '../verdict/response-body.js';
 import { memoryStore } from '../store/memory-store.js';
 import { guardStore } from '../store/guarded-store.js';
@@ -83,8 +83,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
 
   async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string, secrets: readonly string[]): Promise<Response> {
     const fingerprint = await fingerprintRequest(ctx.request);
-    // A value at the scope's key that is no record stops the call here, before any send.
-    const readable = <T>(read: Promise<T>): Promise<T> => read.catch((error: unknown) => Promise.reject(refuseUnreadable(error, scope, ctx.clientRequestId, ctx.operation)));
+    // A value at the scope's key that is no record stops the call here, before any send (with the id of a record read before, if any).
+    const readable = <T>(read: Promise<T>, held?: RequestRecord): Promise<T> =>
+      read.catch((error: unknown) => Promise.reject(refuseUnreadable(error, scope, held?.clientRequestId ?? ctx.clientRequestId, ctx.operation, held !== undefined)));
     for (let round = 0; round < 10; round += 1) {
       const now = ctx.clock.now();
       const fresh: RequestRecord = {
@@ -103,13 +104,13 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       }
       if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
       if (existing.leaseUntil > now && !(await heartbeat.ownerGone(existing, { signal: ctx.signal }))) {
-        await readable(waitForOwner(ctx, existing));
+        await readable(waitForOwner(ctx, existing), existing);
         continue;
       }
       // A send its dead worker never heard back from is unanswered from now on (see inheritedUnanswered).
       const unanswered = inheritedUnanswered(existing, now, ctx.attemptTimeoutMs ?? 0);
       const taken: RequestRecord = { ...existing, error: undefined, inFlight: undefined, unanswered, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
-      if (!(await readable(store.update(taken, existing.version, ttlMs, { signal: ctx.signal })))) continue;
+      if (!(await readable(store.update(taken, existing.version, ttlMs, { signal: ctx.signal }), existing))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded, secrets);
     }
@@ -170,8 +171,11 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         await markSending(down);
         response = await next(down);
       }
-    } catch (error) {
-      sends.ended(error, ctx);
+    } catch (caught) {
+      // A record that became unreadable is refused before this run's first send, and ambiguous after it.
+      const sentNow = writer.current().attempts - claimed.attempts;
+      const error = sentNow > 0 ? unreadableAfterSend(caught, claimed.clientRequestId, sentNow, ctx.operation) : refuseUnreadable(caught, claimed.scope, claimed.clientRequestId, ctx.operation, true);
+      sends.ended(caught, ctx);
       // A caller that left with its create out never hears its fate: the API may act on it for its lifetime from now.
       // One that left during a backoff after a gateway's timeout left before the guard could note it.
       if (ctx.signal.aborted && (ctx.sends?.out ?? 1) > 0) sends.abandoned(writer.current().inFlight, ctx.clock.now(), ctx.attemptTimeoutMs ?? 0);

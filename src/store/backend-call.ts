@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { UnreadableRecordError } from './record-codec.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 
 /** How a store reaches its backend: what to name in errors, and how long to wait. */
@@ -89,11 +90,12 @@ export function unavailable(ctx: BackendContext, operation: StoreOperation, erro
 
 /**
  * Runs one backend operation bounded by `ctx.timeoutMs` and by the caller's `signal`. Any failure,
- * the timeout included, rejects with a {@link StoreUnavailableError}; the caller's abort rejects at
- * once with the signal's reason (what every other abortable step of a call does), leaving the
- * operation to finish or fail in the background. The timeout runs on `clock.timeoutSignal`, which
- * uses real time even on a manual clock, so a dead backend never hangs a test either, and its timer
- * is released as soon as the operation settles.
+ * the timeout included, rejects with a {@link StoreUnavailableError}, but an `UnreadableRecordError`
+ * (the backend answered, with a value at the key that is no record), which passes as it is; the
+ * caller's abort rejects at once with the signal's reason (what every other abortable step of a
+ * call does), leaving the operation to finish or fail in the background. The timeout runs on
+ * `clock.timeoutSignal`, which uses real time even on a manual clock, so a dead backend never
+ * hangs a test either, and its timer is released as soon as the operation settles.
  *
  * @example
  * ```ts
@@ -116,7 +118,7 @@ export async function callBackend<T>(ctx: BackendContext, operation: StoreOperat
     signal.addEventListener('abort', onAbort, { once: true });
   });
   const work = run().catch((error: unknown) => {
-    throw unavailable(ctx, operation, error);
+    throw error instanceof UnreadableRecordError ? error : unavailable(ctx, operation, error);
   });
   try {
     return await Promise.race([work, timedOut, aborted]);

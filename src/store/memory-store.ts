@@ -2,7 +2,7 @@ import { Keyv } from 'keyv';
 import { systemClock, type Clock } from '../core/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import type { RequestRecord } from './record.js';
-import { checkDecoded, encodeRecord, keyvKey } from './record-codec.js';
+import { checkDecoded, deserializeStored, encodeRecord, keyvKey } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
@@ -55,8 +55,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
     if (closed) throw new StoreUnavailableError({ backend: 'memory', operation, reason: 'the store is closed' });
   }
 
+  // A value that is no record (not a string, not keyv's JSON, not a record) throws an UnreadableRecordError.
   function decodeNow(raw: unknown): RequestRecord | undefined {
-    const data: unknown = raw === undefined ? undefined : keyv.deserialize?.(raw as string);
+    const data = deserializeStored(keyv, raw);
     if (data instanceof Promise) throw new TypeError('surefetch: memoryStore needs a synchronous keyv deserializer');
     // Expiry is the map's call (it already hid expired entries), so no clock check here.
     return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
@@ -78,7 +79,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): KeyvRequestStore 
     },
     async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
       assertOpen('get', options);
-      return checkDecoded(await keyv.getRaw(scope), clock.now())?.record;
+      return decodeNow(map.get(keyvKey(keyv, scope)));
     },
     async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertOpen('update', options);

@@ -3,7 +3,7 @@ import { Keyv } from 'keyv';
 import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
-import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
+import { assertCompatibleKeyv, decodeRecord, encodeRecord, keyvKey, UnreadableRecordError, type DecodedRecord } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
@@ -62,8 +62,8 @@ function isPostgresAdapter(value: unknown): value is PostgresAdapterLike {
  * adapter's `query`, so `keyv.get(scope)` reads the records.
  *
  * SQL rows expire lazily: a row past its TTL is ignored by every operation and deleted when keyv
- * reads it, but **nothing sweeps the table**. Rows that expire and are never read again stay;
- * delete them from a periodic job if the table grows, e.g.
+ * itself reads it (`keyv.get`), but **nothing sweeps the table**. Rows that expire and are never
+ * read again stay; delete them from a periodic job if the table grows, e.g.
  * `DELETE FROM surefetch_requests WHERE (value::jsonb->>'expires')::bigint < extract(epoch from now()) * 1000`.
  *
  * Each store from a `url` gets its own connection pool (`@keyv/postgres` otherwise shares one per
@@ -86,13 +86,8 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
   const { schema = 'public', table = 'keyv', keySize = 255, useUnloggedTable = false } = adapter.opts;
   const qualified = `${schema}.${table}`;
   const url = owned ? options.url : adapter.opts.uri;
-  const ctx: BackendContext = {
-    backend: 'postgres',
-    target: url === undefined ? undefined : maskStoreUrl(url),
-    secrets: url === undefined ? [] : urlSecrets(url),
-    timeoutMs: operationTimeoutMs,
-    clock,
-  };
+  const [target, secrets] = url === undefined ? [undefined, []] : [maskStoreUrl(url), urlSecrets(url)];
+  const ctx: BackendContext = { backend: 'postgres', target, secrets, timeoutMs: operationTimeoutMs, clock };
   let closed = false;
 
   async function ensureTable(): Promise<void> {
@@ -122,6 +117,12 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
     return key;
   }
 
+  /** The row of `key` as it is now, decoded (an UnreadableRecordError when it holds no record). */
+  async function readRow(operation: StoreOperation, key: string, options?: StoreCallOptions): Promise<{ found: boolean; decoded: DecodedRecord | undefined }> {
+    const rows = await call(operation, () => adapter.query(`SELECT value FROM ${qualified} WHERE key = $1`, [key]), options);
+    return { found: rows.length > 0, decoded: await decodeRecord(keyv, rows[0]?.value, clock.now()) };
+  }
+
   return boundedByItself({
     backend: 'postgres',
     keyv,
@@ -135,19 +136,18 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
         RETURNING key`;
       // The holder may expire or be deleted between the insert and the read; then the scope is free again.
       for (let round = 0; round < 3; round += 1) {
-        // A row whose value is not JSON (not surefetch's) fails the cast: it is read and refused below.
-        const inserted = await call('claim', () => adapter.query(claimSql, [key, raw, clock.now()]).catch(unlessNotJson), options);
-        if (inserted.length === 1) return { claimed: true };
-        const rows = await call('claim', () => adapter.query(`SELECT value FROM ${qualified} WHERE key = $1`, [key]), options);
-        const decoded = await decodeRecord(keyv, rows[0]?.value, clock.now());
+        const inserted = await call('claim', () => uncast(adapter.query(claimSql, [key, raw, Math.floor(clock.now())])), options);
+        if (inserted?.length === 1) return { claimed: true };
+        const { found, decoded } = await readRow('claim', key, options);
         if (decoded) return { claimed: false, existing: decoded.record };
+        // A row the claim could not read (not JSON, an expiry no bigint) is never overwritten, even when it reads as expired.
+        if (inserted === null && found) throw new UnreadableRecordError('the stored expiry cannot be read');
       }
       throw new StoreUnavailableError({ backend: 'postgres', operation: 'claim', target: ctx.target, reason: 'the competing record kept vanishing' });
     },
     async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
-      rowKey(scope);
-      const data = await call('get', () => keyv.getRaw(scope), options);
-      return checkDecoded(data, clock.now())?.record;
+      // Read and decoded here, not by keyv, whose parse error would quote a foreign value.
+      return (await readRow('get', rowKey(scope), options)).decoded?.record;
     },
     async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertTtl(ttlMs);
@@ -159,8 +159,12 @@ export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
           AND (value::jsonb -> 'value' ->> 'version')::bigint = $3
           AND coalesce((value::jsonb ->> 'expires')::bigint > $4, true)
         RETURNING key`;
-      const rows = await call('update', () => adapter.query(casSql, [key, raw, expectedVersion, clock.now()]), options);
-      return rows.length === 1;
+      const rows = await call('update', () => uncast(adapter.query(casSql, [key, raw, expectedVersion, Math.floor(clock.now())])), options);
+      if (rows?.length === 1) return true;
+      // Not updated: a record of another version, none, or a value that is no record (refused as in claim).
+      const { decoded } = await readRow('update', key, options);
+      if (rows === null && decoded) throw new UnreadableRecordError('the stored expiry cannot be read');
+      return false;
     },
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       rowKey(scope);
@@ -236,8 +240,8 @@ function checkedKeyv(keyv: Keyv): Keyv {
   return keyv;
 }
 
-// PostgreSQL's invalid_text_representation: a stored value the claim's `::jsonb` / `::bigint` casts cannot read.
-function unlessNotJson(error: unknown): never[] {
-  if ((error as { code?: unknown } | undefined)?.code === '22P02') return [];
-  throw error;
+// `null` for a data exception (SQLSTATE class 22: not JSON, a number no bigint or out of its range)
+// from the casts of a stored value: a value that cannot be read, which is no outage.
+function uncast<T>(query: Promise<T>): Promise<T | null> {
+  return query.catch((error: unknown) => (/^22[0-9A-Z]{3}$/.test(String((error as { code?: unknown } | undefined)?.code)) ? null : Promise.reject(error)));
 }

@@ -79,27 +79,43 @@ export async function encodeRecord(keyv: Keyv, record: RequestRecord, expires: n
  * ```
  */
 export async function decodeRecord(keyv: Keyv, raw: unknown, now: number): Promise<DecodedRecord | undefined> {
+  const data = deserializeStored(keyv, raw);
+  return checkDecoded(data instanceof Promise ? await data.catch(() => Promise.reject(notKeyvJson())) : data, now);
+}
+
+/**
+ * What keyv's deserializer makes of a stored value (`undefined` when absent), as it returns it (a
+ * promise for an async deserializer): the synchronous half of {@link decodeRecord}, for a store
+ * that must not await between its check and its write. Throws an {@link UnreadableRecordError}
+ * for a value that is not a string or that the deserializer cannot read.
+ *
+ * @example
+ * ```ts
+ * const data = deserializeStored(keyv, map.get(key));
+ * ```
+ */
+export function deserializeStored(keyv: Keyv, raw: unknown): unknown {
   if (raw === undefined || raw === null) return undefined;
   const deserialize = keyv.deserialize;
   if (!deserialize) throw new TypeError('surefetch: cannot decode a stored record');
   if (typeof raw !== 'string') throw new UnreadableRecordError('the stored value is not a string');
-  let data: unknown;
   try {
-    data = await deserialize<unknown>(raw);
+    return deserialize<unknown>(raw);
   } catch {
-    // Not even keyv's JSON. The parser's message quotes the value, which may be anyone's: not kept.
-    throw new UnreadableRecordError('the stored value is not a keyv-serialized record');
+    throw notKeyvJson();
   }
-  return checkDecoded(data, now);
 }
 
+// Not even keyv's JSON. The parser's message quotes the value, which may be anyone's: not kept.
+const notKeyvJson = (): UnreadableRecordError => new UnreadableRecordError('the stored value is not a keyv-serialized record');
+
 /**
- * Checks what a keyv deserializer (or `keyv.getRaw`) produced: `undefined` when absent or expired,
+ * Checks what a keyv deserializer produced: `undefined` when absent or expired,
  * the record otherwise; an {@link UnreadableRecordError} for a foreign value.
  *
  * @example
  * ```ts
- * const decoded = checkDecoded(await keyv.getRaw(scope), clock.now());
+ * const decoded = checkDecoded(await deserializeStored(keyv, raw), clock.now());
  * ```
  */
 export function checkDecoded(data: unknown, now: number): DecodedRecord | undefined {

@@ -3,7 +3,7 @@ import { Keyv } from 'keyv';
 import { systemClock } from '../core/clock.js';
 import { callBackend, maskStoreUrl, urlSecrets, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
-import { assertCompatibleKeyv, checkDecoded, decodeRecord, encodeRecord, keyvKey } from './record-codec.js';
+import { assertCompatibleKeyv, decodeRecord, encodeRecord, keyvKey, UnreadableRecordError } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
@@ -50,18 +50,27 @@ interface RedisAdapterLike {
   getClient(): Promise<RedisClientLike>;
 }
 
-// Compare-and-set on the record's version; -1 flags a value that is not a keyv-JSON record.
+// Compare-and-set on the record's version; -1 flags a value that is no keyv-JSON record (or no string: GET errs).
 const casScript = `
-local current = redis.call('GET', KEYS[1])
+local current = redis.pcall('GET', KEYS[1])
 if not current then return 0 end
+if type(current) ~= 'string' then return -1 end
 local ok, doc = pcall(cjson.decode, current)
-if not ok or type(doc) ~= 'table' or type(doc.value) ~= 'table' then return -1 end
+if not ok or type(doc) ~= 'table' or type(doc.value) ~= 'table' or type(doc.value.version) ~= 'number' then return -1 end
 if doc.value.version ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 /** Reconnect backoff of an owned client: 100 ms doubling to 2 s, forever (commands fail fast meanwhile). */
 const reconnectDelay = (retries: number): number => Math.min(100 * 2 ** retries, 2000);
+
+/** GET, with a value of another type at the key (a hash, a list: Redis answers WRONGTYPE) read as one that is no record. */
+function getString(client: RedisClientLike, key: string): Promise<string | null> {
+  return client.get(key).catch((error: unknown) => {
+    if (error instanceof Error && error.message.startsWith('WRONGTYPE')) throw new UnreadableRecordError('the stored value is not a Redis string');
+    throw error;
+  });
+}
 
 function isRedisAdapter(value: unknown): value is RedisAdapterLike {
   const v = value as Partial<RedisAdapterLike> | undefined;
@@ -135,14 +144,15 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
       for (let round = 0; round < 3; round += 1) {
         const reply = await call('claim', (c) => c.set(key, raw, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }), options);
         if (reply === 'OK') return { claimed: true };
-        const decoded = await decodeRecord(keyv, await call('claim', (c) => c.get(key), options), Number.NEGATIVE_INFINITY);
+        const decoded = await decodeRecord(keyv, await call('claim', (c) => getString(c, key), options), Number.NEGATIVE_INFINITY);
         if (decoded) return { claimed: false, existing: decoded.record };
       }
       throw new StoreUnavailableError({ backend: 'redis', operation: 'claim', target: ctx.target, reason: 'the competing record kept vanishing' });
     },
     async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
-      const data = await call('get', () => keyv.getRaw(scope), options);
-      return checkDecoded(data, Number.NEGATIVE_INFINITY)?.record;
+      // Read and decoded here, not by keyv, whose parse error would quote a foreign value.
+      const raw = await call('get', (c) => getString(c, redisKey(scope)), options);
+      return (await decodeRecord(keyv, raw, Number.NEGATIVE_INFINITY))?.record;
     },
     async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertTtl(ttlMs);
@@ -150,7 +160,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
       const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
       const key = redisKey(next.scope);
       const reply = await call('update', (c) => c.eval(casScript, { keys: [key], arguments: [String(expectedVersion), raw, String(ttlMs)] }), options);
-      if (reply === -1) throw new TypeError('surefetch: the stored value is not a surefetch request record');
+      if (reply === -1) throw new UnreadableRecordError('the stored value is not a surefetch request record');
       return reply === 1;
     },
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
