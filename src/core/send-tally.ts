@@ -29,6 +29,12 @@ export interface SendTally {
   bound(maxSends: number): void;
   /** Whether another send stays within the bound. */
   mayResend(): boolean;
+  /**
+   * Called by the terminal send before each send leaves; a promise it returns is awaited first
+   * (`idempotency` records a re-send as in flight before it goes), and its rejection fails the
+   * attempt unsent. Absent, or `undefined` returned: the send goes at once.
+   */
+  beforeSend?(): Promise<void> | undefined;
 }
 
 /**

@@ -19,14 +19,16 @@ import { guardStore } from '../store/guarded-store.js';
 import { checkDurationOption, timeoutLimitMs } from '../pipeline/timing-options.js';
 import type { RequestRecord } from '../store/record.js';
 import type { CallContext, Middleware, Next, ResendGuard } from '../core/types.js';
-import { boundedTimeoutMs, inheritedUnanswered, SendLog } from './unanswered-send.js';
+import { boundedTimeoutMs, inheritedUnanswered, SendLog, unansweredOf } from './unanswered-send.js';
+import { recordedSends } from './recorded-sends.js';
+import { createSendTally } from '../core/send-tally.js';
+import { unscopedCall } from './unscoped-call.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 import { refuseUnusableIdentity } from './usable-identity.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 export type { IdempotencyOptions } from './idempotency-options.js';
-
 
 /**
  * The outermost middleware: gives every non-idempotent call with an `idempotencyScope` a
@@ -64,22 +66,24 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
   const heartbeat = ownerHeartbeat(store, ownerAliveMs);
 
-  const { decide, holdIdentity, claimResult } = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
+  const runner = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
+  const { decide, holdIdentity, claimResult } = runner;
   const leaseFor = (ctx: CallContext): number => ctx.clock.now() + leaseMs;
   const waitForOwner = createOwnerWait({ store, waitForOwnerMs, pollMs, heartbeat });
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
 
   /** Down-stream context: the record's client request id, the key header, the check's rewrite, and the guard. */
-  function derive(ctx: CallContext, clientRequestId: string, guard: ResendGuard | undefined): CallContext {
+  function derive(ctx: CallContext, clientRequestId: string, guard: ResendGuard | undefined, sends = ctx.sends): CallContext {
     let request = existenceCheck?.prepare?.(ctx.request, clientRequestId) ?? ctx.request;
     if (keyHeader !== undefined && !request.headers.has(keyHeader)) {
       const headers = new Headers(request.headers);
       headers.set(keyHeader, clientRequestId);
       request = { ...request, headers };
     }
-    return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard });
+    return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard, sends });
   }
+  const sendUnscoped = unscopedCall({ runner, gatewayTimeouts, derive });
 
   async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string, secrets: readonly string[]): Promise<Response> {
     const fingerprint = await fingerprintRequest(ctx.request);
@@ -134,7 +138,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const write = async (c: CallContext, changes: Partial<RequestRecord>): Promise<void> => {
       if (!(await writer.write(changes))) throw refuse(c, writer.current(), 'LEASE_LOST', 'another worker took the call over');
     };
+    let sendsOut = false;
     const markSending = (c: CallContext): Promise<void> => {
+      sendsOut = true;
       const record = writer.current();
       const now = c.clock.now();
       // In flight until this run learns how it ended: a worker that finds it there took over from one that died first.
@@ -144,8 +150,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
       writer.stop();
-      const unanswered = sends.latestUnanswered();
-      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), inFlight: undefined, ...(unanswered && { unanswered }), ...changes }).catch(() => undefined), lease?.release()]);
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), inFlight: undefined, ...unansweredOf(sends), ...changes }).catch(() => undefined), lease?.release()]);
     };
     const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
@@ -155,9 +160,16 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;
     };
+    // A send answered is out no more (see recordedSends); a later one is recorded before it leaves.
+    const answered = (status: number | undefined): void => {
+      sends.answered(status, ctx);
+      sendsOut = false;
+      writer.write({ inFlight: undefined, ...unansweredOf(sends) }).catch(() => undefined);
+    };
+    const tally = recordedSends(ctx.sends ?? createSendTally(), { answered, beforeSend: () => (sendsOut ? undefined : markSending(down)) });
     let down: CallContext;
     try {
-      down = derive(ctx, claimed.clientRequestId, guard);
+      down = derive(ctx, claimed.clientRequestId, guard, tally);
     } catch (error) {
       return letGo(error, lease);
     }
@@ -205,23 +217,6 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       .then((e) => recordedFailure(e, terminal, secrets), () => ({ code: `HTTP_${String(status)}`, message: `HTTP ${String(status)}`, status, terminal }));
     await settle(terminal ? { state: 'failed', lastSent: 'delivered', error } : { lastSent: everAmbiguous ? 'ambiguous' : sent, error });
     return response;
-  }
-
-  /** A call without a scope: no record, but its check still gets the chain, an identity hold and its first send time. */
-  async function sendUnscoped(ctx: CallContext, next: Next): Promise<Response> {
-    const lease = await holdIdentity(ctx, ctx.clientRequestId);
-    const startedAt = ctx.clock.now();
-    const sends = new SendLog(undefined, startedAt, gatewayTimeouts);
-    const call: CallHandle = { next, lease, firstSentAt: () => startedAt, unanswered: () => sends.latestUnanswered() };
-    const guard: ResendGuard = (gctx, previous) => {
-      if (!sends.ended(previous.error, gctx)) sends.answered(previous.status, gctx);
-      return decide(gctx, previous, undefined, call);
-    };
-    try {
-      return await next(derive(ctx, ctx.clientRequestId, guard));
-    } finally {
-      await lease?.release();
-    }
   }
 
   // An idempotent call (a GET) passes straight through, without an async layer of its own.

@@ -79,6 +79,12 @@ export class SendLog {
 
 const noStatuses: ReadonlySet<number> = new Set();
 
+/** The record's change for `log`'s latest unanswered send: none when there is none. @internal */
+export function unansweredOf(log: SendLog): { unanswered?: UnansweredSend } {
+  const unanswered = log.latestUnanswered();
+  return unanswered === undefined ? {} : { unanswered };
+}
+
 // The create's own transport failure, itself or as the cause of the error the call gave up with
 // (retry's RetryLaterError or DeadlineExceededError); never one under an existence check's error
 // or under an error of another operation (a lookup's RetryLaterError, passed up as it is).

@@ -4,6 +4,7 @@ import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { MAX_TIMER_MS } from '../core/long-timeout.js';
 import { anySignal, canAbort } from '../core/signals.js';
+import { markUnsent } from '../core/unsent-errors.js';
 import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
 import { isUnansweredNetworkError, toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
@@ -40,6 +41,18 @@ type Attempt = AbortController | AttemptDispatcher;
 export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOptions = {}): Next {
   // No async frame: one `then` on the happy path (every call's attempt passes here).
   return function send(ctx: CallContext): Promise<Response> {
+    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+    // A layer keeping a durable record of the call's sends may note this one before it leaves.
+    let before: Promise<void> | undefined;
+    try {
+      before = ctx.sends?.beforeSend?.();
+    } catch (error) {
+      return Promise.reject(markUnsent(error));
+    }
+    return before === undefined ? sendNow(ctx) : before.then(() => sendNow(ctx), (error: unknown) => Promise.reject(markUnsent(error)));
+  };
+
+  function sendNow(ctx: CallContext): Promise<Response> {
     if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
     let attempt: Attempt | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -101,7 +114,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     } catch (error) {
       return Promise.reject(failure(error));
     }
-  };
+  }
 }
 
 // Where an attempt is timed out through an AttemptDispatcher: on Node's own fetch, with no

@@ -1,3 +1,4 @@
+import { wasUnsent } from '../core/unsent-errors.js';
 import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError, SurefetchError } from '../errors/errors.js';
 import { isRateLimitExhausted } from './rate-limit-headers.js';
 import { RedirectError } from '../errors/redirect-error.js';
@@ -67,7 +68,8 @@ function defaultResponseClass(status: number, headers: Headers, now: number): Cl
  * (nothing was sent); a per-attempt timeout is
  * transient and ambiguous; a refused redirect is terminal with its own sent state; a transport failure is transient with the sent state of its cause
  * code (terminal for certificate failures); anything else (a programming error, a decision of
- * another layer such as {@link RetryLaterError}) is terminal.
+ * another layer such as {@link RetryLaterError}) is terminal, and ambiguous unless it stopped the
+ * attempt before its request left (a record of the send that could not be written).
  *
  * @example
  * ```ts
@@ -88,7 +90,7 @@ export function classifyError(error: unknown, callerSignal: AbortSignal): Classi
   // whose outcome nobody heard (its cause says so).
   if (error instanceof RetryLaterError) return { verdict: 'terminal', sent: heardOf(error.cause) ? 'not-sent' : 'ambiguous', reason: error.code };
   const reason = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'unknown error';
-  return { verdict: 'terminal', sent: 'ambiguous', reason };
+  return { verdict: 'terminal', sent: wasUnsent(error) ? 'not-sent' : 'ambiguous', reason };
 }
 
 // Whether a wait's cause leaves no doubt about the send before it: none, or one whose outcome is known.

@@ -11,8 +11,11 @@ import { lateItemsCheck, postItem } from '../hostile/late-reader.js';
 const env = (name: string): string => process.env[name] ?? '';
 const store = env('STORE') === 'postgres' ? postgresStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }) : redisStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') });
 const sureFetch = createFetch({
-  middleware: [idempotency({ store, ownerAliveMs: Number(env('ALIVE_MS')), existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: 1 })],
+  // RETRY_BASE_MS: a long backoff keeps the worker waiting between attempts, to be killed there.
+  middleware: [idempotency({ store, ownerAliveMs: Number(env('ALIVE_MS')), existenceCheck: lateItemsCheck() }), retry({ baseDelayMs: Number(process.env.RETRY_BASE_MS ?? 1), maxDelayMs: 60_000 })],
   attemptTimeoutMs: Number(env('ATTEMPT_MS')),
+  // Backoff without its jitter: the wait between attempts is half the ceiling, every time.
+  random: () => 0.5,
 });
 await store.get('warm-up');
 process.stdout.write('ready\n');
