@@ -138,14 +138,16 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     const write = async (c: CallContext, changes: Partial<RequestRecord>): Promise<void> => {
       if (!(await writer.write(changes))) throw refuse(c, writer.current(), 'LEASE_LOST', 'another worker took the call over');
     };
-    let sendsOut = false;
-    const markSending = (c: CallContext): Promise<void> => {
-      sendsOut = true;
+    // The record holds this run's next send in flight (a mark that failed to land leaves it false).
+    let marked = false;
+    const markSending = async (c: CallContext): Promise<void> => {
+      marked = false;
       const record = writer.current();
       const now = c.clock.now();
       // In flight until this run learns how it ended: a worker that finds it there took over from one that died first.
       const inFlight = { sentAt: now, timeoutMs: boundedTimeoutMs(c.attemptTimeoutMs) };
-      return write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? now, lastSent: 'ambiguous', inFlight, leaseUntil: leaseFor(c) });
+      await write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? now, lastSent: 'ambiguous', inFlight, leaseUntil: leaseFor(c) });
+      marked = true;
     };
     // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
     const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
@@ -161,12 +163,14 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       return decision;
     };
     // A send answered is out no more (see recordedSends); a later one is recorded before it leaves.
+    // Another send of the call still out (one that timed out, or a concurrent one) keeps the mark.
     const answered = (status: number | undefined): void => {
       sends.answered(status, ctx);
-      sendsOut = false;
-      writer.write({ inFlight: undefined, ...unansweredOf(sends) }).catch(() => undefined);
+      marked = false;
+      if (tally.out === 0) writer.write({ inFlight: undefined, ...unansweredOf(sends) }).catch(() => undefined);
     };
-    const tally = recordedSends(ctx.sends ?? createSendTally(), { answered, beforeSend: () => (sendsOut ? undefined : markSending(down)) });
+    const beforeSend = (): Promise<void> | undefined => (marked ? undefined : markSending(down));
+    const tally = recordedSends(ctx.sends ?? createSendTally(), { answered, beforeSend });
     let down: CallContext;
     try {
       down = derive(ctx, claimed.clientRequestId, guard, tally);
