@@ -84,6 +84,18 @@ describe('secrets learned from the request are redacted wherever the server echo
     expect((error as HttpError).serverMessage).toContain('client_credentials');
     expect(exposed(error, events)).not.toContain('cs-0123456789');
   });
+
+  it.each([
+    ['with no content type (fetch sends it as text/plain)', {}],
+    ['labelled application/json', { 'content-type': 'application/json' }],
+    ['labelled text/plain with a leading space', { 'content-type': 'text/plain' }],
+  ])('removes a password a JSON string body %s carried when the server echoes it', async (label, headers) => {
+    server = await startEchoSecretsServer({ status: 400 });
+    const body = `${label.includes('leading') ? ' ' : ''}${JSON.stringify({ email: 'ada@example.com', password: 'pw-0123456789' })}`;
+    const { error, events } = await callRecorded(`${server.url}/v1/login`, { method: 'POST', body, headers });
+    expect((error as HttpError).serverMessage).toContain('ada@example.com');
+    expect(exposed(error, events)).not.toContain('pw-0123456789');
+  });
 });
 
 describe('a URL with credentials in it', () => {

@@ -16,7 +16,7 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * Every credential value a request carries, for {@link redactText}: the values of its secret
  * headers (see `secretsOf`), of its query and fragment parameters named like credentials (see
  * `isSecretParamName`), the user and password of a `user:password@` URL, and of the fields of a
- * form or JSON body (up to 64 KiB) whose names contain `token`, `secret`, `password`,
+ * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type) whose names contain `token`, `secret`, `password`,
  * `passphrase`, `signature`, `apikey`, `credential`, `privatekey` or `accesskey`. A server that
  * echoes one of them back without its name is then still redacted.
  *
@@ -128,7 +128,8 @@ function bodySecrets(request: Pick<RequestSpec, 'headers' | 'body'>): string[] {
   if (/^application\/x-www-form-urlencoded/i.test(type)) {
     return [...new URLSearchParams(text)].filter(([name]) => isBodySecretName(name)).map(([, value]) => value);
   }
-  if (!/json/i.test(type)) return [];
+  // A JSON string sent with no content type goes as text/plain, and many APIs read it as JSON anyway (and echo it).
+  if (!/json/i.test(type) && !/^\s*[[{]/.test(text)) return [];
   const found: string[] = [];
   try {
     collect(JSON.parse(text) as unknown, found, 0);

@@ -1,8 +1,9 @@
 /**
  * A server that echoes credentials back, as careless APIs do: every query value, form field
- * value and credential header value it received appears, without its name, in its error
- * message, its field errors and a response header, and the full query string (names included)
- * in a `Link` header.
+ * value, JSON body string field and credential header value it received appears, without its
+ * name, in its error message, its field errors and a response header, and the full query string
+ * (names included) in a `Link` header. Like many APIs it reads a body that parses as JSON as
+ * JSON whatever its content type (`text/plain`, as fetch labels a string body).
  */
 import { startHostileServer, type HostileServer } from './server.js';
 
@@ -30,6 +31,7 @@ export function startEchoSecretsServer(options: EchoSecretsOptions = {}): Promis
       ...new URLSearchParams(query.replace(/;/g, '&')).values(),
       ...echoedHeaders.map((name) => seen.headers[name]).filter((value): value is string => typeof value === 'string'),
       ...(String(seen.headers['content-type']).startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(seen.body).values() : []),
+      ...jsonStrings(seen.body),
     ];
     response.writeHead(status, {
       'content-type': 'application/json',
@@ -43,4 +45,15 @@ export function startEchoSecretsServer(options: EchoSecretsOptions = {}): Promis
       }),
     );
   });
+}
+
+// The string fields of a body that parses as a JSON object (top level), else none.
+function jsonStrings(body: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed === null || typeof parsed !== 'object') return [];
+    return Object.values(parsed).filter((value): value is string => typeof value === 'string');
+  } catch {
+    return [];
+  }
 }
