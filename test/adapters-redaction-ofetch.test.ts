@@ -135,6 +135,18 @@ describe('surefetchOfetch: what only the request surefetch sent tells, and what 
     expect(counts).toEqual(none(counts));
   });
 
+  it('a JSON string body labelled text/plain: the password the server echoes bare is gone from data and the response headers', async () => {
+    server = await startBareEchoServer();
+    const api = surefetchOfetch(sureFetch(), { baseURL: server.url });
+    const error = (await api('/v1/signup', { method: 'POST', body: JSON.stringify(order), headers: { 'content-type': 'text/plain' } }).catch((e: unknown) => e)) as FetchError<{ detail: string; sentAs: string }>;
+    expect(error).toBeInstanceOf(FetchError);
+    expect(error.data?.sentAs).toMatch(/^text\/plain/);
+    expect(error.data?.detail).toBe('rejected [redacted]');
+    expect(error.response?.headers.get('x-echo')).toBe('rejected [redacted]');
+    const counts = leaks(ofetchPlaces(error));
+    expect(counts).toEqual(none(counts));
+  });
+
   it('a Request whose JSON body holds a password: the password the server echoes bare is gone from data and the response headers', async () => {
     server = await startBareEchoServer();
     const api = surefetchOfetch(sureFetch());
