@@ -85,6 +85,19 @@ describe('secrets learned from the request are redacted wherever the server echo
     expect(exposed(error, events)).not.toContain('cs-0123456789');
   });
 
+  it('removes the api_key and signature fields of a multipart upload (a 200 KiB file beside them) when the server echoes them', async () => {
+    server = await startEchoSecretsServer({ status: 400 });
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(200 * 1024).fill(0x61)], { type: 'image/png' }), 'cat.png');
+    form.set('api_key', '839274650192837');
+    form.set('timestamp', '1764201600');
+    form.set('signature', 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3');
+    const { error, events } = await callRecorded(`${server.url}/v1/image/upload`, { method: 'POST', body: form });
+    expect((error as HttpError).serverMessage).toContain('1764201600');
+    expect(exposed(error, events)).not.toContain('839274650192837');
+    expect(exposed(error, events)).not.toContain('a94a8fe5ccb19ba61c4c0873d391e987982fbbd3');
+  });
+
   it.each([
     ['with no content type (fetch sends it as text/plain)', {}],
     ['labelled application/json', { 'content-type': 'application/json' }],

@@ -1,3 +1,4 @@
+import { multipartTextFields } from './multipart-fields.js';
 import type { SurefetchEvent } from './events.js';
 import { isSecretParamName, redactText, redactUrl, secretsOf } from './redact.js';
 import type { RequestSpec } from './types.js';
@@ -16,7 +17,8 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * Every credential value a request carries, for {@link redactText}: the values of its secret
  * headers (see `secretsOf`), of its query and fragment parameters named like credentials (see
  * `isSecretParamName`), the user and password of a `user:password@` URL, and of the fields of a
- * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type) whose names contain `token`, `secret`, `password`,
+ * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type)
+ * or of a multipart form's text fields (any size) whose names contain `token`, `secret`, `password`,
  * `passphrase`, `signature`, `apikey`, `credential`, `privatekey` or `accesskey`. A server that
  * echoes one of them back without its name is then still redacted.
  *
@@ -122,8 +124,11 @@ function urlSecrets(url: string): string[] {
 }
 
 function bodySecrets(request: Pick<RequestSpec, 'headers' | 'body'>): string[] {
-  if (!(request.body instanceof Uint8Array) || request.body.byteLength > maxParsedBodyBytes) return [];
+  if (!(request.body instanceof Uint8Array)) return [];
   const type = request.headers.get('content-type') ?? '';
+  // A form's text fields, whatever its files weigh (upload APIs take `api_key`, `signature` there).
+  if (/^\s*multipart\/form-data/i.test(type)) return multipartTextFields(request.body, type).filter(([name]) => isBodySecretName(name)).map(([, value]) => value);
+  if (request.body.byteLength > maxParsedBodyBytes) return [];
   const text = new TextDecoder().decode(request.body);
   if (/^application\/x-www-form-urlencoded/i.test(type)) {
     return [...new URLSearchParams(text)].filter(([name]) => isBodySecretName(name)).map(([, value]) => value);

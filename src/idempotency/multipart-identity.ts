@@ -1,3 +1,5 @@
+import { bytesIndexOf, multipartBoundary } from '../core/multipart-fields.js';
+
 /**
  * The bytes of a `multipart/form-data` body with its boundary replaced by a fixed token, so that
  * two serializations of the same `FormData` (same part names, values, file names, types and
@@ -13,13 +15,13 @@
  * ```
  */
 export function multipartIdentity(body: Uint8Array, contentType: string | null): Uint8Array {
-  const boundary = boundaryOf(contentType);
+  const boundary = multipartBoundary(contentType);
   if (boundary === undefined) return body;
   // A boundary is ASCII (RFC 2046), so its UTF-8 bytes are its bytes on the wire.
   const needle = new TextEncoder().encode(`--${boundary}`);
   const pieces: Uint8Array[] = [];
   let from = 0;
-  for (let at = indexOf(body, needle, from); at >= 0; at = indexOf(body, needle, from)) {
+  for (let at = bytesIndexOf(body, needle, from); at >= 0; at = bytesIndexOf(body, needle, from)) {
     pieces.push(body.subarray(from, at), token);
     from = at + needle.length;
   }
@@ -35,21 +37,3 @@ export function multipartIdentity(body: Uint8Array, contentType: string | null):
 }
 
 const token = new TextEncoder().encode('--surefetch-boundary');
-
-/** Where `needle` first occurs in `bytes` at or after `from`; -1 when it does not. */
-function indexOf(bytes: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0];
-  for (let at = bytes.indexOf(first ?? 0, from); at >= 0 && at + needle.length <= bytes.length; at = bytes.indexOf(first ?? 0, at + 1)) {
-    let same = true;
-    for (let index = 1; index < needle.length && same; index += 1) same = bytes[at + index] === needle[index];
-    if (same) return at;
-  }
-  return -1;
-}
-
-// RFC 2046: boundary := 1*70 of a restricted set, possibly quoted.
-function boundaryOf(contentType: string | null): string | undefined {
-  if (contentType === null || !/^\s*multipart\/form-data\s*;/i.test(contentType)) return undefined;
-  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
-  return match?.[1] ?? match?.[2];
-}

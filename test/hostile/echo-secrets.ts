@@ -1,6 +1,7 @@
 /**
  * A server that echoes credentials back, as careless APIs do: every query value, form field
- * value, JSON body string field and credential header value it received appears, without its
+ * value, JSON body string field, multipart text field and credential header value it received
+ * appears, without its
  * name, in its error message, its field errors and a response header, and the full query string
  * (names included) in a `Link` header. Like many APIs it reads a body that parses as JSON as
  * JSON whatever its content type (`text/plain`, as fetch labels a string body).
@@ -32,6 +33,7 @@ export function startEchoSecretsServer(options: EchoSecretsOptions = {}): Promis
       ...echoedHeaders.map((name) => seen.headers[name]).filter((value): value is string => typeof value === 'string'),
       ...(String(seen.headers['content-type']).startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(seen.body).values() : []),
       ...jsonStrings(seen.body),
+      ...multipartTextValues(seen.body),
     ];
     response.writeHead(status, {
       'content-type': 'application/json',
@@ -56,4 +58,9 @@ function jsonStrings(body: string): string[] {
   } catch {
     return [];
   }
+}
+
+// The values of a multipart body's text parts (a part with no filename), else none.
+function multipartTextValues(body: string): string[] {
+  return [...body.matchAll(/name="[^"]*"\r\n\r\n([^\r]*)\r\n/g)].map((match) => match[1] ?? '');
 }
