@@ -18,7 +18,8 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * headers (see `secretsOf`), of its query and fragment parameters named like credentials (see
  * `isSecretParamName`), the user and password of a `user:password@` URL, and of the fields of a
  * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type)
- * or of a multipart form's text fields (any size) whose names contain `token`, `secret`, `password`,
+ * or of a multipart form's text fields (a buffered upload of any size: up to `maxReplayBytes`,
+ * 10 MiB by default; a larger one is streamed, unread) whose names contain `token`, `secret`, `password`,
  * `passphrase`, `signature`, `apikey`, `credential`, `privatekey` or `accesskey`. A server that
  * echoes one of them back without its name is then still redacted.
  *
@@ -38,14 +39,14 @@ export type SecretSource = Pick<RequestSpec, 'url' | 'headers' | 'body'>;
 
 // For each answer outside 2xx that client mode handed to a client, the request it answered,
 // kept for the client's error (see `answeredRequestSecrets`), which finds its secrets on demand.
-const requestByAnswer = new WeakMap<Response, SecretSource>();
+const requestByAnswer = new WeakMap<Response, SecretSource & { readonly formSecrets?: readonly string[] }>();
 
 /**
  * Notes that `answer` (a refused answer client mode hands to a client, see `forClient`) answered
  * `request`, the request surefetch built and sent: a client's own view of it can miss what fetch
  * added (a form's content type) or what it never read (the body of a `Request`). The request is
  * kept, not its secrets, so nothing is computed unless a client's error asks; a body past what
- * `requestSecrets` would parse is not kept. @internal
+ * `requestSecrets` would parse is not kept, but a large form's field secrets are read at once. @internal
  *
  * @example
  * ```ts
@@ -54,7 +55,10 @@ const requestByAnswer = new WeakMap<Response, SecretSource>();
  */
 export function noteAnsweredRequest(answer: Response, request: SecretSource): void {
   const body = request.body instanceof Uint8Array && request.body.byteLength <= maxParsedBodyBytes ? request.body : null;
-  requestByAnswer.set(answer, body === request.body ? request : { url: request.url, headers: request.headers, body });
+  if (body === request.body) return void requestByAnswer.set(answer, request);
+  // A large form (an upload) is not kept: its fields' secrets are, read now in one scan.
+  const formSecrets = request.body instanceof Uint8Array ? bodySecrets(request) : [];
+  requestByAnswer.set(answer, { url: request.url, headers: request.headers, body, formSecrets });
 }
 
 /**
@@ -70,7 +74,7 @@ export function answeredRequestSecrets(answer: unknown): string[] {
   const request = answer instanceof Response ? requestByAnswer.get(answer) : undefined;
   if (request === undefined) return [];
   try {
-    return requestSecrets(request);
+    return [...requestSecrets(request), ...(request.formSecrets ?? [])];
   } catch {
     return [];
   }
@@ -127,7 +131,7 @@ function bodySecrets(request: Pick<RequestSpec, 'headers' | 'body'>): string[] {
   if (!(request.body instanceof Uint8Array)) return [];
   const type = request.headers.get('content-type') ?? '';
   // A form's text fields, whatever its files weigh (upload APIs take `api_key`, `signature` there).
-  if (/^\s*multipart\/form-data/i.test(type)) return multipartTextFields(request.body, type).filter(([name]) => isBodySecretName(name)).map(([, value]) => value);
+  if (/^\s*multipart\/form-data/i.test(type)) return multipartTextFields(request.body, type, isBodySecretName).map(([, value]) => value);
   if (request.body.byteLength > maxParsedBodyBytes) return [];
   const text = new TextDecoder().decode(request.body);
   if (/^application\/x-www-form-urlencoded/i.test(type)) {

@@ -1,4 +1,4 @@
-import { bytesIndexOf, multipartBoundary } from '../core/multipart-fields.js';
+import { byteSearch, multipartBoundary } from '../core/multipart-fields.js';
 
 /**
  * The bytes of a `multipart/form-data` body with its boundary replaced by a fixed token, so that
@@ -19,9 +19,10 @@ export function multipartIdentity(body: Uint8Array, contentType: string | null):
   if (boundary === undefined) return body;
   // A boundary is ASCII (RFC 2046), so its UTF-8 bytes are its bytes on the wire.
   const needle = new TextEncoder().encode(`--${boundary}`);
+  const find = byteSearch(needle);
   const pieces: Uint8Array[] = [];
   let from = 0;
-  for (let at = bytesIndexOf(body, needle, from); at >= 0; at = bytesIndexOf(body, needle, from)) {
+  for (let at = find(body, from); at >= 0; at = find(body, from)) {
     pieces.push(body.subarray(from, at), token);
     from = at + needle.length;
   }
