@@ -6,7 +6,6 @@
  * without consulting the existence check (a re-send after a 429) is recorded before it leaves.
  * Real child processes, SIGKILLed, on Redis and PostgreSQL; a real local server.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, memoryStore, rateLimit, retry, StoreUnavailableError, type RequestStore } from '../src/index.js';
@@ -16,6 +15,7 @@ import { lateItemsCheck, postItem, startLateReader, type LateReader } from './ho
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 import { postgresForTests, redisForTests } from './support/services.js';
 import { uniqueNamespace } from './support/store-contract.js';
+import { killWorkerWhen } from './support/kill-worker.js';
 
 const redis = await redisForTests();
 if (redis.skipReason) console.warn(`Answered-wait crash test on Redis skipped: ${redis.skipReason}`);
@@ -39,21 +39,10 @@ afterEach(async () => {
 
 /** Runs the worker and SIGKILLs it `afterMs` after the API answered its first create. */
 function killInBackoff(env: Record<string, string>, reader: LateReader, afterMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let errors = '';
-    proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const watch = setInterval(() => {
-      const first = reader.postTimes[0];
-      if (first !== undefined && Date.now() - first >= afterMs) proc.kill('SIGKILL');
-    }, 5);
-    proc.once('error', reject);
-    proc.once('exit', (code, signal) => {
-      clearInterval(watch);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`worker exited with ${String(code)} before it was killed: ${errors.slice(0, 2000)}`));
-    });
-  });
+  return killWorkerWhen(child, env, () => {
+    const first = reader.postTimes[0];
+    return first !== undefined && Date.now() - first >= afterMs;
+  }, 5);
 }
 
 describe.each(backends)('a worker killed in the backoff after an answered 500, on $name', (backend) => {

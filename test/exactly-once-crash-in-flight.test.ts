@@ -6,7 +6,6 @@
  * the send's lifetime is over, counted from the takeover (the dead worker may have sent it up to
  * its last moment). Real child processes, SIGKILLed, on Redis and PostgreSQL.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, retry, RetryLaterError } from '../src/index.js';
@@ -15,6 +14,7 @@ import { redisStore } from '../src/store/redis-store.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { postgresForTests, redisForTests } from './support/services.js';
 import { uniqueNamespace } from './support/store-contract.js';
+import { killWorkerWhen } from './support/kill-worker.js';
 
 const redis = await redisForTests();
 if (redis.skipReason) console.warn(`Crash-in-flight test on Redis skipped: ${redis.skipReason}`);
@@ -36,20 +36,7 @@ afterEach(async () => {
 
 /** Runs the worker and SIGKILLs it as soon as the API has its create (before the answer). */
 function killWhileInFlight(env: Record<string, string>, reader: LateReader): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let errors = '';
-    proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-    const watch = setInterval(() => {
-      if (reader.postTimes.length > 0) proc.kill('SIGKILL');
-    }, 2);
-    proc.once('error', reject);
-    proc.once('exit', (code, signal) => {
-      clearInterval(watch);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`worker exited with ${String(code)} before it was killed: ${errors.slice(0, 2000)}`));
-    });
-  });
+  return killWorkerWhen(child, env, () => reader.postTimes.length > 0);
 }
 
 describe.each(backends)('a worker killed with its create in flight, on $name', (backend) => {
