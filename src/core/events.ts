@@ -19,16 +19,30 @@ export interface EventBase {
   readonly purpose?: 'lookup';
 }
 
-/** An attempt is about to be sent. */
+/**
+ * A request is about to leave: emitted for every send, whichever layer makes it (`retry`'s
+ * attempts, `rateLimit`'s re-send after a refusal, a circuit breaker's probe, an existence
+ * check's lookup), so the `attempt` events of a call count the requests the server got. Not
+ * emitted for an attempt that never left (a circuit open, a wait refused as too long): those
+ * end in a `give-up` or an error.
+ */
 export interface AttemptEvent extends EventBase {
   /** Discriminant: `'attempt'`. */
   readonly type: 'attempt';
+  /**
+   * This send's place among the call's sends, every layer's counted (1 for the first; a
+   * redirect's hops are part of their send). Equal to `attempt` unless a layer inside `retry`
+   * re-sent (`rateLimit` after a 429 keeps the attempt number and sends again).
+   */
+  readonly send: number;
 }
 
-/** An attempt ended (answered, failed or timed out). */
+/** A send ended: answered (after any redirects it followed), failed or timed out. */
 export interface AttemptEndEvent extends EventBase {
   /** Discriminant: `'attempt-end'`. */
   readonly type: 'attempt-end';
+  /** The send it ends (see {@link AttemptEvent.send}). */
+  readonly send: number;
   /** How the attempt was classified: `success`, `terminal`, `wait` or `transient`. */
   readonly verdict: Verdict;
   /** Whether the server may have applied it: `not-sent`, `ambiguous` or `delivered`. */
@@ -37,7 +51,7 @@ export interface AttemptEndEvent extends EventBase {
   readonly status?: number;
   /** The library's or the server's error code, when the attempt failed. */
   readonly errorCode?: string;
-  /** Time from the send to the answer or failure, in ms on `clock.now()`. */
+  /** Time from the send leaving to its answer's headers or its failure, in ms on `clock.now()` (no wait before it counted). */
   readonly durationMs: number;
 }
 

@@ -18,7 +18,8 @@ export function otelAttributes(event: SurefetchEvent): OtelAttributes {
   const attributes: Record<string, string | number> = {
     'http.request.method': event.method,
     'url.full': event.url,
-    'http.request.resend_count': event.attempt - 1,
+    // A send's own place counts every re-send (rateLimit's too); other events have their attempt's.
+    'http.request.resend_count': (event.type === 'attempt' || event.type === 'attempt-end' ? event.send : event.attempt) - 1,
     'surefetch.event': event.type,
     'surefetch.operation': event.operation,
     'surefetch.client_request_id': event.clientRequestId,

@@ -5,6 +5,8 @@ import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
 import { MAX_TIMER_MS } from '../core/long-timeout.js';
 import { anySignal, canAbort } from '../core/signals.js';
 import { markUnsent } from '../core/unsent-errors.js';
+import { noEvents } from '../core/no-events.js';
+import { watchSend, type WatchedSend } from './send-events.js';
 import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
 import { isUnansweredNetworkError, toNetworkError } from '../verdict/transport-error.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
@@ -60,6 +62,8 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     let limitMs: number | undefined;
     // When the request goes out (after every wait above this link): the API may act on it until long after.
     let sentAt: number | undefined;
+    // Its `attempt`/`attempt-end` events, when anyone listens.
+    let watched: WatchedSend | undefined;
     // Like AbortSignal.timeout, the timer does not keep the process alive; it is released as the
     // answer (or the failure) comes in, so none outlives its attempt.
     const done = (): void => {
@@ -69,6 +73,11 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     // What the fetch threw, as the typed error the call rejects with.
     const failure = (error: unknown): unknown => {
       done();
+      const typed = typedFailure(error);
+      watched?.failed(typed);
+      return typed;
+    };
+    const typedFailure = (error: unknown): unknown => {
       // A send its caller gave up on, or that timed out, stays out: the API may still act on it.
       if (ctx.signal.aborted) return ctx.signal.reason;
       if (attempt !== undefined && timedOut(attempt) && limitMs !== undefined) {
@@ -98,16 +107,19 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : attempt instanceof AttemptDispatcher ? undefined : anySignal(ctx.signal, attempt.signal);
       const dispatcher = attempt instanceof AttemptDispatcher ? attempt : undefined;
       const follow = ctx.request.options.redirect !== 'manual';
+      if (ctx.emit !== noEvents) watched = watchSend(ctx);
       return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();
           ctx.sends?.ended(response.status);
+          watched?.answered(response);
           return response;
         }
         const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, dispatcher, follow));
         return followRedirects(response, ctx, hop).then((last) => {
           done();
           ctx.sends?.ended(last.status);
+          watched?.answered(last);
           return last;
         }, failed);
       }, failed);

@@ -5,14 +5,13 @@ import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, Cir
 import { noteCall } from '../core/call-facts.js';
 import { attemptContext } from '../core/derive-context.js';
 import { eventBase } from '../core/events.js';
-import { noEvents } from '../core/no-events.js';
 import type { SendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
 import { refusalGivenUp } from '../rate-limit/middleware.js';
 import { parseServerWait } from '../verdict/server-wait.js';
 import { AttemptFailure, consultGuard } from './attempt-failure.js';
-import { emitEnd, giveUp } from './retry-events.js';
+import { giveUp } from './retry-events.js';
 import { settleOnGiveUp, type SettledOutcome } from './settle-ambiguous.js';
 import type { AttemptOutcome, CallContext, Next } from '../core/types.js';
 import { longWaitReason } from '../verdict/wait-policy.js';
@@ -54,15 +53,11 @@ export class RetryCall {
     // p-retry looks at the signal before and after each attempt: an abort takes its path.
     if (this.ctx.signal.aborted) return this.retryFrom((attempt) => this.attemptOnce(attempt));
     const actx = attemptContext(this.ctx, 1, undefined, this.maxWaitMs, this.sends);
-    if (actx.emit !== noEvents) {
-      const first = this.attemptWatched(1, actx);
-      return first.then((response) => (this.ctx.signal.aborted ? this.afterFirst(() => response) : response), () => this.afterFirst(() => first));
-    }
     return this.sendOnce(actx).then((response) => {
-      const refusal = this.judge(1, actx, response, false, 0);
+      const refusal = this.judge(1, actx, response);
       if (refusal === undefined && !this.ctx.signal.aborted) return response;
       return this.afterFirst(() => (refusal === undefined ? response : this.refused(1, actx, response, refusal)));
-    }, (error: unknown) => this.afterFirst(() => this.failed(1, actx, error, false, 0)));
+    }, (error: unknown) => this.afterFirst(() => this.failed(1, actx, error)));
   }
 
   // p-retry takes over with attempt 1's outcome replayed as its own first attempt.
@@ -81,32 +76,30 @@ export class RetryCall {
   /** Sends attempt `attempt`: its answer on success, else rejects with an {@link AttemptFailure}. */
   attemptOnce(attempt: number): Promise<Response> {
     const actx = attemptContext(this.ctx, attempt, this.previous, this.maxWaitMs, this.sends);
-    // An earlier ambiguous attempt to consult, or events to emit: the full path.
-    if (this.lastAmbiguous !== undefined || actx.emit !== noEvents) return this.attemptWatched(attempt, actx);
+    // An earlier ambiguous attempt to consult: the full path.
+    if (this.lastAmbiguous !== undefined) return this.attemptGuarded(attempt, actx, this.lastAmbiguous);
     // Otherwise (nearly every attempt) no async frame of its own.
     return this.sendOnce(actx).then(
       (response) => {
-        const refusal = this.judge(attempt, actx, response, false, 0);
+        const refusal = this.judge(attempt, actx, response);
         return refusal === undefined ? response : this.refused(attempt, actx, response, refusal);
       },
-      (error: unknown) => this.failed(attempt, actx, error, false, 0),
+      (error: unknown) => this.failed(attempt, actx, error),
     );
   }
 
-  // An attempt guarded by an earlier ambiguous one (which may still land), or one with listeners.
-  private async attemptWatched(attempt: number, actx: CallContext): Promise<Response> {
-    const decision = this.lastAmbiguous === undefined ? undefined : await consultGuard(actx, this.lastAmbiguous);
+  // An attempt guarded by an earlier ambiguous one (which may still land). Its `attempt` events
+  // are the terminal send's, as every send's are.
+  private async attemptGuarded(attempt: number, actx: CallContext, ambiguous: AttemptOutcome): Promise<Response> {
+    const decision = await consultGuard(actx, ambiguous);
     if (decision?.action === 'recovered') return decision.response;
-    const listened = actx.emit !== noEvents;
-    if (listened) actx.emit({ ...eventBase(actx), type: 'attempt' });
-    const started = listened ? actx.clock.now() : 0;
     let response: Response;
     try {
       response = await this.next(actx);
     } catch (error) {
-      return this.failed(attempt, actx, error, listened, started);
+      return this.failed(attempt, actx, error);
     }
-    const refusal = this.judge(attempt, actx, response, listened, started);
+    const refusal = this.judge(attempt, actx, response);
     if (refusal === undefined) return response;
     const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
     if (reconciled !== undefined) {
@@ -118,9 +111,8 @@ export class RetryCall {
   }
 
   // Classifies an answer: a success is counted and noted (`undefined`); otherwise its classification.
-  private judge(attempt: number, actx: CallContext, response: Response, listened: boolean, started: number): Classification | undefined {
+  private judge(attempt: number, actx: CallContext, response: Response): Classification | undefined {
     const classification = classifyResponse(response.status, response.headers, this.ctx.route, actx.clock.now());
-    if (listened) emitEnd(actx, classification, started, response.status, undefined);
     if (classification.verdict !== 'success') return classification;
     this.settings.budget?.deposit(this.api, this.retryTokens);
     // Only a client-mode call reads the note (its facts); a returned answer below 400 needs none.
@@ -128,9 +120,8 @@ export class RetryCall {
     return undefined;
   }
 
-  private failed(attempt: number, actx: CallContext, error: unknown, listened: boolean, started: number): never {
+  private failed(attempt: number, actx: CallContext, error: unknown): never {
     const classification = classifyError(error, this.ctx.signal);
-    if (listened) emitEnd(actx, classification, started, undefined, error);
     return this.refused(attempt, actx, undefined, classification, error);
   }
 

@@ -1,0 +1,46 @@
+/**
+ * The `attempt` and `attempt-end` events of one send, emitted where the request leaves (the
+ * terminal send), so that every request the server gets is seen once, whichever layer sent it:
+ * `retry`'s attempts, `rateLimit`'s re-send after a 429, a circuit breaker's probe, an existence
+ * check's lookup, and the one send of a pipeline with no `retry` at all.
+ */
+import { SurefetchError } from '../errors/errors.js';
+import { eventBase } from '../core/events.js';
+import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
+import type { CallContext } from '../core/types.js';
+
+/** One send being watched: ends it with its answer or its failure. @internal */
+export interface WatchedSend {
+  answered(response: Response): void;
+  failed(error: unknown): void;
+}
+
+/**
+ * Emits `attempt` for a send about to leave and returns what emits its `attempt-end`, once.
+ * `send` is the send's place among the call's sends (every layer's), 1 for the first. @internal
+ */
+export function watchSend(ctx: CallContext): WatchedSend {
+  const send = ctx.sends?.sent ?? ctx.attempt;
+  ctx.emit({ ...eventBase(ctx), type: 'attempt', send });
+  const started = ctx.clock.now();
+  let ended = false;
+  const end = (classification: Classification, status: number | undefined, error: unknown): void => {
+    if (ended) return;
+    ended = true;
+    const errorCode = error === undefined ? undefined : error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+    ctx.emit({
+      ...eventBase(ctx),
+      type: 'attempt-end',
+      send,
+      verdict: classification.verdict,
+      sent: classification.sent,
+      durationMs: ctx.clock.now() - started,
+      ...(status === undefined ? {} : { status }),
+      ...(errorCode === undefined ? {} : { errorCode }),
+    });
+  };
+  return {
+    answered: (response) => end(classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now()), response.status, undefined),
+    failed: (error) => end(classifyError(error, ctx.signal), undefined, error),
+  };
+}
