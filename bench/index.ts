@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each running surefetch and its peers side by side in this
- * one process. Set BENCH_ONLY to one name below (creates, crash, rate-limit, throttle, …) to run one.
+ * one process. Set BENCH_ONLY to one name below (creates, crash, rate-limit, throttle, …) to run one;
+ * `overhead-profile` (where the overhead benchmark's time goes) runs only when named.
  */
 import { printTable } from './harness.js';
 
@@ -88,6 +89,14 @@ const benches: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'overhead-profile',
+    async () => {
+      const { runOverheadProfileBench, describeOverheadProfileBench } = await import('./overhead-profile.js');
+      console.log(describeOverheadProfileBench());
+      printTable(await runOverheadProfileBench());
+    },
+  ],
+  [
     'outage',
     async () => {
       const { runOutageBench, describeOutageBench } = await import('./outage.js');
@@ -113,8 +122,10 @@ const benches: Array<[string, () => Promise<void>]> = [
   ],
 ];
 
+// Diagnostics, run only when named.
+const onDemand = new Set(['overhead-profile']);
 for (const [name, run] of benches) {
-  if (only !== undefined && only !== name) continue;
+  if (only === undefined ? onDemand.has(name) : only !== name) continue;
   console.log(`\n=== ${name}`);
   await run();
 }
