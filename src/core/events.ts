@@ -22,17 +22,19 @@ export interface EventBase {
 /**
  * A request is about to leave: emitted for every send, whichever layer makes it (`retry`'s
  * attempts, `rateLimit`'s re-send after a refusal, a circuit breaker's probe, an existence
- * check's lookup), so the `attempt` events of a call count the requests the server got. Not
- * emitted for an attempt that never left (a circuit open, a wait refused as too long): those
- * end in a `give-up` or an error.
+ * check's lookup), so the `attempt` events of a call count its sends (a redirect's hops are
+ * part of their send). Not emitted for an attempt that never reached the send (a circuit open,
+ * a wait refused as too long): those end in a `give-up` or an error. A listener that aborts the
+ * call as it hears this event stops the send: its `attempt-end` then says `not-sent`.
  */
 export interface AttemptEvent extends EventBase {
   /** Discriminant: `'attempt'`. */
   readonly type: 'attempt';
   /**
    * This send's place among the call's sends, every layer's counted (1 for the first; a
-   * redirect's hops are part of their send). Equal to `attempt` unless a layer inside `retry`
-   * re-sent (`rateLimit` after a 429 keeps the attempt number and sends again).
+   * redirect's hops are part of their send). It runs ahead of `attempt` when a layer inside
+   * `retry` sent too (`rateLimit`'s re-send after a 429 keeps the attempt number; a breaker's
+   * probe is a send). An existence check's lookups are numbered on their own.
    */
   readonly send: number;
 }

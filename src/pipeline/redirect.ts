@@ -1,4 +1,6 @@
 import { RedirectError } from '../errors/redirect-error.js';
+import { NetworkError } from '../errors/errors.js';
+import { toNetworkError } from '../verdict/transport-error.js';
 import { isSecretHeaderName } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import { discardBody } from '../verdict/response-body.js';
@@ -99,8 +101,22 @@ export async function followRedirects(
       });
     }
     request = hop.request;
-    response = await send(request);
+    try {
+      response = await send(request);
+    } catch (error) {
+      throw mayHaveApplied ? afterApplied(ctx, status, error) : error;
+    }
   }
+}
+
+// A hop that failed after a write was answered "see there" (a 303 to a POST): the write may
+// have been applied, whatever the hop's own failure says (a refused connection reads "not
+// sent"), so it must not be re-sent as if it had not been.
+function afterApplied(ctx: CallContext, status: number, error: unknown): unknown {
+  const typed = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request));
+  if (typed === undefined || typed.sent === 'ambiguous') return typed ?? error;
+  const message = `${typed.message} (following the HTTP ${status} the ${ctx.request.method} was answered with: it may have been applied)`;
+  return new NetworkError({ sent: 'ambiguous', ...(typed.causeCode === undefined ? {} : { causeCode: typed.causeCode }), message }, { cause: typed });
 }
 
 // A 303 to anything but GET/HEAD, and a 301/302 to a POST, become a GET in browsers; a 301/302

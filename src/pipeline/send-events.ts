@@ -13,14 +13,24 @@ import type { CallContext } from '../core/types.js';
 export interface WatchedSend {
   answered(response: Response): void;
   failed(error: unknown): void;
+  /** The send never left: the call was aborted as `attempt` was heard. */
+  stopped(reason: unknown): void;
 }
+
+// The requests each call's tally has seen leave, for the events' `send`: the tally's own count
+// is lowered when a layer takes sends back (a circuit breaker's failed probe), this one never.
+const made = new WeakMap<object, number>();
 
 /**
  * Emits `attempt` for a send about to leave and returns what emits its `attempt-end`, once.
- * `send` is the send's place among the call's sends (every layer's), 1 for the first. @internal
+ * `send` is the send's place among the call's sends (every layer's), 1 for the first. A send a
+ * listener stopped (it aborted the call on `attempt`) is ended with {@link WatchedSend.failed}
+ * as not sent, and not counted. @internal
  */
 export function watchSend(ctx: CallContext): WatchedSend {
-  const send = ctx.sends?.sent ?? ctx.attempt;
+  const counter: object = ctx.sends ?? ctx;
+  const send = (made.get(counter) ?? 0) + 1;
+  made.set(counter, send);
   ctx.emit({ ...eventBase(ctx), type: 'attempt', send });
   const started = ctx.clock.now();
   let ended = false;
@@ -42,5 +52,9 @@ export function watchSend(ctx: CallContext): WatchedSend {
   return {
     answered: (response) => end(classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now()), response.status, undefined),
     failed: (error) => end(classifyError(error, ctx.signal), undefined, error),
+    stopped: (reason) => {
+      made.set(counter, send - 1);
+      end({ verdict: 'terminal', sent: 'not-sent', reason: 'aborted before the request left' }, undefined, reason);
+    },
   };
 }

@@ -92,6 +92,14 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       throw failure(error);
     };
     try {
+      // Announced before it counts: a listener may abort the call as it hears it, and then nothing leaves.
+      if (ctx.emit !== noEvents) {
+        watched = watchSend(ctx);
+        if (ctx.signal.aborted) {
+          watched.stopped(ctx.signal.reason);
+          return Promise.reject(markUnsent(ctx.signal.reason));
+        }
+      }
       ctx.sends?.note();
       limitMs = attemptLimitMs(ctx);
       if (limitMs !== undefined) sentAt = ctx.clock.now();
@@ -107,7 +115,6 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : attempt instanceof AttemptDispatcher ? undefined : anySignal(ctx.signal, attempt.signal);
       const dispatcher = attempt instanceof AttemptDispatcher ? attempt : undefined;
       const follow = ctx.request.options.redirect !== 'manual';
-      if (ctx.emit !== noEvents) watched = watchSend(ctx);
       return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();

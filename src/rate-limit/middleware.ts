@@ -3,6 +3,7 @@ import { discardBody } from '../verdict/response-body.js';
 import type { CallContext, Middleware, Next, RequestSpec, RouteRule } from '../core/types.js';
 import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
 import { RateLimiterUnavailableError } from './errors.js';
+import { BodyNotReplayableError } from '../errors/errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
 import type { SettleResult, Turn } from './budget-types.js';
@@ -214,6 +215,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (refusals >= maxWaits || ctx.sends?.mayResend() === false) {
         givenUp.add(response);
         return response;
+      }
+      // A one-shot body cannot go again: the refusal is the call's answer, as retry's would be.
+      if (!ctx.request.replayable) {
+        const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'wait', sent: 'delivered' });
+        throw new BodyNotReplayableError(ctx.operation, { cause });
       }
       // The server's answer to this very request names a wait it cannot take: reject at once.
       // (Other calls verify such a hold before they believe it.)
