@@ -4,10 +4,13 @@ import type { SentState, Verdict } from '../core/types.js';
 /**
  * Why a redirect was not followed: `REDIRECT_REFUSED` (a 301/302/303 that would turn a request
  * other than GET/HEAD into a GET, a 307/308 for a one-shot body that cannot be sent again, a
- * `Location` that is not an http(s) URL, or any redirect with `redirect: 'error'`), or
- * `TOO_MANY_REDIRECTS` (more hops than `redirects.max`: a loop, most likely).
+ * `Location` that is not an http(s) URL, or any redirect with `redirect: 'error'`),
+ * `TOO_MANY_REDIRECTS` (more hops than `redirects.max`: a loop, most likely), or
+ * `REDIRECT_FAILED` (a write answered 301/302/303 was followed as a GET, with
+ * `redirects.followAsGet`, and that GET failed or was answered 400 or more: the write may have
+ * been applied; `cause` is the GET's `HttpError` or transport error).
  */
-export type RedirectErrorCode = 'REDIRECT_REFUSED' | 'TOO_MANY_REDIRECTS';
+export type RedirectErrorCode = 'REDIRECT_REFUSED' | 'TOO_MANY_REDIRECTS' | 'REDIRECT_FAILED';
 
 /** The fields of a {@link RedirectError}. */
 export type RedirectErrorInit = Pick<
@@ -19,7 +22,7 @@ export type RedirectErrorInit = Pick<
 };
 
 /**
- * A redirect surefetch did not follow. Terminal: never retried. `sent` is `ambiguous` when the
+ * A redirect surefetch did not follow, or whose hop failed after a write. Terminal: never retried. `sent` is `ambiguous` when the
  * server may have applied the request before redirecting (a 301/302/303 answered to a POST is
  * how many servers say "created, see there"), else `delivered`. `location` and `url` are
  * redacted.

@@ -1,6 +1,7 @@
 import { RedirectError } from '../errors/redirect-error.js';
 import { NetworkError } from '../errors/errors.js';
 import { toNetworkError } from '../verdict/transport-error.js';
+import { toHttpError } from '../verdict/http-error.js';
 import { isSecretHeaderName } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import { discardBody } from '../verdict/response-body.js';
@@ -67,7 +68,10 @@ export function nextHop(request: RequestSpec, status: number, location: string, 
  * Follows the redirects of one attempt, from its first answer: each hop goes through `send`
  * (the wrapped fetch, with `redirect: 'manual'`), the body of each 3xx is cancelled, and the
  * first answer that is not a redirect is returned. Throws a {@link RedirectError} when a hop is
- * refused (see {@link nextHop}) or when there are more than `ctx.redirects.max` of them.
+ * refused (see {@link nextHop}), when there are more than `ctx.redirects.max` of them, or when a
+ * write answered 301/302/303 and followed as a GET has that GET fail or answered 400 or more
+ * (`REDIRECT_FAILED`: the write may have been applied, so no layer may send it again on the
+ * GET's word, a 429's included).
  *
  * @example
  * ```ts
@@ -82,13 +86,19 @@ export async function followRedirects(
   let request = ctx.request;
   let response = first;
   let mayHaveApplied = false;
+  // The redirect that turned the write into a GET: it may have been applied ("created, see there").
+  let applied: Applied | undefined;
   for (let hops = 0; ; hops += 1) {
     const location = response.headers.get('location');
     const { status } = response;
     if (response.type === 'opaqueredirect') {
       throw refusal(ctx, request, status, '', mayHaveApplied, 'the wrapped fetch hides redirects from surefetch');
     }
-    if (!redirectStatuses.has(status) || location === null) return response;
+    if (!redirectStatuses.has(status) || location === null) {
+      // A failed read of the write's result is no answer to the write: it must not be re-sent on its word.
+      if (applied !== undefined && status >= 400) throw await readFailed(ctx, applied, response);
+      return response;
+    }
     await discardBody(response);
     mayHaveApplied ||= turnsIntoGet(status, request.method);
     const hop = nextHop(request, status, location, ctx.redirects);
@@ -100,23 +110,39 @@ export async function followRedirects(
         reason: `more than ${ctx.redirects.max} redirects`,
       });
     }
+    if (mayHaveApplied) applied ??= { request, status, location: hop.request.url };
     request = hop.request;
     try {
       response = await send(request);
     } catch (error) {
-      throw mayHaveApplied ? afterApplied(ctx, status, error) : error;
+      throw applied === undefined ? error : hopFailed(ctx, applied, error);
     }
   }
 }
 
-// A hop that failed after a write was answered "see there" (a 303 to a POST): the write may
-// have been applied, whatever the hop's own failure says (a refused connection reads "not
-// sent"), so it must not be re-sent as if it had not been.
-function afterApplied(ctx: CallContext, status: number, error: unknown): unknown {
-  const typed = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request));
-  if (typed === undefined || typed.sent === 'ambiguous') return typed ?? error;
-  const message = `${typed.message} (following the HTTP ${status} the ${ctx.request.method} was answered with: it may have been applied)`;
-  return new NetworkError({ sent: 'ambiguous', ...(typed.causeCode === undefined ? {} : { causeCode: typed.causeCode }), message }, { cause: typed });
+interface Applied {
+  readonly request: RequestSpec;
+  readonly status: number;
+  readonly location: string;
+}
+
+// The GET of the Location after a write was answered 301/302/303 failed in transport: a refused
+// connection reads "not sent", but the write was sent and may have been applied.
+function hopFailed(ctx: CallContext, applied: Applied, error: unknown): unknown {
+  if (ctx.signal.aborted) return error;
+  const cause = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
+  const what = cause instanceof NetworkError ? (cause.causeCode ?? cause.message) : cause instanceof Error ? cause.name : 'a failure';
+  return failedRead(ctx, applied, `the GET of its Location failed (${what})`, cause);
+}
+
+async function readFailed(ctx: CallContext, applied: Applied, response: Response): Promise<RedirectError> {
+  const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'terminal', sent: 'ambiguous' });
+  return failedRead(ctx, applied, `the GET of its Location was answered HTTP ${response.status}`, cause);
+}
+
+function failedRead(ctx: CallContext, applied: Applied, what: string, cause: unknown): RedirectError {
+  const known = facts(ctx, applied.request, applied.status, applied.location, true);
+  return new RedirectError({ code: 'REDIRECT_FAILED', ...known, reason: `${what}; the ${ctx.request.method} may have been applied` }, { cause });
 }
 
 // A 303 to anything but GET/HEAD, and a 301/302 to a POST, become a GET in browsers; a 301/302
