@@ -7,8 +7,8 @@ import type { SentState, Verdict } from '../core/types.js';
  * `Location` that is not an http(s) URL, or any redirect with `redirect: 'error'`),
  * `TOO_MANY_REDIRECTS` (more hops than `redirects.max`: a loop, most likely), or
  * `REDIRECT_FAILED` (a write answered 301/302/303 was followed as a GET, with
- * `redirects.followAsGet`, and that GET failed or was answered 400 or more: the write may have
- * been applied; `cause` is the GET's `HttpError` or transport error).
+ * `redirects.followAsGet`, and that GET failed, timed out or was answered anything but 2xx: the
+ * write may have been applied; `cause` is the GET's `HttpError` or transport error).
  */
 export type RedirectErrorCode = 'REDIRECT_REFUSED' | 'TOO_MANY_REDIRECTS' | 'REDIRECT_FAILED';
 
@@ -54,7 +54,8 @@ export class RedirectError extends SurefetchError {
   /** @param init - the redirect and why it was not followed */
   constructor(init: RedirectErrorInit, options?: ErrorOptions) {
     const where = init.location || '(no location)';
-    super(init.code, `${init.operation}: HTTP ${init.status} to ${where} not followed: ${init.reason}`, options);
+    const outcome = init.code === 'REDIRECT_FAILED' ? 'followed, but' : 'not followed:';
+    super(init.code, `${init.operation}: HTTP ${init.status} to ${where} ${outcome} ${init.reason}`, options);
     this.status = init.status;
     this.location = init.location;
     this.method = init.method;

@@ -1,9 +1,8 @@
 import { RedirectError } from '../errors/redirect-error.js';
-import { NetworkError } from '../errors/errors.js';
 import { toNetworkError } from '../verdict/transport-error.js';
 import { toHttpError } from '../verdict/http-error.js';
-import { isSecretHeaderName } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import { isSecretHeaderName, redactText } from '../core/redact.js';
 import { discardBody } from '../verdict/response-body.js';
 import { defaultRedirectPolicy, type RedirectOptions, type RedirectPolicy } from '../core/redirect-options.js';
 import type { CallContext, RequestSpec } from '../core/types.js';
@@ -47,6 +46,8 @@ export function nextHop(request: RequestSpec, status: number, location: string, 
   }
   const refuse = (reason: string): RedirectHop => ({ refused: reason, location: target.href });
   if (target.protocol !== 'http:' && target.protocol !== 'https:') return refuse('its Location is not an http(s) URL');
+  // fetch refuses such a URL, with an error quoting it whole.
+  if (target.username !== '' || target.password !== '') return refuse('its Location carries credentials');
   if (request.options.redirect === 'error') return refuse("the caller asked for redirect: 'error'");
   const toGet = turnsIntoGet(status, request.method);
   if (toGet && !policy.followAsGet) {
@@ -82,6 +83,7 @@ export async function followRedirects(
   first: Response,
   ctx: CallContext,
   send: (request: RequestSpec) => Promise<Response>,
+  writeAnswered?: (status: number) => void,
 ): Promise<Response> {
   let request = ctx.request;
   let response = first;
@@ -95,8 +97,9 @@ export async function followRedirects(
       throw refusal(ctx, request, status, '', mayHaveApplied, 'the wrapped fetch hides redirects from surefetch');
     }
     if (!redirectStatuses.has(status) || location === null) {
-      // A failed read of the write's result is no answer to the write: it must not be re-sent on its word.
-      if (applied !== undefined && status >= 400) throw await readFailed(ctx, applied, response);
+      // A failed read of the write's result is no answer to the write: it must not be re-sent on
+      // its word (a 429's), nor taken for its success (a 3xx with nowhere to go).
+      if (applied !== undefined && (status < 200 || status >= 300)) throw await readFailed(ctx, applied, request, response);
       return response;
     }
     await discardBody(response);
@@ -110,12 +113,16 @@ export async function followRedirects(
         reason: `more than ${ctx.redirects.max} redirects`,
       });
     }
-    if (mayHaveApplied) applied ??= { request, status, location: hop.request.url };
+    if (mayHaveApplied && applied === undefined) {
+      applied = { request, status, location: hop.request.url };
+      // The write has its answer: what follows only reads its result.
+      writeAnswered?.(status);
+    }
     request = hop.request;
     try {
       response = await send(request);
     } catch (error) {
-      throw applied === undefined ? error : hopFailed(ctx, applied, error);
+      throw applied === undefined ? error : hopFailed(ctx, applied, request, error);
     }
   }
 }
@@ -126,17 +133,20 @@ interface Applied {
   readonly location: string;
 }
 
-// The GET of the Location after a write was answered 301/302/303 failed in transport: a refused
-// connection reads "not sent", but the write was sent and may have been applied.
-function hopFailed(ctx: CallContext, applied: Applied, error: unknown): unknown {
+// The GET of the Location after a write was answered 301/302/303 failed in transport (or timed
+// out): a refused connection reads "not sent", but the write was sent and may have been applied.
+function hopFailed(ctx: CallContext, applied: Applied, hop: RequestSpec, error: unknown): unknown {
   if (ctx.signal.aborted) return error;
-  const cause = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
-  const what = cause instanceof NetworkError ? (cause.causeCode ?? cause.message) : cause instanceof Error ? cause.name : 'a failure';
-  return failedRead(ctx, applied, `the GET of its Location failed (${what})`, cause);
+  const secrets = [...requestSecrets(ctx.request), ...requestSecrets(hop)];
+  const typed = toNetworkError(error, ctx.attempt, secrets);
+  const what = typed !== undefined ? (typed.causeCode ?? typed.message) : error instanceof Error ? error.name : 'a failure';
+  // A foreign error's message may quote the hop's URL: the cause keeps its name, redacted.
+  const cause = typed ?? (error instanceof Error ? Object.assign(new Error(redactText(error.message, secrets)), { name: error.name }) : undefined);
+  return failedRead(ctx, applied, `the GET of its Location failed (${redactText(what, secrets)})`, cause);
 }
 
-async function readFailed(ctx: CallContext, applied: Applied, response: Response): Promise<RedirectError> {
-  const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'terminal', sent: 'ambiguous' });
+async function readFailed(ctx: CallContext, applied: Applied, hop: RequestSpec, response: Response): Promise<RedirectError> {
+  const cause = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict: 'terminal', sent: 'ambiguous', answering: hop });
   return failedRead(ctx, applied, `the GET of its Location was answered HTTP ${response.status}`, cause);
 }
 

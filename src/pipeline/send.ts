@@ -1,4 +1,5 @@
 import { AttemptTimeoutError } from '../errors/errors.js';
+import { RedirectError } from '../errors/redirect-error.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { realTimeoutSignal, unrefTimer } from '../core/clock.js';
@@ -71,6 +72,14 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       release?.();
     };
     // What the fetch threw, as the typed error the call rejects with.
+    // The send ends once: with its answer, a failure of its own, or a write's redirect answer
+    // (what follows a 303 only reads the result, see followRedirects).
+    let ended = false;
+    const end = (status?: number): void => {
+      if (ended) return;
+      ended = true;
+      ctx.sends?.ended(status);
+    };
     const failure = (error: unknown): unknown => {
       done();
       const typed = typedFailure(error);
@@ -80,12 +89,14 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
     const typedFailure = (error: unknown): unknown => {
       // A send its caller gave up on, or that timed out, stays out: the API may still act on it.
       if (ctx.signal.aborted) return ctx.signal.reason;
+      // The write was answered, and reading its result failed (even by this attempt's timeout).
+      if (error instanceof RedirectError && error.code === 'REDIRECT_FAILED') return error;
       if (attempt !== undefined && timedOut(attempt) && limitMs !== undefined) {
         return new AttemptTimeoutError({ timeoutMs: limitMs, operation: ctx.operation, attempts: ctx.attempt, sentAt }, { cause: error });
       }
       const typed = toNetworkError(error, ctx.attempt, requestSecrets(ctx.request)) ?? error;
       // A transport's own timeout leaves the send out too; any other failure ended it.
-      if (!isUnansweredNetworkError(typed)) ctx.sends?.ended();
+      if (!isUnansweredNetworkError(typed)) end();
       return typed;
     };
     const failed = (error: unknown): never => {
@@ -118,14 +129,14 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
         if (!follow || !mayRedirect(response)) {
           done();
-          ctx.sends?.ended(response.status);
+          end(response.status);
           watched?.answered(response);
           return response;
         }
         const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, dispatcher, follow));
-        return followRedirects(response, ctx, hop).then((last) => {
+        return followRedirects(response, ctx, hop, end).then((last) => {
           done();
-          ctx.sends?.ended(last.status);
+          end(last.status);
           watched?.answered(last);
           return last;
         }, failed);

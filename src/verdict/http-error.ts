@@ -3,7 +3,7 @@ import { SurefetchError } from '../errors/errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
 import { redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
 import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
-import type { CallContext, SentState, Verdict } from '../core/types.js';
+import type { CallContext, RequestSpec, SentState, Verdict } from '../core/types.js';
 
 const noHeaders = new Headers();
 
@@ -135,6 +135,11 @@ export interface HttpErrorFacts {
   readonly sent: SentState;
   /** When the server said to come back (epoch ms), for a wait. */
   readonly retryAt?: number;
+  /**
+   * The request this is the answer to, when it is not the call's own (a redirect's hop): its
+   * method and URL name the error, and its credentials are removed along with the call's.
+   */
+  readonly answering?: RequestSpec;
 }
 
 /**
@@ -153,8 +158,9 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
   const { text, truncated, timedOut } = await readCappedText(response, maxErrorBodyBytes, bodyReadLimit(ctx));
   // The answer may come from a redirect's hop, whose URL carries credentials of its own (a
   // pre-signed storage URL's `X-Amz-Signature`) that the server may echo.
+  const answering = facts.answering ?? ctx.request;
   const hop = response.url !== '' && response.url !== ctx.request.url ? requestSecrets({ url: response.url, headers: noHeaders, body: null }) : [];
-  const secrets = [...requestSecrets(ctx.request), ...hop];
+  const secrets = [...requestSecrets(ctx.request), ...hop, ...(answering === ctx.request ? [] : requestSecrets(answering))];
   // A cut body may end in the first part of an echoed credential, which a whole-secret search misses.
   const body = truncated ? redactTruncatedText(text, secrets) : redactText(text, secrets);
   const normalized = parseErrorBody({
@@ -175,8 +181,8 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
     body,
     bodyTruncated: truncated,
     operation: ctx.operation,
-    method: ctx.request.method,
-    url: redactUrlWith(ctx.request.url, secrets),
+    method: answering.method,
+    url: redactUrlWith(answering.url, secrets),
     clientRequestId: ctx.clientRequestId,
     headers: redactHeaders(response.headers, [], secrets),
     ...(facts.retryAt === undefined ? {} : { retryAt: facts.retryAt }),
