@@ -3,6 +3,7 @@ import { main as basic } from './basic.js';
 import { main as bullmqWorker } from './bullmq-worker.js';
 import { main as exactlyOnce } from './exactly-once.js';
 import { main as jobWorker } from './job-worker.js';
+import { main as observability } from './observability.js';
 import { main as ownApiLookup } from './own-api-lookup.js';
 import { main as pgBossWorker } from './pg-boss-worker.js';
 import { main as withAxios } from './with-axios.js';
@@ -18,6 +19,7 @@ const examples: Array<[string, () => Promise<void>]> = [
   ['with-axios', withAxios],
   ['job-worker', jobWorker],
   ['exactly-once', exactlyOnce],
+  ['observability', observability],
   ['own-api-lookup', ownApiLookup],
   ['bullmq-worker', bullmqWorker],
   ['pg-boss-worker', pgBossWorker],
