@@ -70,9 +70,10 @@ export function nextHop(request: RequestSpec, status: number, location: string, 
  * (the wrapped fetch, with `redirect: 'manual'`), the body of each 3xx is cancelled, and the
  * first answer that is not a redirect is returned. Throws a {@link RedirectError} when a hop is
  * refused (see {@link nextHop}), when there are more than `ctx.redirects.max` of them, or when a
- * write answered 301/302/303 and followed as a GET has that GET fail or answered 400 or more
- * (`REDIRECT_FAILED`: the write may have been applied, so no layer may send it again on the
- * GET's word, a 429's included).
+ * write answered 301/302/303 and followed as a GET has that GET fail, time out or answered
+ * anything but 2xx (`REDIRECT_FAILED`: the write may have been applied, so no layer may send it
+ * again on the GET's word, a 429's included). `writeAnswered` hears the status that answered
+ * the write, once: from then on, the hops only read its result.
  *
  * @example
  * ```ts

@@ -24,8 +24,8 @@ const made = new WeakMap<object, number>();
 /**
  * Emits `attempt` for a send about to leave and returns what emits its `attempt-end`, once.
  * `send` is the send's place among the call's sends (every layer's), 1 for the first. A send a
- * listener stopped (it aborted the call on `attempt`) is ended with {@link WatchedSend.failed}
- * as not sent, and not counted. @internal
+ * listener stopped (it aborted the call on `attempt`) is ended with {@link WatchedSend.stopped}:
+ * not sent, and not counted. @internal
  */
 export function watchSend(ctx: CallContext): WatchedSend {
   const counter: object = ctx.sends ?? ctx;

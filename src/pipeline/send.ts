@@ -71,7 +71,6 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       if (timer !== undefined) clearTimeout(timer);
       release?.();
     };
-    // What the fetch threw, as the typed error the call rejects with.
     // The send ends once: with its answer, a failure of its own, or a write's redirect answer
     // (what follows a 303 only reads the result, see followRedirects).
     let ended = false;
@@ -80,6 +79,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       ended = true;
       ctx.sends?.ended(status);
     };
+    // What the fetch threw, as the typed error the call rejects with.
     const failure = (error: unknown): unknown => {
       done();
       const typed = typedFailure(error);
