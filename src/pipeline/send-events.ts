@@ -4,7 +4,7 @@
  * `retry`'s attempts, `rateLimit`'s re-send after a 429, a circuit breaker's probe, an existence
  * check's lookup, and the one send of a pipeline with no `retry` at all.
  */
-import { SurefetchError } from '../errors/errors.js';
+import { errorCodeOf } from '../errors/error-code.js';
 import { eventBase } from '../core/events.js';
 import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
 import type { CallContext } from '../core/types.js';
@@ -37,7 +37,7 @@ export function watchSend(ctx: CallContext): WatchedSend {
   const end = (classification: Classification, status: number | undefined, error: unknown): void => {
     if (ended) return;
     ended = true;
-    const errorCode = error === undefined ? undefined : error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+    const errorCode = error === undefined ? undefined : (errorCodeOf(error) ?? 'UNKNOWN');
     ctx.emit({
       ...eventBase(ctx),
       type: 'attempt-end',

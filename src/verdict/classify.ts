@@ -1,5 +1,6 @@
 import { wasUnsent } from '../core/unsent-errors.js';
-import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError, SurefetchError } from '../errors/errors.js';
+import { AttemptTimeoutError, CircuitOpenError, NetworkError, RetryLaterError } from '../errors/errors.js';
+import { errorCodeOf } from '../errors/error-code.js';
 import { isRateLimitExhausted } from './rate-limit-headers.js';
 import { RedirectError } from '../errors/redirect-error.js';
 import { parseServerWait } from './server-wait.js';
@@ -89,7 +90,7 @@ export function classifyError(error: unknown, callerSignal: AbortSignal): Classi
   // there. What it held was not sent, or was refused unprocessed, unless the wait followed a send
   // whose outcome nobody heard (its cause says so).
   if (error instanceof RetryLaterError) return { verdict: 'terminal', sent: heardOf(error.cause) ? 'not-sent' : 'ambiguous', reason: error.code };
-  const reason = error instanceof SurefetchError ? error.code : error instanceof Error ? error.name : 'unknown error';
+  const reason = errorCodeOf(error) ?? 'unknown error';
   return { verdict: 'terminal', sent: wasUnsent(error) ? 'not-sent' : 'ambiguous', reason };
 }
 
