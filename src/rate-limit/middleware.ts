@@ -5,19 +5,18 @@ import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-polic
 import { RateLimiterUnavailableError } from './errors.js';
 import { BodyNotReplayableError } from '../errors/errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
-import { lessonsOf, type LessonOptions } from './lessons.js';
-import type { Turn } from './budget-types.js';
-import { gatedResult, type GatedResult } from './gated-result.js';
+import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
+import type { SettleResult, Turn } from './budget-types.js';
 import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
 import { createPartitionMap } from './partitions.js';
 import type { RateLimitOptions } from './rate-limit-options.js';
 import { scheduleAbortable } from './schedule.js';
 import { anySignal, canAbort } from '../core/signals.js';
-import { redirectReadAnswer } from './redirect-read.js';
 
 export type { RateLimitOptions } from './rate-limit-options.js';
 
 const ignore = (): undefined => undefined;
+
 // Refusals returned after `maxWaits` re-sends: an outer `retry` does not send them again.
 const givenUp = new WeakSet<Response>();
 
@@ -44,7 +43,30 @@ export type RateLimitMiddleware = Middleware & {
 
 const same = (result: GatedResult): GatedResult => result;
 
-const MAX_GATES = 2000; // endpoints whose gate request is kept (the map is emptied when full)
+// The result of a send: a refusal says when its scopes may send again (the settled pause, else
+// the refusal's own time, else the fallback wait).
+function gatedResult(response: Response, learned: AnswerLessons, settled: SettleResult | undefined, now: number, fallbackWaitMs: number): GatedResult {
+  if (!learned.refused) return { response, refused: false, retryAt: 0, serverTimed: false };
+  const serverTimed = learned.lessons.some((lesson) => lesson.pause?.until !== undefined);
+  if (settled !== undefined) return { response, refused: true, retryAt: settled.pauseUntil, serverTimed };
+  let retryAt = 0;
+  for (const lesson of learned.lessons) {
+    if (lesson.pause !== undefined) retryAt = Math.max(retryAt, lesson.pause.until ?? now + fallbackWaitMs);
+  }
+  return { response, refused: true, retryAt, serverTimed };
+}
+
+// Endpoints whose gate request is kept (the map is emptied when full).
+const MAX_GATES = 2000;
+
+interface GatedResult {
+  readonly response: Response;
+  readonly refused: boolean;
+  /** When the refusal's scopes may send again (0: now). */
+  readonly retryAt: number;
+  /** The refusal named its own time (else the wait is rateLimit's fallback). */
+  readonly serverTimed: boolean;
+}
 
 /**
  * Gates every attempt through one limiter per API (host + credential hash): bottleneck caps
@@ -119,10 +141,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         return result instanceof Promise ? result.then(then) : then(result);
       },
       async (error: unknown) => {
-        // The GET after a write's 303 refused: the write is not re-sent, but the API's budget is learned.
-        const read = redirectReadAnswer(error, ctx.request);
-        const settle = (): unknown => (read === undefined ? limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }) : learnFrom(limiter, ctx, at, turn, read));
-        await Promise.resolve().then(settle).catch(ignore);
+        await limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }).catch(ignore);
         throw error;
       },
     );
