@@ -43,7 +43,7 @@ describe('absurd refusal headers on the GET', () => {
     manyPartitions: { 'x-ratelimit-resource': Array.from({ length: 500 }, (_, i) => `p${i}`).join(','), 'x-ratelimit-remaining': '0', 'retry-after': '1' },
   };
   for (const [name, headers] of Object.entries(variants)) {
-    it(`${name}: the write fails REDIRECT_FAILED at once, once; the next call settles within its wait bound`, async () => {
+    it(`${name}: the write is sent once and rejects REDIRECT_FAILED within 500 ms; the next call is answered 200 within 3 s`, async () => {
       const server = await api(headers);
       const sureFetch = sureFetchOf();
       let started = Date.now();
@@ -55,8 +55,8 @@ describe('absurd refusal headers on the GET', () => {
         (r) => `status ${r.status}`,
         (e: unknown) => `${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`,
       );
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeLessThan(1500 + 1500);
+      expect(next).toBe('status 200');
+      expect(Date.now() - started).toBeLessThan(3000);
       expect(server.posts()).toBe(1);
     });
   }
