@@ -173,8 +173,9 @@ export async function readRedactedText(response: Response, secrets: readonly str
  * A copy of `response` for a rebuilt client error: the same status and `statusText`, headers
  * redacted (and without `content-length`, `content-encoding` and `transfer-encoding`, which
  * described the original bytes), the URL redacted, `body` as given, and surefetch's facts (see
- * `factsOf`) still readable from it. Never throws: the copy of an opaque answer (status 0), or
- * one it cannot build, is `Response.error()`. @internal
+ * `factsOf`) still readable from it; a status over 599 (which fetch takes from the wire but no
+ * `Response` may be built with) is kept as an own property. Never throws: the copy of an opaque
+ * answer (status 0), or one it cannot build, is `Response.error()`. @internal
  *
  * @example
  * ```ts
@@ -184,13 +185,17 @@ export async function readRedactedText(response: Response, secrets: readonly str
 export function redactedResponse(response: Response, body: string | null, secrets: readonly string[]): Response {
   try {
     // An opaque answer (status 0) has no status, headers or body to keep.
-    if (response.status < 200 || response.status > 599) return Response.error();
+    if (response.status < 200 || response.status > 999) return Response.error();
     const headers = redactedHeaders(response.headers, secrets);
     for (const name of WIRE_HEADERS) headers.delete(name);
     // A 204 or 304 may not have a body, even an empty one.
     const content = body === '' || [101, 204, 205, 304].includes(response.status) ? null : body;
-    const init = { status: response.status, statusText: redactText(response.statusText, secrets), headers };
+    // Fetch takes any three digits from the wire, but builds no Response over 599: such a copy is
+    // built as a 599, then given the real status (and `ok`), as its url is below.
+    const wireOnly = response.status > 599;
+    const init = { status: wireOnly ? 599 : response.status, statusText: redactText(response.statusText, secrets), headers };
     const bare = new Response(content, init);
+    if (wireOnly) Object.defineProperties(bare, { status: { value: response.status, enumerable: true }, ok: { value: false, enumerable: true } });
     // A built Response has an empty url; set before `withFacts`, which copies both onto its own copy.
     Object.defineProperty(bare, 'url', { value: redactUrlWith(response.url, secrets), enumerable: true });
     Object.defineProperty(bare, 'redirected', { value: response.redirected, enumerable: true });
