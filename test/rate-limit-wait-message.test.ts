@@ -3,7 +3,7 @@
  * when the refusal gave none (it said "the server asked to wait" for both).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RetryLaterError, createFetch, rateLimit } from '../src/index.js';
+import { RetryLaterError, circuitBreaker, createFetch, rateLimit, retry } from '../src/index.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 let server: HostileServer | undefined;
@@ -33,5 +33,26 @@ describe('the message of a refused long wait', () => {
     const error = await refusedWith({ 'retry-after': '7' });
     expect(error).toBeInstanceOf(RetryLaterError);
     expect(error.message).toMatch(/the server asked to wait \d+ ms/);
+  });
+});
+
+describe("the message of retry's refused long wait", () => {
+  it("names retry's fallback when a 429 gave no time (no rateLimit)", async () => {
+    server = await startHostileServer((_seen, response) => response.writeHead(429).end());
+    const sureFetch = createFetch({ middleware: [retry({ fallbackWaitMs: 5000 })], maxWaitMs: 500 });
+    const error = (await sureFetch(`${server.url}/v1/orders`).catch((e: unknown) => e)) as RetryLaterError;
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(error.message).toMatch(/the server gave no usable time, and retry's fallback wait is 5000 ms/);
+    expect(error.message).not.toContain('the server asked');
+  });
+
+  it('names the circuit breaker when the wait is its open circuit', async () => {
+    server = await startHostileServer((_seen, response) => response.writeHead(503).end());
+    const sureFetch = createFetch({ middleware: [retry({ baseDelayMs: 1, maxAttempts: 4 }), circuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 60_000 })], maxWaitMs: 500 });
+    const error = (await sureFetch(`${server.url}/v1/orders`).catch((e: unknown) => e)) as RetryLaterError;
+    expect(error).toBeInstanceOf(RetryLaterError);
+    expect(error.message).toMatch(/the circuit breaker holds the API for \d+ ms/);
+    expect(error.message).not.toContain('the server asked');
+    expect(server.requests).toHaveLength(1);
   });
 });

@@ -223,7 +223,10 @@ export class RetryCall {
     const retryAt = now + delayMs;
     const tooLong = longWaitReason(ctx, retryAt, now, maxWaitMs);
     if (tooLong !== undefined) {
-      throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation }, { cause: await this.finalError(failure, retryAt) });
+      // Whose wait it is: the server's time, the open circuit's, or retry's own fallback.
+      const ms = Math.ceil(delayMs);
+      const wait = parsed !== undefined ? undefined : circuitDelayMs !== undefined ? `the circuit breaker holds the API for ${ms} ms` : `the server gave no usable time, and retry's fallback wait is ${ms} ms`;
+      throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation, ...(wait === undefined ? {} : { wait }) }, { cause: await this.finalError(failure, retryAt) });
     }
     if (failure.response !== undefined) await discardBody(failure.response);
     failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? (circuitDelayMs === undefined ? 'fallback' : 'circuit-breaker') });
