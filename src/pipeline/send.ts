@@ -1,4 +1,4 @@
-import { AttemptTimeoutError } from '../errors/errors.js';
+import { AttemptTimeoutError, DeadlineExceededError } from '../errors/errors.js';
 import { RedirectError } from '../errors/redirect-error.js';
 import { followRedirects } from './redirect.js';
 import { requestSecrets } from '../core/request-secrets.js';
@@ -45,6 +45,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
   // No async frame: one `then` on the happy path (every call's attempt passes here).
   return function send(ctx: CallContext): Promise<Response> {
     if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+    if (deadlinePassed(ctx)) return Promise.reject(deadlineUnsent(ctx));
     // A layer keeping a durable record of the call's sends may note this one before it leaves.
     let before: Promise<void> | undefined;
     try {
@@ -57,6 +58,9 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
 
   function sendNow(ctx: CallContext): Promise<Response> {
     if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+    // The layers above may have spent the call's time (a store, a wait): a request sent with no
+    // time left would be abandoned as it went out, and a create made ambiguous that never left.
+    if (deadlinePassed(ctx)) return Promise.reject(deadlineUnsent(ctx));
     let attempt: Attempt | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let release: (() => void) | undefined;
@@ -204,6 +208,15 @@ function initOf(request: RequestSpec, signal: AbortSignal | undefined, dispatche
 function hasAny(headers: Headers): boolean {
   for (const _name of headers.keys()) return true;
   return false;
+}
+
+function deadlinePassed(ctx: CallContext): boolean {
+  return ctx.deadline !== undefined && ctx.deadline <= ctx.clock.now();
+}
+
+// Nothing left: the call's deadline, the sends made so far counted (this one was not).
+function deadlineUnsent(ctx: CallContext): unknown {
+  return markUnsent(new DeadlineExceededError({ operation: ctx.operation, attempts: ctx.sends?.sent ?? ctx.attempt - 1 }));
 }
 
 // `undefined` when nothing bounds the attempt: no deadline, and an attempt timeout of

@@ -157,7 +157,9 @@ export class RetryCall {
       const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await this.finalError(failure);
       let settled: SettledOutcome | undefined;
       try {
-        settled = await settleOnGiveUp(ctx, this.previous, error, lastError);
+        // The deadline passed before a later send left: the earlier ambiguous one is what to settle.
+        const unsentAtDeadline = this.previous?.sent === 'not-sent' && failure?.outcome.error instanceof DeadlineExceededError;
+        settled = await settleOnGiveUp(ctx, unsentAtDeadline ? (this.lastAmbiguous ?? this.previous) : this.previous, error, lastError);
       } catch (settleError) {
         throw giveUp(last, settleError);
       }
