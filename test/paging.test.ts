@@ -22,6 +22,13 @@ describe('nextLink', () => {
 describe('pageNumberPaging', () => {
   const paging = pageNumberPaging({ pageSize: 100 });
   it('a full page has a next one', () => expect(next(paging(page('page=1&pageSize=100', 100)))).toBe('2'));
+  it('a Link header with no paging relation (a CDN preload hint) is not the API ending the list', () => {
+    expect(next(paging(page('page=1&pageSize=100', 100, [], { link: '</assets/app.css>; rel=preload; as=style' })))).toBe('2');
+    expect(next(paging(page('page=1&pageSize=100', 100, [], { link: '<https://api.test/v1/orders/list>; rel="canonical"' })))).toBe('2');
+  });
+  it('a Link header that speaks of pages and names no next ends the list', () => {
+    expect(paging(page('page=3&pageSize=100', 100, [100, 100], { link: '<https://api.test/v1/orders/list?page=2>; rel="prev"' }))).toBeUndefined();
+  });
   it('an empty page is the last', () => expect(paging(page('page=2&pageSize=100', 0, [100]))).toBeUndefined());
   it('a short first page is confirmed by reading the next (the API may cap the size silently)', () => {
     expect(next(paging(page('page=1&pageSize=100', 50)))).toBe('2');

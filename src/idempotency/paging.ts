@@ -56,10 +56,7 @@ export interface PageNumberPagingOptions {
  */
 export function nextLink(header: string | null, base: URL): URL | undefined {
   if (header === null) return undefined;
-  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
-    const [, target = '', params = ''] = match;
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(params);
-    const relations = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+  for (const { target, relations } of linksOf(header)) {
     if (!relations.includes('next')) continue;
     try {
       return new URL(target, base);
@@ -68,6 +65,24 @@ export function nextLink(header: string | null, base: URL): URL | undefined {
     }
   }
   return undefined;
+}
+
+// The relations by which a Link header speaks of paging. Others (a CDN's `preload`, a
+// `canonical`) say nothing of pages: a full page with only those must not end the list.
+const PAGING_RELATIONS = new Set(['next', 'prev', 'previous', 'first', 'last']);
+
+function pagesByLink(header: string | null): header is string {
+  if (header === null) return false;
+  for (const { relations } of linksOf(header)) if (relations.some((relation) => PAGING_RELATIONS.has(relation))) return true;
+  return false;
+}
+
+function* linksOf(header: string): Generator<{ target: string; relations: string[] }> {
+  for (const match of header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+    const [, target = '', params = ''] = match;
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))/i.exec(params);
+    yield { target, relations: (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/) };
+  }
 }
 
 /**
@@ -84,7 +99,7 @@ export function linkPaging(): Paging {
 
 /**
  * Page-number pagination (`?page=N&pageSize=M`). The API's own signal wins: a `Link` header
- * (its `next`, or its absence), else an `X-Total-Count`. Without either, the page size the API
+ * that speaks of pages (its `next`, or its absence beside a `prev`, `first` or `last`), else an `X-Total-Count`. Without either, the page size the API
  * actually used is learned from what it served, since many APIs cap `pageSize` silently: an
  * empty page is the last; a full page (as large as asked) has a next one; a shorter first page
  * is confirmed by reading the next; a later page shorter than the one before it is the last.
@@ -98,7 +113,7 @@ export function pageNumberPaging(options: PageNumberPagingOptions = {}): Paging 
   const { pageParam = 'page', sizeParam = 'pageSize', pageSize = 100, firstPage = 1, maxServed } = options;
   return (page) => {
     const link = page.headers.get('link');
-    if (link !== null) return nextLink(link, page.url);
+    if (pagesByLink(link)) return nextLink(link, page.url);
     const next = new URL(page.url);
     next.searchParams.set(pageParam, String(pageNumberOf(page.url, pageParam, firstPage) + 1));
     if (page.items === 0) return undefined;
