@@ -1,3 +1,4 @@
+import { sha256Hex } from '../core/bytes.js';
 import type { Comparison } from './compare.js';
 
 /** What a lookup knows about the call it looks for. */
@@ -45,16 +46,35 @@ export function judgeCandidate(candidate: unknown, original: OriginalCall, rules
   if (rules.reference !== undefined && reference !== undefined) {
     const theirs = rules.reference.in(candidate);
     if (theirs === reference) return { kind: 'mine' };
+    // Ours as the server stored it (trimmed, re-cased, a number): no proof either way, ask a person.
+    if (folded(theirs) === folded(reference)) return { kind: 'near', differences: ['the reference (stored in another form)'] };
     // Another call's reference: someone else's resource. No reference stored: judge by fields.
     if (theirs !== undefined && theirs !== null && theirs !== '') return { kind: 'other' };
   }
   if (rules.matches !== undefined) return rules.matches(candidate, original) ? { kind: 'match' } : { kind: 'other' };
-  if (!rules.identifies(candidate, original)) return { kind: 'other' };
+  if (!rules.identifies(candidate, original)) {
+    // Identified once case and spacing are set aside: the server may have normalized what it stored.
+    const foldedOriginal: OriginalCall = { ...original, body: foldedJson(original.body) };
+    return rules.identifies(foldedJson(candidate), foldedOriginal) ? { kind: 'near', differences: ['identifying fields (in another case or spacing)'] } : { kind: 'other' };
+  }
   const window = inWindow(candidate, original, rules, now);
   if (window === 'before') return { kind: 'other' };
   if (window === 'unknown') return { kind: 'near', differences: ['createdAt (unreadable)'] };
   const comparison = rules.compare(candidate, original);
   return comparison.equal ? { kind: 'match' } : { kind: 'near', differences: comparison.differences };
+}
+
+// A text as servers commonly normalize it: Unicode-composed, trimmed, spaces collapsed, lower case.
+function folded(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' ? value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase() : undefined;
+}
+
+function foldedJson(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return folded(value);
+  if (value === null || typeof value !== 'object' || depth > 16) return value;
+  if (Array.isArray(value)) return value.map((item) => foldedJson(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, foldedJson(item, depth + 1)]));
 }
 
 /**
@@ -87,10 +107,14 @@ export function valueAt(value: unknown, path: string): unknown {
   return current;
 }
 
-/** A candidate's identity across reads and pages: its `id` field, else its JSON. */
+/**
+ * A candidate's identity across reads and pages: its `id` field, else a hash of its JSON. Not
+ * the JSON itself: the identity is quoted in `ExistenceCheckError` (its reason, `nearMatches`),
+ * and a stored item may echo a secret the create sent.
+ */
 export function candidateId(candidate: unknown): string {
   const id = candidate !== null && typeof candidate === 'object' ? (candidate as { id?: unknown }).id : undefined;
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : JSON.stringify(candidate);
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : `(no id, content ${sha256Hex(JSON.stringify(candidate) ?? String(candidate)).slice(0, 16)})`;
 }
 
 /** The JSON a create sent, `undefined` for a body that is not JSON or not at hand (a stream). */

@@ -85,7 +85,7 @@ export interface LookupOptions {
   readonly requestLifetimeMs?: number;
   /** A match by a key unique to the call (an order number the API enforces) is final at the first read. @default () => false */
   readonly acceptFirstMatch?: (original: OriginalCall) => boolean;
-  /** Identity of a candidate across reads and pages. @default its `id` field, else its JSON */
+  /** Identity of a candidate across reads and pages. @default its `id` field, else a hash of its JSON (an item may echo a secret the create sent) */
   readonly identify?: (candidate: unknown) => string;
   /** Most pages read per lookup; a longer list fails closed. @default 20 */
   readonly maxPages?: number;

@@ -32,8 +32,19 @@ export function withBodyField(request: RequestSpec, field: string, value: string
   return { ...request, headers, body: new TextEncoder().encode(JSON.stringify({ ...body, [field]: value })) };
 }
 
-/** Epoch ms of an ISO 8601 (or other `Date.parse`-able) time, `undefined` when unreadable. */
+/**
+ * Epoch ms of a stored creation time, `undefined` when it cannot be read for sure. A string must
+ * name its time of day and its zone (ISO 8601 with `Z` or an offset, an HTTP date): a date alone,
+ * or a time without a zone (read in this process's zone by `Date.parse`), could put the caller's
+ * own create hours before its first send, and a create judged older than its call is taken for
+ * someone else's. A number is epoch ms, or epoch seconds when below 1e11 (before 1973 as ms).
+ */
 export function timeOf(value: unknown): number | undefined {
-  const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : Number.NaN;
+  if (typeof value === 'number') return Number.isFinite(value) ? (Math.abs(value) < 1e11 ? value * 1000 : value) : undefined;
+  if (typeof value !== 'string' || !TIME_OF_DAY.test(value) || !ZONE.test(value.trim())) return undefined;
+  const ms = Date.parse(value);
   return Number.isFinite(ms) ? ms : undefined;
 }
+
+const TIME_OF_DAY = /\d{1,2}:\d{2}/;
+const ZONE = /(?:z|[+-]\d{2}(?::?\d{2})?|\bgmt|\butc|\but)$/i;

@@ -1,0 +1,93 @@
+/**
+ * APIs store what they are sent in their own form. The existence check took a create stored so
+ * for someone else's, proof that it had not landed, and the fulfillment recipe sent it again: a
+ * reference trimmed, re-cased or turned into a number, an identifying key in another case, a
+ * creation time as epoch seconds, a date alone or a time without a zone. Now the caller's own
+ * create is recovered where its time reads for sure (epoch seconds), and everything else that is
+ * ours but for the server's normalizing fails closed: ExistenceCheckError, one POST.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { byRoute, createFetch, ExistenceCheckError, fulfillmentOrders, idempotency, memoryStore, retry } from '../src/index.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
+
+type Stored = Record<string, unknown>;
+let server: HostileServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const order = (extra: Record<string, unknown> = {}) => ({
+  campaignId: 'cmp_1',
+  shipTo: { name: 'Ada Buyer', email: 'ada@example.com', address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' },
+  products: [{ sku: 'SKU-1', quantity: 2 }],
+  ...extra,
+});
+
+// Commits every create, answers the first with a 500, lists what matches case-insensitively.
+async function normalizingApi(normalize: (sent: Stored, id: string, now: number) => Stored): Promise<HostileServer> {
+  const stored: Stored[] = [];
+  const fold = (value: unknown) => String(value ?? '').trim().toLowerCase();
+  return startHostileServer((seen, response) => {
+    if (seen.method === 'POST') {
+      const item = normalize(JSON.parse(seen.body) as Stored, `ord_${stored.length + 1}`, Date.now());
+      stored.push(item);
+      response.writeHead(stored.length === 1 ? 500 : 201, { 'content-type': 'application/json' });
+      response.end(stored.length === 1 ? '{"message":"Internal error"}' : JSON.stringify(item));
+      return;
+    }
+    const url = new URL(seen.path, 'http://x');
+    const campaign = fold(url.searchParams.get('campaignId'));
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const pageNumber = Number(url.searchParams.get('page') ?? 1);
+    const size = Number(url.searchParams.get('pageSize') ?? 100);
+    response.end(JSON.stringify(stored.filter((item) => fold(item.campaignId) === campaign).slice((pageNumber - 1) * size, pageNumber * size)));
+  });
+}
+
+async function create(body: Record<string, unknown>): Promise<unknown> {
+  const sureFetch = createFetch({
+    middleware: [idempotency({ store: memoryStore(), existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 20] })) }), retry({ baseDelayMs: 5 })],
+  });
+  return sureFetch(`${server!.url}/v1/orders/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    surefetch: { idempotencyScope: `order-${Math.random()}`, clientRequestId: 'crid-normalized-1' },
+  }).catch((caught: unknown) => caught);
+}
+
+const posts = () => server!.requests.filter((seen) => seen.method === 'POST').length;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('a create the server stored in its own form', () => {
+  it.each([
+    ['a reference trimmed', order({ externalRef: 'REF-42 ' }), (sent: Stored, id: string, now: number) => ({ ...sent, externalRef: String(sent.externalRef).trim(), id, createdAt: iso(now) })],
+    ['a reference upper-cased', order({ externalRef: 'ref-42' }), (sent: Stored, id: string, now: number) => ({ ...sent, externalRef: String(sent.externalRef).toUpperCase(), id, createdAt: iso(now) })],
+    ['a reference turned into a number', order({ externalRef: '12345' }), (sent: Stored, id: string, now: number) => ({ ...sent, externalRef: Number(sent.externalRef), id, createdAt: iso(now) })],
+    ['an identifying key lower-cased', order({ campaignId: 'Spring-Sale' }), (sent: Stored, id: string, now: number) => ({ ...sent, campaignId: String(sent.campaignId).toLowerCase(), id, createdAt: iso(now) })],
+    ['a creation date without its time', order(), (sent: Stored, id: string, now: number) => ({ ...sent, id, createdAt: iso(now).slice(0, 10) })],
+    ['a creation time without its zone, hours ahead', order(), (sent: Stored, id: string, now: number) => ({ ...sent, id, createdAt: iso(now - 9 * 3_600_000).slice(0, 19) })],
+  ])('%s: fails closed with ExistenceCheckError and its client request id, one POST', async (_name, body, normalize) => {
+    server = await normalizingApi(normalize);
+    const error = await create(body);
+    expect(error).toBeInstanceOf(ExistenceCheckError);
+    expect((error as ExistenceCheckError).clientRequestId).toBe('crid-normalized-1');
+    expect(posts()).toBe(1);
+  });
+
+  it('a creation time in epoch seconds: recovered, one POST', async () => {
+    server = await normalizingApi((sent, id, now) => ({ ...sent, id, createdAt: Math.floor(now / 1000) }));
+    const response = (await create(order())) as Response;
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as Stored).id).toBe('ord_1');
+    expect(posts()).toBe(1);
+  });
+
+  it("another call's reference, not ours in any form, is someone else's: the create is sent again", async () => {
+    server = await normalizingApi((sent, id, now) => ({ ...sent, externalRef: posts() === 1 ? 'REF-OTHER' : sent.externalRef, id, createdAt: iso(now) }));
+    const response = (await create(order({ externalRef: 'REF-42' }))) as Response;
+    expect(response.status).toBe(201);
+    expect(posts()).toBe(2);
+  });
+});
