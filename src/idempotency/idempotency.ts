@@ -211,6 +211,9 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         settle({ state: 'succeeded', lastSent: 'delivered', ...copy }),
         claimResult(down, claimed.clientRequestId, copy.response),
       ]);
+      // The caller left while the copy was read: the body it would get is torn down with its
+      // signal. It hears its abort, as from any layer; the record keeps that the create landed.
+      if (ctx.signal.aborted) throw ctx.signal.reason;
       return response;
     }
     sends.answered(response.status, ctx);
