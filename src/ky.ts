@@ -67,12 +67,22 @@ export function surefetchKy(sureFetch: SureFetch, options: Options = {}): KyInst
     fetch: forClient(sureFetch),
     hooks: {
       ...options.hooks,
-      beforeRequest: [carryTimeout, ...(options.hooks?.beforeRequest ?? [])],
+      beforeRequest: [keepRetryOff, carryTimeout, ...(options.hooks?.beforeRequest ?? [])],
       // First, so that your hooks see the error without the request's secrets.
       beforeError: [scrubHttpError, ...(options.hooks?.beforeError ?? [])],
     },
   });
 }
+
+/**
+ * A call or `.extend` may set `retry` again: ky would then re-send what surefetch already
+ * retried (the sends multiply) and re-send a create surefetch declared ambiguous. ky reads the
+ * limit from the call's own retry options when a send fails, so setting it to 0 here keeps it off.
+ */
+const keepRetryOff: BeforeRequestHook = (_request, options) => {
+  const retry = (options as { retry?: { limit?: number } }).retry;
+  if (retry !== undefined && retry.limit !== 0 && !Object.isFrozen(retry)) retry.limit = 0;
+};
 
 /** ky keeps its timeout to itself; hand it to surefetch on the request ky passes to fetch. */
 const carryTimeout: BeforeRequestHook = (request, options) => {

@@ -9,7 +9,8 @@ import { asFetchError, scrubFetchError } from './ofetch-error.js';
  * The instance is wrapped rather than given an `onResponseError` hook because a call's own hooks
  * replace the instance's in ofetch (`{ ...defaults, ...options }`), and no hook sees the error
  * ofetch builds after them. `.native` is the plain fetch, which throws surefetch's own (clean)
- * errors and no `FetchError`. @internal
+ * errors and no `FetchError`. ofetch's own retry stays off for every call and every derived
+ * instance, whatever `retry` they set. @internal
  *
  * @example
  * ```ts
@@ -19,19 +20,25 @@ import { asFetchError, scrubFetchError } from './ofetch-error.js';
 export function scrubbedOfetch(inner: $Fetch): $Fetch {
   async function surefetchOfetchCall(request: FetchRequest, options?: FetchOptions): Promise<unknown> {
     try {
-      return await inner(request, options as FetchOptions<'json'>);
+      return await inner(request, retryOff(options) as FetchOptions<'json'>);
     } catch (error) {
       throw await scrubFetchError(asFetchError(error));
     }
   }
   async function surefetchOfetchRaw(request: FetchRequest, options?: FetchOptions): Promise<unknown> {
     try {
-      return await inner.raw(request, options as FetchOptions<'json'>);
+      return await inner.raw(request, retryOff(options) as FetchOptions<'json'>);
     } catch (error) {
       throw await scrubFetchError(asFetchError(error));
     }
   }
   const create = (defaults: FetchOptions, globalOptions?: CreateFetchOptions): $Fetch =>
-    scrubbedOfetch(inner.create(defaults, globalOptions));
+    scrubbedOfetch(inner.create({ ...defaults, retry: false }, globalOptions));
   return Object.assign(surefetchOfetchCall, { raw: surefetchOfetchRaw, native: inner.native, create }) as unknown as $Fetch;
+}
+
+// A call's own `retry` would re-send what surefetch already retried, and a create it declared
+// ambiguous: surefetch owns retries, whatever a call or `create` asks of ofetch.
+function retryOff(options: FetchOptions | undefined): FetchOptions {
+  return options === undefined ? { retry: false } : { ...options, retry: false };
 }
