@@ -110,8 +110,29 @@ export function toNetworkError(
   // The fetch standard's blocked ports (1, 9, 6000, …): fetch refuses them before connecting.
   const badPort = code === undefined && error instanceof Error && (error.cause as { message?: unknown } | undefined)?.message === 'bad port';
   const detail = badPort ? 'the port is on fetch\'s list of blocked ports; nothing was sent' : (code ?? (error instanceof Error ? error.message : 'unknown'));
+  scrubRawAnswer(error, secrets);
   return new NetworkError(
     { sent: badPort ? 'not-sent' : sentStateOfCode(code), causeCode: code, message: `network failure (${redactText(detail, secrets)})`, attempts },
     { cause: error },
   );
+}
+
+// undici's parser error keeps the answer it could not parse in `data`; a server that echoes
+// the request puts the request's credentials there, and `console.log(error)` prints the chain.
+function scrubRawAnswer(error: unknown, secrets: readonly string[]): void {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const data = (e as { data?: unknown }).data;
+    if (data === undefined || data === null || data === '') continue;
+    const scrubbed = typeof data === 'string' ? redactText(data, secrets) : `[${describeBytes(data)} withheld by surefetch]`;
+    try {
+      Object.defineProperty(e, 'data', { value: scrubbed, writable: true, configurable: true, enumerable: true });
+    } catch {
+      // A frozen error keeps its own; nothing else to do.
+    }
+  }
+}
+
+function describeBytes(data: unknown): string {
+  const length = (data as { length?: unknown }).length;
+  return typeof length === 'number' ? `${String(length)} bytes of the answer` : 'the raw answer';
 }
