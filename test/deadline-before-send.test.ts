@@ -60,4 +60,20 @@ describe('a deadline that passes before the send', () => {
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(server.requests).toHaveLength(0);
   });
+
+  it('after an earlier attempt that may have landed (a 500) ends in an error that does not read not-sent', async () => {
+    server = await startHostileServer((_seen, response) => {
+      response.writeHead(500);
+      response.end('boom');
+    });
+    const slowSecond: Middleware = async (ctx, next) => {
+      if (ctx.attempt === 2) await new Promise((resolve) => setTimeout(resolve, 300));
+      return next(ctx);
+    };
+    const sureFetch = createFetch({ middleware: [idempotency({ store: memoryStore(), keyHeader: 'Idempotency-Key' }), retry({ baseDelayMs: 1, maxDelayMs: 1, budget: false }), slowSecond] });
+    const error = await sureFetch(`${server.url}/v1/orders`, { method: 'POST', body: '{}', surefetch: { deadlineMs: 200 } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect(classifyError(error, new AbortController().signal).sent).toBe('ambiguous');
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -90,4 +90,32 @@ describe('a create the server stored in its own form', () => {
     expect(response.status).toBe(201);
     expect(posts()).toBe(2);
   });
+
+  it('an older order whose keys agree only once case is set aside is not ours: the create that did not land is sent again', async () => {
+    const old = { ...order(), id: 'ord_old', campaignId: 'CMP_1', createdAt: iso(Date.now() - 30 * 86_400_000) };
+    const stored: Stored[] = [old];
+    server = await startHostileServer((seen, response) => {
+      if (seen.method === 'POST') {
+        if (posts() === 1) {
+          // Nothing stored: the create did not land.
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end('{"message":"db down"}');
+          return;
+        }
+        const item = { ...(JSON.parse(seen.body) as Stored), id: 'ord_2', campaignId: 'CMP_1', createdAt: iso(Date.now()) };
+        stored.push(item);
+        response.writeHead(201, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(item));
+        return;
+      }
+      const url = new URL(seen.path, 'http://x');
+      const pageNumber = Number(url.searchParams.get('page') ?? 1);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(pageNumber === 1 ? stored.filter((item) => String(item.campaignId).toLowerCase() === 'cmp_1') : []));
+    });
+    const response = (await create(order())) as Response;
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as Stored).id).toBe('ord_2');
+    expect(posts()).toBe(2);
+  });
 });

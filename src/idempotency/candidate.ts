@@ -55,7 +55,9 @@ export function judgeCandidate(candidate: unknown, original: OriginalCall, rules
   if (!rules.identifies(candidate, original)) {
     // Identified once case and spacing are set aside: the server may have normalized what it stored.
     const foldedOriginal: OriginalCall = { ...original, body: foldedJson(original.body) };
-    return rules.identifies(foldedJson(candidate), foldedOriginal) ? { kind: 'near', differences: ['identifying fields (in another case or spacing)'] } : { kind: 'other' };
+    if (!rules.identifies(foldedJson(candidate), foldedOriginal)) return { kind: 'other' };
+    // Created before the call, it is not ours in any form.
+    return inWindow(candidate, original, rules, now) === 'before' ? { kind: 'other' } : { kind: 'near', differences: ['identifying fields (in another case or spacing)'] };
   }
   const window = inWindow(candidate, original, rules, now);
   if (window === 'before') return { kind: 'other' };

@@ -201,7 +201,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         terminal
           ? { state: 'failed', lastSent: 'delivered', error: recordedFailure(error, true, secrets) }
           // A caller that aborted gave nothing up for its waiters: one of them takes the scope over.
-          : { lastSent: everAmbiguous ? 'ambiguous' : sentStateOf(error), error: ctx.signal.aborted ? undefined : recordedFailure(error, false, secrets) },
+          : { lastSent: everAmbiguous || tally.out > 0 ? 'ambiguous' : sentStateOf(error), error: ctx.signal.aborted ? undefined : recordedFailure(error, false, secrets) },
       );
       throw error;
     }

@@ -1,3 +1,4 @@
+import { wasUnsent } from '../core/unsent-errors.js';
 import { classifyError, classifyResponse } from '../verdict/classify.js';
 import { CircuitOpenError, RetryLaterError } from '../errors/errors.js';
 import { eventBase } from '../core/events.js';
@@ -96,6 +97,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
     let settleProbe: (healthy: boolean) => void = () => undefined;
     if (probing) setState(api, { kind: 'half-open', probe: new Promise<boolean>((resolve) => (settleProbe = resolve)) }, ctx);
     let failed = true;
+    // An attempt stopped before it left, or left by its caller, says nothing of the API's health.
+    let heard = true;
     let failure: unknown;
     const sentBefore = ctx.sends?.sent ?? 0;
     try {
@@ -106,12 +109,15 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
       failure = await toHttpError(response, ctx, { attempts: ctx.attempt, verdict, sent });
     } catch (error) {
       const { verdict } = classifyError(error, ctx.signal);
+      heard = !ctx.signal.aborted && !wasUnsent(error);
       failed = verdict === 'transient' && !ctx.signal.aborted;
       if (!(failed && probing && ctx.idempotent)) throw error;
       failure = error;
     } finally {
-      record(api, ctx, failed, probing);
-      settleProbe(!failed);
+      if (heard) record(api, ctx, failed, probing);
+      // An unheard probe leaves the circuit open, due now: the next attempt probes.
+      else if (probing) setState(api, { kind: 'open', until: ctx.clock.now() }, ctx);
+      settleProbe(heard && !failed);
     }
     // A failed probe only says the API is still down. The breaker picked this call to ask, so
     // the call is not charged an attempt for it: a request safe to repeat waits for the next

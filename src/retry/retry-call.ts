@@ -154,12 +154,16 @@ export class RetryCall {
       const last: CallContext = { ...ctx, attempt: this.previous?.attempt ?? 1 };
       const failure = error instanceof AttemptFailure ? error : undefined;
       const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
-      const lastError = failure === undefined ? error : keepResponse ? failure.outcome.error : await this.finalError(failure);
+      // The deadline passed before a later send left: the earlier ambiguous one is what to settle,
+      // and what the call ends with (not an error that says nothing was sent).
+      const earlier = this.previous?.sent === 'not-sent' && failure?.outcome.error instanceof DeadlineExceededError ? this.lastAmbiguous : undefined;
+      const lastError =
+        earlier !== undefined
+          ? new DeadlineExceededError({ operation: ctx.operation, attempts: Math.max(earlier.attempt, this.sends.sent) }, earlier.error === undefined ? undefined : { cause: earlier.error })
+          : failure === undefined ? error : keepResponse ? failure.outcome.error : await this.finalError(failure);
       let settled: SettledOutcome | undefined;
       try {
-        // The deadline passed before a later send left: the earlier ambiguous one is what to settle.
-        const unsentAtDeadline = this.previous?.sent === 'not-sent' && failure?.outcome.error instanceof DeadlineExceededError;
-        settled = await settleOnGiveUp(ctx, unsentAtDeadline ? (this.lastAmbiguous ?? this.previous) : this.previous, error, lastError);
+        settled = await settleOnGiveUp(ctx, earlier ?? this.previous, error, lastError);
       } catch (settleError) {
         throw giveUp(last, settleError);
       }
