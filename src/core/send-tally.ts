@@ -54,6 +54,9 @@ export function createSendTally(maxSends = Number.POSITIVE_INFINITY): SendTally 
 
 // A class, not a closure per method: every call makes one, so it is one object, not seven.
 class Tally implements SendTally {
+  // The latest answer whose head the send read as it came in, and what it said (see noteAnswerHead).
+  answered: Response | undefined = undefined;
+  answeredHead: AnswerHead | undefined = undefined;
   sent = 0;
   out = 0;
   lastStatus: number | undefined = undefined;
@@ -78,4 +81,31 @@ class Tally implements SendTally {
   mayResend(): boolean {
     return this.sent < this.maxSends;
   }
+}
+
+/** What one answer's head said, read by the send as it came in (`readAnswerHead`). @internal */
+export interface AnswerHead {
+  /** It carries a field the rate-limit parsers read a number from. */
+  readonly rateLimitFields: boolean;
+  /** Its `Date` (several joined with `, `, as `Headers.get` joins them); `null` when absent. */
+  readonly date: string | null;
+}
+
+/**
+ * Keeps the head of `response`, the latest answer of the call `sends` counts, for the layers
+ * above to read instead of its `Headers`. Fields of the tally rather than a map keyed by it: one
+ * per call. @internal
+ */
+export function noteAnswerHead(sends: SendTally | undefined, response: Response, head: AnswerHead | undefined): void {
+  if (!(sends instanceof Tally)) return;
+  sends.answered = head === undefined ? undefined : response;
+  sends.answeredHead = head;
+}
+
+/**
+ * The head kept for `response`, when it is the answer it was kept with; `undefined` otherwise
+ * (another fetch than Node's own, a layer that replaced the answer): then read its `Headers`. @internal
+ */
+export function answerHeadOf(sends: SendTally | undefined, response: Response): AnswerHead | undefined {
+  return sends instanceof Tally && sends.answered === response ? sends.answeredHead : undefined;
 }

@@ -13,6 +13,9 @@
  * whenever the caller gave a signal, the attempt keeps an `AbortController`.
  */
 
+import { readAnswerHead } from './answer-head.js';
+import type { AnswerHead } from '../core/send-tally.js';
+
 // Where undici (Node's own and the npm package alike) keeps the dispatcher fetch uses by default.
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
@@ -76,6 +79,11 @@ export class AttemptDispatcher {
     return this.base ?? (globalThis as { [GLOBAL_DISPATCHER]?: Dispatcher })[GLOBAL_DISPATCHER];
   }
 
+  /** What the head of the latest hop's answer said, read as it came in (see `readAnswerHead`). */
+  get head(): AnswerHead | undefined {
+    return this.current?.head;
+  }
+
   /** Ends the attempt: a request not yet answered is aborted and its fetch rejects with `reason`. */
   abort(reason: unknown): void {
     if (this.aborted) return;
@@ -88,6 +96,7 @@ export class AttemptDispatcher {
 // Passes undici's callbacks on to fetch's handler, until the attempt fails it: from then on the
 // handler hears nothing more, and a request still to be written is aborted when it would be.
 class Relay implements DispatchHandler {
+  head: AnswerHead | undefined = undefined;
   private abortRequest: Abort | undefined;
   private ended = false;
   private answered = false;
@@ -135,7 +144,10 @@ class Relay implements DispatchHandler {
 
   onHeaders(statusCode: number, headers: unknown, resume: () => void, statusText: string): boolean {
     if (this.ended) return true;
-    if (statusCode >= 200) this.answered = true;
+    if (statusCode >= 200) {
+      this.answered = true;
+      this.head = readAnswerHead(headers);
+    }
     return this.handler.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
   }
 

@@ -8,6 +8,7 @@ import { AttemptDispatcher } from './attempt-dispatcher.js';
 import { timeoutListFor, type TimedEntry, type TimeoutList } from './attempt-timeouts.js';
 import type { WatchedSend } from './send-events.js';
 import type { CallContext } from '../core/types.js';
+import { noteAnswerHead } from '../core/send-tally.js';
 
 // The reason a settled attempt's timer is released with: abort() without one builds a
 // DOMException with a stack trace on every request (about 1% of a request's CPU).
@@ -85,6 +86,8 @@ export class OutgoingSend implements TimedEntry {
 
   answered(response: Response): Response {
     this.done();
+    // What the head said, for the layers above (no Headers read); none from another fetch.
+    noteAnswerHead(this.ctx.sends, response, this.attempt instanceof AttemptDispatcher ? this.attempt.head : undefined);
     this.end(response.status);
     this.watched?.answered(response);
     return response;

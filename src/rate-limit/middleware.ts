@@ -5,18 +5,17 @@ import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-polic
 import { RateLimiterUnavailableError } from './errors.js';
 import { BodyNotReplayableError } from '../errors/errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
-import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
+import { lessonsOf, nothingLearned, teachesNothing, type AnswerLessons, type LessonOptions } from './lessons.js';
+import { answerHeadOf } from '../core/send-tally.js';
 import type { SettleResult, Turn } from './budget-types.js';
 import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
 import { createPartitionMap } from './partitions.js';
 import type { RateLimitOptions } from './rate-limit-options.js';
 import { scheduleAbortable } from './schedule.js';
 import { anySignal, canAbort } from '../core/signals.js';
-
 export type { RateLimitOptions } from './rate-limit-options.js';
 
 const ignore = (): undefined => undefined;
-
 // Refusals returned after `maxWaits` re-sends: an outer `retry` does not send them again.
 const givenUp = new WeakSet<Response>();
 
@@ -150,8 +149,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   // What the answer teaches the budget; a refusal's result says when its scopes may send again.
   const learnFrom = ({ store, serverClock }: ApiLimiter, ctx: CallContext, at: GateRequest, turn: Turn, response: Response): GatedResult | Promise<GatedResult> => {
     const now = ctx.clock.now();
-    serverClock.note(response.headers, now);
-    const learned = lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)));
+    // The head as the send read it where it could (no Headers read), else the Headers.
+    const head = answerHeadOf(ctx.sends, response);
+    serverClock.noteDate(head === undefined ? response.headers.get('date') : head.date, now);
+    const learned = head !== undefined && teachesNothing(response.status, response.headers, now, ctx.route, head.rateLimitFields) ? nothingLearned : lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)));
     partitions.learn(at.endpoint, learned.partitions);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
     const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons: learned.lessons, probeIntervalMs };

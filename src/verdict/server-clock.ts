@@ -15,6 +15,8 @@ import { skewMargin, type WaitClock } from './header-values.js';
 export interface ServerClock {
   /** Takes one sample from an answer's `Date` header, received at `now` (ours). */
   note(headers: Headers, now: number): void;
+  /** Takes one sample from a `Date` value already read from an answer's head (`null`: none), received at `now`. */
+  noteDate(value: string | null, now: number): void;
   /** The server's clock less ours, in ms (a lower bound); `undefined` before any sample. */
   offsetMs(now: number): number | undefined;
 }
@@ -46,18 +48,21 @@ export function createServerClock(): ServerClock {
     best = undefined;
     if (samples.length === 0) lastDate = undefined;
   };
+  const noteDate = (value: string | null, now: number): void => {
+    if (value === null || value === lastDate) return;
+    const stamped = parseHttpDate(value, now);
+    if (stamped === undefined || !Number.isFinite(now) || Math.abs(stamped - now) > MAX_OFFSET_MS) return;
+    lastDate = value;
+    const offset = stamped - now;
+    if (samples.length >= KEPT) forget();
+    samples.push({ offset, at: now });
+    if (best !== undefined || samples.length === 1) best = Math.max(best ?? offset, offset);
+  };
   return {
     note(headers: Headers, now: number): void {
-      const value = headers.get('date');
-      if (value === null || value === lastDate) return;
-      const stamped = parseHttpDate(value, now);
-      if (stamped === undefined || !Number.isFinite(now) || Math.abs(stamped - now) > MAX_OFFSET_MS) return;
-      lastDate = value;
-      const offset = stamped - now;
-      if (samples.length >= KEPT) forget();
-      samples.push({ offset, at: now });
-      if (best !== undefined || samples.length === 1) best = Math.max(best ?? offset, offset);
+      noteDate(headers.get('date'), now);
     },
+    noteDate,
     offsetMs(now: number): number | undefined {
       // Old samples go: a server's clock may have been stepped since.
       while (samples.length > 0 && now - (samples[0]?.at ?? now) > MAX_AGE_MS) forget();
