@@ -149,8 +149,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   // What the answer teaches the budget; a refusal's result says when its scopes may send again.
   const learnFrom = ({ store, serverClock }: ApiLimiter, ctx: CallContext, at: GateRequest, turn: Turn, response: Response): GatedResult | Promise<GatedResult> => {
     const now = ctx.clock.now();
-    // The head as the send read it where it could (no Headers read), else the Headers.
-    const head = answerHeadOf(ctx.sends, response);
+    const head = answerHeadOf(ctx.sends, response); // as the send read it (no Headers read), where it could
     serverClock.noteDate(head === undefined ? response.headers.get('date') : head.date, now);
     const learned = head !== undefined && teachesNothing(response.status, response.headers, now, ctx.route, head.rateLimitFields) ? nothingLearned : lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)));
     partitions.learn(at.endpoint, learned.partitions);
