@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
 import { idempotency } from '../src/idempotency/idempotency.js';
 import { byRoute, fulfillmentOrders } from '../src/recipes/index.js';
@@ -27,9 +27,19 @@ const create = 'POST /v1/orders/create';
 const orderBody = (email: string): string =>
   JSON.stringify({ campaignId: 'crash', shipTo: { name: 'Ada', email, address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' }, products: [{ sku: 'SKU-1', quantity: 1 }] });
 
+// Workers still running when their test ends (it failed or timed out): killed after it, so that
+// none is left behind (a frozen one stays frozen; one waiting on a closed API keeps polling).
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const proc of running) proc.kill('SIGKILL');
+  running.clear();
+});
+
 /** Starts the child worker on one scope; `exit` resolves with what it printed and how it ended. */
 function startWorker(env: Record<string, string>): { signal: (name: NodeJS.Signals) => void; exit: Promise<{ output: string; signal: NodeJS.Signals | null; code: number | null }> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, LEASE_MS: String(leaseMs), ATTEMPT_MS: '60000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let output = '';
   proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
