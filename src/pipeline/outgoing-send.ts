@@ -127,7 +127,7 @@ function abortOnTimeout(attempt: Attempt): void {
 
 /**
  * Aborts `attempt` when the clock's `timeoutSignal` fires after `limitMs` (a clock other than
- * the real one: the real clock's timeout is a plain timer, see `send`); returns what releases
+ * the real one, or a timeout longer than one timer holds: see `OutgoingSend.arm`); returns what releases
  * it, so that none outlives the attempt.
  */
 function armTimeout(ctx: CallContext, limitMs: number, attempt: Attempt): () => void {

@@ -70,7 +70,7 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       const base = limitMs === undefined ? false : dispatcherBase(ctx, nativeFetch);
       const attempt = limitMs === undefined ? undefined : base !== false ? new AttemptDispatcher(base) : new AbortController();
       send.attempt = attempt;
-      if (attempt !== undefined && limitMs !== undefined) send.arm(limitMs);
+      if (limitMs !== undefined) send.arm(limitMs);
       const signal = attempt === undefined ? (canAbort(ctx.signal) ? ctx.signal : undefined) : attempt instanceof AttemptDispatcher ? undefined : anySignal(ctx.signal, attempt.signal);
       const dispatcher = attempt instanceof AttemptDispatcher ? attempt : undefined;
       const follow = ctx.request.options.redirect !== 'manual';

@@ -45,25 +45,11 @@ const NOTHING_LEARNED: AnswerLessons = Object.freeze({ lessons: Object.freeze([]
  * const { lessons, refused } = lessonsOf(response.status, response.headers, Date.now(), options);
  * ```
  */
-export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions): AnswerLessons {
+export function lessonsOf(status: number, headers: Headers, now: number, options: LessonOptions, rateLimitFields?: boolean): AnswerLessons {
   const refused = classifyResponse(status, headers, options.route, now).verdict === 'wait';
   // Most answers report no budget and refuse nothing: they teach nothing (and build nothing).
-  if (!refused && !carriesRateLimitFields(headers)) return NOTHING_LEARNED;
-  return lessonsOfFields(status, headers, now, options, refused);
-}
-
-/**
- * Whether an answer teaches nothing, told from its head as the send read it (see
- * `readAnswerHead`): it refuses nothing and carries no rate-limit field. @internal
- */
-export function teachesNothing(status: number, headers: Headers, now: number, route: RouteRule | undefined, rateLimitFields: boolean): boolean {
-  return !rateLimitFields && classifyResponse(status, headers, route, now).verdict !== 'wait';
-}
-
-/** The lessons of an answer that teaches nothing (one shared, frozen value). @internal */
-export const nothingLearned: AnswerLessons = NOTHING_LEARNED;
-
-function lessonsOfFields(status: number, headers: Headers, now: number, options: LessonOptions, refused: boolean): AnswerLessons {
+  // Whether they carry a field may be known already, from the head as the send read it.
+  if (!refused && !(rateLimitFields ?? carriesRateLimitFields(headers))) return NOTHING_LEARNED;
   const clock = options.serverOffsetMs === undefined ? { now, skewMarginMs: options.skewMarginMs } : { now, skewMarginMs: options.skewMarginMs, serverOffsetMs: options.serverOffsetMs };
   const reports = parsePartitionStates(headers, clock);
   if (reports.length === 0 && !refused) return NOTHING_LEARNED;

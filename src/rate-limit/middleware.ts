@@ -5,7 +5,7 @@ import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-polic
 import { RateLimiterUnavailableError } from './errors.js';
 import { BodyNotReplayableError } from '../errors/errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
-import { lessonsOf, nothingLearned, teachesNothing, type AnswerLessons, type LessonOptions } from './lessons.js';
+import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
 import { answerHeadOf } from '../core/send-tally.js';
 import type { SettleResult, Turn } from './budget-types.js';
 import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
@@ -151,7 +151,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const now = ctx.clock.now();
     const head = answerHeadOf(ctx.sends, response); // as the send read it (no Headers read), where it could
     serverClock.noteDate(head === undefined ? response.headers.get('date') : head.date, now);
-    const learned = head !== undefined && teachesNothing(response.status, response.headers, now, ctx.route, head.rateLimitFields) ? nothingLearned : lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)));
+    const learned = lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)), head?.rateLimitFields);
     partitions.learn(at.endpoint, learned.partitions);
     // A response in hand is never lost to a failing Redis: the refusal still holds this call.
     const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons: learned.lessons, probeIntervalMs };

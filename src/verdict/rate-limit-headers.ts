@@ -89,11 +89,11 @@ export function parseRateLimitState(headers: Headers, options: RateLimitStateOpt
 // Every field parseRateLimitState reads a number from (a policy alone gives none).
 const fieldsRead = new Set(['ratelimit', 'retry-after', ...['ratelimit-', 'x-ratelimit-', 'x-rate-limit-'].flatMap((prefix) => ['limit', 'remaining', 'reset'].map((name) => `${prefix}${name}`))]);
 
-// One pass over the names an answer has (a handful, in a list the Headers keeps sorted) costs
-// an eighth of looking up each of the eleven fields by name.
 /** The fields the rate-limit parsers read a number from, lower case. @internal */
 export const RATE_LIMIT_FIELD_NAMES: ReadonlySet<string> = fieldsRead;
 
+// One pass over the names an answer has (a handful, in a list the Headers keeps sorted) costs
+// an eighth of looking up each of the eleven fields by name.
 /** Whether an answer has any field the rate-limit parsers read a number from. @internal */
 export function carriesRateLimitFields(headers: Headers): boolean {
   for (const name of headers.keys()) if (fieldsRead.has(name)) return true;
