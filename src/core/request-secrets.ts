@@ -6,10 +6,14 @@ import { decodeFormOrKeep } from './url-decode.js';
 
 // A body larger than this is not parsed for secrets (it is rarely a credential exchange).
 const maxParsedBodyBytes = 64 * 1024;
-// Body fields are many and varied (`key` may be a SKU), so only unmistakable names count there.
+// Body fields are many and varied (`key` may be a SKU), so only unmistakable names count there:
+// these anywhere in a name (`card_cvc`, `security_code`), ...
 const BODY_SECRET_PARTS = [
-  'token', 'secret', 'password', 'passwd', 'passphrase', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey',
+  'token', 'secret', 'password', 'passwd', 'passphrase', 'passcode', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey',
+  'cvc', 'cvv', 'securitycode',
 ];
+// ... and these as the whole name only: within others they are common words (`shipping`, `author`, `footprint`).
+const BODY_SECRET_NAMES = new Set(['pw', 'pwd', 'pass', 'pin', 'pincode', 'otp', 'totp', 'mfacode', 'jwt', 'auth', 'authorization', 'sessionid']);
 // Event fields that are vocabulary, never a value taken from the request.
 const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
 
@@ -20,8 +24,10 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type)
  * or of a multipart form's text fields (a buffered upload of any size: up to `maxReplayBytes`,
  * 10 MiB by default; a larger one is streamed, unread) whose names contain `token`, `secret`, `password`,
- * `passphrase`, `signature`, `apikey`, `credential`, `privatekey` or `accesskey`. A server that
- * echoes one of them back without its name is then still redacted.
+ * `passphrase`, `passcode`, `signature`, `apikey`, `credential`, `privatekey`, `accesskey`, `cvc`,
+ * `cvv` or `securitycode`, or are `pw`, `pwd`, `pass`, `pin`, `pincode`, `otp`, `totp`, `mfacode`,
+ * `jwt`, `auth`, `authorization` or `sessionid` (compared lower-case without `-`, `_` and spaces).
+ * A server that echoes one of them back without its name is then still redacted.
  *
  * @example
  * ```ts
@@ -158,5 +164,5 @@ function collect(value: unknown, found: string[], depth: number): void {
 
 function isBodySecretName(name: string): boolean {
   const normalized = name.toLowerCase().replace(/[-_\s]/g, '');
-  return BODY_SECRET_PARTS.some((part) => normalized.includes(part));
+  return BODY_SECRET_NAMES.has(normalized) || BODY_SECRET_PARTS.some((part) => normalized.includes(part));
 }

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpError, createFetch, createManualClock, requestSecrets, retry, type SurefetchEvent } from '../src/index.js';
+import { startEchoSecretsServer } from './hostile/echo-secrets.js';
+import type { HostileServer } from './hostile/server.js';
+
+// Payment and login APIs take card security codes, PINs, one-time codes and session tokens in
+// the body under short names, and some quote the body back in a validation error.
+let server: HostileServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function rejected(path: string, init: RequestInit): Promise<{ error: HttpError; exposed: string }> {
+  server = await startEchoSecretsServer({ status: 422 });
+  const events: SurefetchEvent[] = [];
+  const sureFetch = createFetch({ middleware: [retry()], clock: createManualClock(), onEvent: (event) => events.push(event) });
+  const error = (await sureFetch(`${server.url}${path}`, init).catch((e: unknown) => e)) as HttpError;
+  expect(error).toBeInstanceOf(HttpError);
+  const exposed = JSON.stringify({ message: error.message, serverMessage: error.serverMessage, body: error.body, details: error.details, headers: error.headers, events });
+  return { error, exposed };
+}
+
+describe('body fields that carry a secret under a short name', () => {
+  it('removes a card security code, a PIN, a one-time code, a JWT and an auth value a JSON body carried, and keeps the ordinary fields', async () => {
+    const body = JSON.stringify({ card_cvc: '737', pin: '4821', otp: '902211', jwt: 'eyJhbGciOiJIUzI1NiJ9.e30.sig', auth: 'AuthValue-77', shipping: 'express', author: 'Ada' });
+    const { exposed } = await rejected('/v1/payments', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    for (const secret of ['737', '4821', '902211', 'eyJhbGciOiJIUzI1NiJ9.e30.sig', 'AuthValue-77']) expect(exposed).not.toContain(secret);
+    // The server quoted the other fields too: they are no secret, and stay readable.
+    expect(exposed).toContain('express');
+    expect(exposed).toContain('Ada');
+  });
+
+  it('removes a form body pwd, security_code and Session-Id', async () => {
+    const body = new URLSearchParams({ user: 'ada@example.com', pwd: 'hunter2x', security_code: '5512', 'Session-Id': 'sess_81aa02' });
+    const { exposed } = await rejected('/login', { method: 'POST', body });
+    for (const secret of ['hunter2x', '5512', 'sess_81aa02']) expect(exposed).not.toContain(secret);
+    expect(exposed).toContain('ada@example.com');
+  });
+
+  it('does not take a name that only contains pin, otp or auth for a secret (shipping, footprint, author)', () => {
+    const body = new TextEncoder().encode(JSON.stringify({ shipping: 'ground', footprint: 'small', author: 'Grace', pin: '1234' }));
+    const request = { url: 'https://api.test/v1/items', headers: new Headers({ 'content-type': 'application/json' }), body };
+    expect(requestSecrets(request)).toEqual(['1234']);
+  });
+});
