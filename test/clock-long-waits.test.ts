@@ -7,6 +7,7 @@
  * real timers.
  */
 import { spawn } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { realTimeoutSignal, systemClock } from '../src/index.js';
@@ -130,7 +131,7 @@ describe('30-day waits on real timers', () => {
     const script = `const { realTimeoutSignal } = await import(${JSON.stringify(clock)}); realTimeoutSignal(${String(THIRTY_DAYS)}); realTimeoutSignal(${String(THIRTY_DAYS)}, new AbortController().signal);`;
     const started = Date.now();
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+      const child = tracked(spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' }));
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.on('error', reject);
       child.on('exit', (exitCode) => {

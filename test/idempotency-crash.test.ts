@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,7 @@ const finishedRuns = new Map<string, FinishedRun>();
  */
 function runAndKill(env: Record<string, string>, killAfterMs: number | undefined, onReady?: () => void): Promise<ChildEnd> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = tracked(spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let output = '';
     let errors = '';
     proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
@@ -26,7 +27,7 @@ async function startPrivateRedis(): Promise<{ url: string; stop: () => void }> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'surefetch-rl-redis-'));
-    const child = spawn(REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    const child = tracked(spawn(REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
     const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
     const url = `redis://127.0.0.1:${port}`;
     const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
@@ -61,7 +62,7 @@ interface WorkerSummary {
 
 function runWorker(env: Record<string, string>): Promise<WorkerSummary> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/rate-limit-worker.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(process.execPath, ['--import', 'tsx', 'test/rate-limit-worker.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,6 +5,7 @@
  * that stays the same when a scope is re-run in a new process.
  */
 import { spawn } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,7 +129,7 @@ describe.skipIf(!redis.url)('an idempotency key across processes (README: "a re-
     const env = { ...process.env, STORE_URL: redis.url ?? '', NAMESPACE: uniqueNamespace(), API_URL: server.url, SCOPE: 'job-7:create-order' };
     const run = (onOutput: (text: string, kill: () => void) => void) =>
       new Promise<string>((resolve, reject) => {
-        const proc = spawn(process.execPath, ['--import', 'tsx', child], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const proc = tracked(spawn(process.execPath, ['--import', 'tsx', child], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
         let output = '';
         proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, createManualClock } from '../src/index.js';
@@ -121,7 +122,7 @@ for (const backend of backends) {
       const proxy = await startFreezingProxy(Number(new URL(backend.url ?? '').port || (backend.name === 'redis' ? 6379 : 5432)));
       proxies.push(proxy);
       const env = { ...process.env, STORE_URL: throughProxy(backend.url ?? '', proxy), STORE_BACKEND: backend.name, STORE_TABLE: table };
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/frozen-store-child.ts'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = tracked(spawn(process.execPath, ['--import', 'tsx', 'test/support/frozen-store-child.ts'], { env, stdio: ['pipe', 'pipe', 'inherit'] }));
       let out = '';
       let closedAt = 0;
       child.stdout.on('data', (chunk: Buffer) => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,7 +137,7 @@ describe.skipIf(!redis.url)('redisStore', () => {
     const port = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'surefetch-store-redis-'));
     const start = async (): Promise<ChildProcess> => {
-      const child = spawn(binary ?? '', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+      const child = tracked(spawn(binary ?? '', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
       for (let i = 0; i < 50; i += 1) {
         const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
         probe.on('error', () => undefined);

@@ -4,11 +4,12 @@
  * call. Resolves when the worker died of the kill; rejects if it exited on its own first.
  */
 import { spawn } from 'node:child_process';
+import { tracked } from './child-processes.js';
 
 /** Runs `script` with `env` and kills it with SIGKILL as soon as `due()` returns true. */
 export function killWorkerWhen(script: string, env: Record<string, string>, due: () => boolean, pollMs = 2): Promise<void> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = tracked(spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let errors = '';
     proc.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     const watch = setInterval(() => {
