@@ -2,7 +2,8 @@
  * APIs store what they are sent in their own form. The existence check took a create stored so
  * for someone else's, proof that it had not landed, and the fulfillment recipe sent it again: a
  * reference trimmed, re-cased or turned into a number, an identifying key in another case, a
- * creation time as epoch seconds, a date alone or a time without a zone. Now the caller's own
+ * creation time as epoch seconds, a date alone or a time without a zone, an e-mail domain in
+ * its ASCII (punycode) form. Now the caller's own
  * create is recovered where its time reads for sure (epoch seconds), and everything else that is
  * ours but for the server's normalizing fails closed: ExistenceCheckError, one POST.
  */
@@ -66,6 +67,7 @@ describe('a create the server stored in its own form', () => {
     ['a reference upper-cased', order({ externalRef: 'ref-42' }), (sent: Stored, id: string, now: number) => ({ ...sent, externalRef: String(sent.externalRef).toUpperCase(), id, createdAt: iso(now) })],
     ['a reference turned into a number', order({ externalRef: '12345' }), (sent: Stored, id: string, now: number) => ({ ...sent, externalRef: Number(sent.externalRef), id, createdAt: iso(now) })],
     ['an identifying key lower-cased', order({ campaignId: 'Spring-Sale' }), (sent: Stored, id: string, now: number) => ({ ...sent, campaignId: String(sent.campaignId).toLowerCase(), id, createdAt: iso(now) })],
+    ['a recipient e-mail domain stored in its ASCII form', order({ shipTo: { ...order().shipTo, email: 'ada@bücher.de' } }), (sent: Stored, id: string, now: number) => ({ ...sent, shipTo: { ...(sent.shipTo as Stored), email: 'ada@xn--bcher-kva.de' }, id, createdAt: iso(now) })],
     ['a creation date without its time', order(), (sent: Stored, id: string, now: number) => ({ ...sent, id, createdAt: iso(now).slice(0, 10) })],
     ['a creation time without its zone, hours ahead', order(), (sent: Stored, id: string, now: number) => ({ ...sent, id, createdAt: iso(now - 9 * 3_600_000).slice(0, 19) })],
   ])('%s: fails closed with ExistenceCheckError and its client request id, one POST', async (_name, body, normalize) => {

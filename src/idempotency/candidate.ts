@@ -38,8 +38,10 @@ export interface CandidateRules {
 /**
  * Judges one candidate. Throws when it lacks a required field: an answer of another shape than
  * expected proves nothing, so the check must fail closed rather than call it "someone else's".
+ *
+ * @param serverBehindMs - how far the lookup's `Date` shows the server's clock behind ours (0: not)
  */
-export function judgeCandidate(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number): CandidateVerdict {
+export function judgeCandidate(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number, serverBehindMs = 0): CandidateVerdict {
   const missing = rules.requiredFields.find((path) => valueAt(candidate, path) === undefined);
   if (missing !== undefined) throw new Error(`a candidate has no "${missing}"`);
   const reference = rules.reference?.of(original);
@@ -57,19 +59,36 @@ export function judgeCandidate(candidate: unknown, original: OriginalCall, rules
     const foldedOriginal: OriginalCall = { ...original, body: foldedJson(original.body) };
     if (!rules.identifies(foldedJson(candidate), foldedOriginal)) return { kind: 'other' };
     // Created before the call, it is not ours in any form.
-    return inWindow(candidate, original, rules, now) === 'before' ? { kind: 'other' } : { kind: 'near', differences: ['identifying fields (in another case or spacing)'] };
+    return inWindow(candidate, original, rules, now, serverBehindMs) === 'before' ? { kind: 'other' } : { kind: 'near', differences: ['identifying fields (in another case or spacing)'] };
   }
-  const window = inWindow(candidate, original, rules, now);
+  const window = inWindow(candidate, original, rules, now, serverBehindMs);
   if (window === 'before') return { kind: 'other' };
   if (window === 'unknown') return { kind: 'near', differences: ['createdAt (unreadable)'] };
+  if (window === 'skewed') return { kind: 'near', differences: [`createdAt (before this call by our clock, inside it by the server's clock, ${Math.round(serverBehindMs / 1000)} s behind ours by its Date)`] };
   const comparison = rules.compare(candidate, original);
   return comparison.equal ? { kind: 'match' } : { kind: 'near', differences: comparison.differences };
 }
 
-// A text as servers commonly normalize it: Unicode-composed, trimmed, spaces collapsed, lower case.
+// A text as servers commonly normalize it: Unicode-composed, trimmed, spaces collapsed, lower
+// case, and an e-mail address's domain in its ASCII form (`ada@bücher.de` is stored as
+// `ada@xn--bcher-kva.de` by many).
 function folded(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' ? value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase() : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  const email = EMAIL.exec(text);
+  return email === null ? text : `${email[1]}@${asciiDomain(email[2]!)}`;
+}
+
+const EMAIL = /^([^\s@]+)@([^\s@/\\?#:[\]]+)$/;
+
+function asciiDomain(domain: string): string {
+  try {
+    // The WHATWG URL parser applies IDNA (UTS #46), in every runtime that has fetch.
+    return new URL(`http://${domain}`).hostname;
+  } catch {
+    return domain;
+  }
 }
 
 function foldedJson(value: unknown, depth = 0): unknown {
@@ -82,13 +101,18 @@ function foldedJson(value: unknown, depth = 0): unknown {
 /**
  * Whether a candidate was created inside the call's window: not before the first send minus
  * the clock skew allowed between us and the server. Later is always possible (a late commit).
+ * Before it by our clock but not by the server's, as far as its `Date` shows it behind ours,
+ * the candidate is `skewed`: it may be ours stamped by a slow clock, or someone else's, and
+ * only a person can tell (a `Date` can come from another clock than the one that stamped it,
+ * so it never makes a candidate a match, only keeps it from proving that ours is absent).
  */
-function inWindow(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number): 'inside' | 'before' | 'unknown' {
+function inWindow(candidate: unknown, original: OriginalCall, rules: CandidateRules, now: number, serverBehindMs: number): 'inside' | 'before' | 'skewed' | 'unknown' {
   if (rules.createdAt === undefined) return 'inside';
   const created = rules.createdAt(candidate);
   if (created === undefined || !Number.isFinite(created)) return 'unknown';
-  const since = original.firstSentAt ?? now;
-  return created >= since - rules.clockSkewMs ? 'inside' : 'before';
+  const since = (original.firstSentAt ?? now) - rules.clockSkewMs;
+  if (created >= since) return 'inside';
+  return created >= since - serverBehindMs ? 'skewed' : 'before';
 }
 
 /**

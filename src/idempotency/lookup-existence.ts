@@ -4,7 +4,7 @@ import { candidateId, judgeCandidate, nearMatchReason, sentJson, type CandidateR
 import { holdRefusal, readsCovering } from './unanswered-send.js';
 import { compareSent, type CompareOptions, type Comparison } from './compare.js';
 import type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
-import { readAllPages, UnreadableLookup, type PageReader } from './lookup-pages.js';
+import { readAllPages, UnreadableLookup, type LookupRead, type PageReader } from './lookup-pages.js';
 import type { Paging } from './paging.js';
 
 export type { OriginalCall } from './candidate.js';
@@ -211,19 +211,19 @@ export function lookupExistence(options: LookupOptions): ExistenceCheck {
   }
 
   async function readOnce(ctx: CallContext, tools: ExistenceCheckTools, headers: Headers, original: OriginalCall) {
-    let candidates: unknown[];
+    let read: LookupRead;
     try {
-      candidates = await readAllPages(ctx, lookupUrl(original), (url) => tools.lookup(url, headers), reader);
+      read = await readAllPages(ctx, lookupUrl(original), (url) => tools.lookup(url, headers), reader);
     } catch (error) {
       if (error instanceof UnreadableLookup) throw failure(ctx, error.message, error.cause);
       throw error;
     }
     const matches = new Map<string, unknown>();
     const nearMatches = new Map<string, readonly string[]>();
-    for (const candidate of candidates) {
+    for (const candidate of read.candidates) {
       let verdict;
       try {
-        verdict = judgeCandidate(candidate, original, rules, ctx.clock.now());
+        verdict = judgeCandidate(candidate, original, rules, ctx.clock.now(), read.serverBehindMs);
       } catch (error) {
         throw failure(ctx, error instanceof Error ? error.message : String(error));
       }

@@ -2,6 +2,7 @@ import { RetryLaterError } from '../errors/errors.js';
 import { BodyTimeoutError } from '../errors/body-timeout-error.js';
 import { bodyReadLimit, readJson as readJsonWithin } from '../verdict/response-body.js';
 import type { CallContext } from '../core/types.js';
+import { parseHttpDate } from '../verdict/http-date.js';
 import type { Paging } from './paging.js';
 
 /** How one read of a lookup gets its pages (see `LookupOptions`). */
@@ -11,6 +12,17 @@ export interface PageReader {
   readonly notFoundIsEmpty: boolean;
   readonly maxPages: number;
   readonly identify: (candidate: unknown) => string;
+}
+
+/** What one read of a lookup found. */
+export interface LookupRead {
+  /** Every candidate of every page. */
+  readonly candidates: unknown[];
+  /**
+   * How far the server's clock is behind ours, as far as the first page's `Date` shows it (0
+   * when it is not behind, or sent no readable `Date`): the clock it stamps its resources with.
+   */
+  readonly serverBehindMs: number;
 }
 
 /** A lookup answer that proves nothing; the check turns it into an `ExistenceCheckError`. */
@@ -28,8 +40,9 @@ export async function readAllPages(
   first: URL,
   send: (url: URL) => Promise<Response>,
   reader: PageReader,
-): Promise<unknown[]> {
+): Promise<LookupRead> {
   const found: unknown[] = [];
+  let serverBehindMs = 0;
   const earlierItems: number[] = [];
   let previousPage = '';
   let url: URL | undefined = first;
@@ -37,9 +50,10 @@ export async function readAllPages(
     if (index >= reader.maxPages) throw new UnreadableLookup(`the list has more than ${reader.maxPages} pages (maxPages)`);
     if (url.origin !== first.origin) throw new UnreadableLookup(`the next page is on another origin (${url.origin})`);
     const response = await sendOnce(ctx, send, url);
+    if (index === 0) serverBehindMs = behindBy(response.headers.get('date'), ctx.clock.now());
     if (response.status === 404 && reader.notFoundIsEmpty && index === 0) {
       await response.body?.cancel().catch(() => undefined);
-      return found;
+      return { candidates: found, serverBehindMs };
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
@@ -59,7 +73,14 @@ export async function readAllPages(
     }
     earlierItems.push(items.length);
   }
-  return found;
+  return { candidates: found, serverBehindMs };
+}
+
+// The most the server's clock can be behind ours: its `Date` was stamped, in whole seconds, no
+// later than now by its clock. The larger figure is the one that fails closed (see inWindow).
+function behindBy(date: string | null, now: number): number {
+  const at = date === null ? undefined : parseHttpDate(date, now);
+  return at === undefined ? 0 : Math.max(0, now - at);
 }
 
 async function sendOnce(ctx: CallContext, send: (url: URL) => Promise<Response>, url: URL): Promise<Response> {

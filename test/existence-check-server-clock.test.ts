@@ -1,0 +1,108 @@
+/**
+ * A server whose clock is behind ours stamps our create earlier than we sent it. Past the
+ * check's skew allowance (`clockSkewMs`, 30 s), the existence check took it for an earlier
+ * order of someone else's, proof that ours had not landed, and sent it again: two orders. When
+ * the lookup's own `Date` shows the server's clock that far behind, such a candidate is now a
+ * near match: ExistenceCheckError with the client request id, one POST. Without that evidence
+ * (no `Date`, or a server whose clock agrees with ours), an order created before the window
+ * stays someone else's, and the create is sent.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { byRoute, createFetch, ExistenceCheckError, fulfillmentOrders, idempotency, memoryStore, retry } from '../src/index.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
+
+type Stored = Record<string, unknown>;
+let server: HostileServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const order = {
+  campaignId: 'cmp_clock',
+  shipTo: { name: 'Ada Buyer', email: 'ada@example.com', address1: '1 Main St', city: 'Springfield', zip: '12345', country: 'US' },
+  products: [{ sku: 'SKU-1', quantity: 2 }],
+};
+
+interface ClockOptions {
+  /** How far the server's clock (its createdAt) is behind ours. */
+  readonly behindMs: number;
+  /** What its `Date` header says: its own clock, none, or an absurd one. */
+  readonly date: 'own' | 'none' | 'epoch';
+  /** An identical order stored before the test, this long before now by the server's clock. */
+  readonly earlierOrderAgoMs?: number;
+}
+
+// Commits every create and answers the first with a 500 (the create landed, its answer did not).
+async function skewedApi({ behindMs, date, earlierOrderAgoMs }: ClockOptions): Promise<HostileServer> {
+  const serverNow = () => Date.now() - behindMs;
+  const stored: Stored[] = earlierOrderAgoMs === undefined ? [] : [{ ...order, id: 'ord_earlier', createdAt: new Date(serverNow() - earlierOrderAgoMs).toISOString() }];
+  const head = (): Record<string, string> => ({
+    'content-type': 'application/json',
+    ...(date === 'own' ? { date: new Date(serverNow()).toUTCString() } : date === 'epoch' ? { date: new Date(0).toUTCString() } : {}),
+  });
+  return startHostileServer((seen, response) => {
+    // node:http adds a Date of the real clock unless told not to.
+    if (date === 'none') response.sendDate = false;
+    if (seen.method === 'POST') {
+      const item = { ...(JSON.parse(seen.body) as Stored), id: `ord_${stored.length + 1}`, createdAt: new Date(serverNow()).toISOString() };
+      stored.push(item);
+      const first = stored.filter((entry) => entry.id !== 'ord_earlier').length === 1;
+      response.writeHead(first ? 500 : 201, head());
+      response.end(first ? '{"message":"Internal error"}' : JSON.stringify(item));
+      return;
+    }
+    const url = new URL(seen.path, 'http://x');
+    response.writeHead(200, head());
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const size = Number(url.searchParams.get('pageSize') ?? 100);
+    response.end(JSON.stringify(stored.filter((item) => item.campaignId === url.searchParams.get('campaignId')).slice((page - 1) * size, page * size)));
+  });
+}
+
+async function create(): Promise<unknown> {
+  const sureFetch = createFetch({
+    middleware: [idempotency({ store: memoryStore(), existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 20] })) }), retry({ baseDelayMs: 5 })],
+  });
+  return sureFetch(`${server!.url}/v1/orders/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(order),
+    surefetch: { idempotencyScope: `order-${Math.random()}`, clientRequestId: 'crid-clock-1' },
+  }).catch((caught: unknown) => caught);
+}
+
+const posts = () => server!.requests.filter((seen) => seen.method === 'POST').length;
+
+describe('a server whose clock is behind ours', () => {
+  it('90 s behind, as its Date says: the create it stamped before our send is a near match, ExistenceCheckError, one POST', async () => {
+    server = await skewedApi({ behindMs: 90_000, date: 'own' });
+    const error = await create();
+    expect(error).toBeInstanceOf(ExistenceCheckError);
+    expect((error as ExistenceCheckError).clientRequestId).toBe('crid-clock-1');
+    expect((error as ExistenceCheckError).message).toMatch(/server's clock/);
+    expect(posts()).toBe(1);
+  });
+
+  it('a Date of 1970: every identical earlier order is a near match, ExistenceCheckError, one POST', async () => {
+    server = await skewedApi({ behindMs: 0, date: 'epoch', earlierOrderAgoMs: 3_600_000 });
+    const error = await create();
+    expect(error).toBeInstanceOf(ExistenceCheckError);
+    expect(posts()).toBe(1);
+  });
+
+  it('in step with ours: an identical order from an hour ago is someone else\'s, and ours is recovered, one POST', async () => {
+    server = await skewedApi({ behindMs: 0, date: 'own', earlierOrderAgoMs: 3_600_000 });
+    const response = (await create()) as Response;
+    expect(response).toBeInstanceOf(Response);
+    expect(((await response.json()) as { id: string }).id).toBe('ord_2');
+    expect(posts()).toBe(1);
+  });
+
+  it('90 s behind with no Date to show it: nothing proves the earlier-stamped order ours, and the create is sent again (a known limit)', async () => {
+    server = await skewedApi({ behindMs: 90_000, date: 'none' });
+    const response = await create();
+    expect(response).toBeInstanceOf(Response);
+    expect(posts()).toBe(2);
+  });
+});
