@@ -13,7 +13,7 @@ const BODY_SECRET_PARTS = [
   'cvc', 'cvv', 'securitycode',
 ];
 // ... and these as the whole name only: within others they are common words (`shipping`, `author`, `footprint`).
-const BODY_SECRET_NAMES = new Set(['pw', 'pwd', 'pass', 'pin', 'pincode', 'otp', 'totp', 'mfacode', 'jwt', 'auth', 'authorization', 'sessionid']);
+const BODY_SECRET_NAMES = new Set(['pw', 'pwd', 'pass', 'pin', 'otp', 'totp', 'mfacode', 'jwt', 'auth', 'authorization', 'sessionid']);
 // Event fields that are vocabulary, never a value taken from the request.
 const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
 
@@ -25,7 +25,7 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * or of a multipart form's text fields (a buffered upload of any size: up to `maxReplayBytes`,
  * 10 MiB by default; a larger one is streamed, unread) whose names contain `token`, `secret`, `password`,
  * `passphrase`, `passcode`, `signature`, `apikey`, `credential`, `privatekey`, `accesskey`, `cvc`,
- * `cvv` or `securitycode`, or are `pw`, `pwd`, `pass`, `pin`, `pincode`, `otp`, `totp`, `mfacode`,
+ * `cvv` or `securitycode`, or are `pw`, `pwd`, `pass`, `pin`, `otp`, `totp`, `mfacode`,
  * `jwt`, `auth`, `authorization` or `sessionid` (compared lower-case without `-`, `_` and spaces).
  * A server that echoes one of them back without its name is then still redacted.
  *
