@@ -15,9 +15,10 @@ export function tracked<T extends ChildProcess>(child: T): T {
   return child;
 }
 
-/** SIGKILLs every noted child still running; returns how many there were. */
+/** SIGKILLs every noted child still running that no test signalled; returns how many there were. */
 export function killLeftoverChildren(): number {
-  const left = [...live].filter((child) => child.exitCode === null && child.signalCode === null);
+  // A child a test killed (`killed`) may not have exited yet: it is not left over.
+  const left = [...live].filter((child) => child.exitCode === null && child.signalCode === null && !child.killed);
   for (const child of left) child.kill('SIGKILL');
   live.clear();
   return left.length;
