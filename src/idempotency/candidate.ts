@@ -64,7 +64,7 @@ export function judgeCandidate(candidate: unknown, original: OriginalCall, rules
   const window = inWindow(candidate, original, rules, now, serverBehindMs);
   if (window === 'before') return { kind: 'other' };
   if (window === 'unknown') return { kind: 'near', differences: ['createdAt (unreadable)'] };
-  if (window === 'skewed') return { kind: 'near', differences: [`createdAt (before this call by our clock, inside it by the server's clock, ${Math.round(serverBehindMs / 1000)} s behind ours by its Date)`] };
+  if (window === 'skewed') return { kind: 'near', differences: [`createdAt (before this call by our clock, inside it by the server's, which its Date shows at least ${(serverBehindMs / 1000).toFixed(1)} s behind ours)`] };
   const comparison = rules.compare(candidate, original);
   return comparison.equal ? { kind: 'match' } : { kind: 'near', differences: comparison.differences };
 }
@@ -77,8 +77,11 @@ function folded(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const text = value.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
   const email = EMAIL.exec(text);
-  return email === null ? text : `${email[1]}@${asciiDomain(email[2]!)}`;
+  // Only a domain beyond ASCII: the URL parser also rewrites what is ASCII already (`1.5` as an address).
+  return email === null || !NON_ASCII.test(email[2]!) ? text : `${email[1]}@${asciiDomain(email[2]!)}`;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 const EMAIL = /^([^\s@]+)@([^\s@/\\?#:[\]]+)$/;
 

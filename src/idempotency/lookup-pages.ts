@@ -19,8 +19,9 @@ export interface LookupRead {
   /** Every candidate of every page. */
   readonly candidates: unknown[];
   /**
-   * How far the server's clock is behind ours, as far as the first page's `Date` shows it (0
-   * when it is not behind, or sent no readable `Date`): the clock it stamps its resources with.
+   * How far the server's clock is behind ours for sure, by the first page's `Date` (0 when it is
+   * not, when the page had no readable `Date`, or one more than a day off): the clock it likely
+   * stamps its resources with.
    */
   readonly serverBehindMs: number;
 }
@@ -49,8 +50,9 @@ export async function readAllPages(
   for (let index = 0; url !== undefined; index += 1) {
     if (index >= reader.maxPages) throw new UnreadableLookup(`the list has more than ${reader.maxPages} pages (maxPages)`);
     if (url.origin !== first.origin) throw new UnreadableLookup(`the next page is on another origin (${url.origin})`);
+    const sentAt = ctx.clock.now();
     const response = await sendOnce(ctx, send, url);
-    if (index === 0) serverBehindMs = behindBy(response.headers.get('date'), ctx.clock.now());
+    if (index === 0) serverBehindMs = behindBy(response.headers, sentAt);
     if (response.status === 404 && reader.notFoundIsEmpty && index === 0) {
       await response.body?.cancel().catch(() => undefined);
       return { candidates: found, serverBehindMs };
@@ -76,11 +78,20 @@ export async function readAllPages(
   return { candidates: found, serverBehindMs };
 }
 
-// The most the server's clock can be behind ours: its `Date` was stamped, in whole seconds, no
-// later than now by its clock. The larger figure is the one that fails closed (see inWindow).
-function behindBy(date: string | null, now: number): number {
-  const at = date === null ? undefined : parseHttpDate(date, now);
-  return at === undefined ? 0 : Math.max(0, now - at);
+// An answer's `Date` further than this from our clock is a broken `Date`, not a slow clock (as
+// the rate limiter's server clock judges it): it shows nothing.
+const MAX_BEHIND_MS = 86_400_000;
+
+// How far the server's clock is behind ours for sure: its `Date`, cut to whole seconds, was
+// stamped after the request left (`sentAt`, our clock), less the `Age` a cache kept it. A
+// server in step with ours is never found behind; a small lag hides in `clockSkewMs` anyway.
+function behindBy(headers: Headers, sentAt: number): number {
+  const date = headers.get('date');
+  const at = date === null ? undefined : parseHttpDate(date, sentAt);
+  if (at === undefined) return 0;
+  const age = /^\s*(\d{1,10})\s*$/.exec(headers.get('age') ?? '')?.[1];
+  const behind = sentAt - (at + 1000 + (age === undefined ? 0 : Number(age) * 1000));
+  return behind > 0 && behind <= MAX_BEHIND_MS ? behind : 0;
 }
 
 async function sendOnce(ctx: CallContext, send: (url: URL) => Promise<Response>, url: URL): Promise<Response> {
