@@ -38,6 +38,32 @@ describe('body fields that carry a secret under a short name', () => {
     expect(exposed).toContain('ada@example.com');
   });
 
+  it('finds them as JSON numbers, and under longer names (otp_code, totp_code, card_pin, new_pwd, mfa, verification_code)', () => {
+    const body = new TextEncoder().encode(
+      JSON.stringify({ otp: 902211, card: { cvc: 737 }, otp_code: 'o-111', totp_code: 't-222', card_pin: 'p-333', new_pwd: 'w-444', mfa: 'm-555', verification_code: 'v-666' }),
+    );
+    const request = { url: 'https://api.test/v1/verify', headers: new Headers({ 'content-type': 'application/json' }), body };
+    expect(requestSecrets(request).sort()).toEqual(['737', '902211', 'm-555', 'o-111', 'p-333', 't-222', 'v-666', 'w-444']);
+  });
+
+  it('takes a short numeric secret out of what the server sent, but not out of the status, method and URL surefetch writes (where it would mark which number the secret was)', async () => {
+    server = await startEchoSecretsServer({ status: 422 });
+    const events: SurefetchEvent[] = [];
+    const sureFetch = createFetch({ middleware: [retry()], clock: createManualClock(), onEvent: (event) => events.push(event) });
+    const body = JSON.stringify({ card_cvc: '422', pin: '2024' });
+    const error = (await sureFetch(`${server.url}/v1/orders/422/pay?otp=902211`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch((e: unknown) => e)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    // The server quoted both secrets (and the OTP of the query): none of them is left in its text.
+    expect(error.serverMessage).toContain('[redacted]');
+    expect(JSON.stringify({ serverMessage: error.serverMessage, details: error.details, headers: error.headers })).not.toMatch(/\b(?:422|2024|902211)\b/);
+    expect(error.message).toContain('(HTTP 422, POST ');
+    expect(error.message).toContain('/v1/orders/422/pay?otp=[redacted]');
+    expect(error.operation).toBe('POST /v1/orders/422/pay');
+    const giveUp = events.find((event) => event.type === 'give-up');
+    expect(JSON.stringify(giveUp)).toContain('/v1/orders/422/pay');
+    expect(JSON.stringify(events)).not.toContain('902211');
+  });
+
   it('does not take a name that only contains pin, otp or auth for a secret (shipping, footprint, author)', () => {
     const body = new TextEncoder().encode(JSON.stringify({ shipping: 'ground', footprint: 'small', author: 'Grace', pin: '1234' }));
     const request = { url: 'https://api.test/v1/items', headers: new Headers({ 'content-type': 'application/json' }), body };

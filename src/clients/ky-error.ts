@@ -5,7 +5,7 @@
  */
 import { HTTPError, type NormalizedOptions } from 'ky';
 import { REDACTED, redactText } from '../core/redact.js';
-import { redactUrlWith } from '../core/request-secrets.js';
+import { composedTextSecrets, redactUrlWith } from '../core/request-secrets.js';
 import { redactData, redactParams } from './redact-data.js';
 import {
   errorBodyTimeoutMs,
@@ -77,7 +77,8 @@ async function rebuild(error: HTTPError): Promise<HTTPError> {
   }
   const cleanOptions = redactOptions(options, secrets);
   const copy = new HTTPError(cleanResponse, redactRequest(request, body, secrets), cleanOptions);
-  copy.message = redactText(copy.message, secrets);
+  // ky's own text (the status, the method, the URL): see composedTextSecrets.
+  copy.message = redactText(copy.message, composedTextSecrets(secrets));
   if (error.cause !== undefined) copy.cause = error.cause;
   // Fields a later ky adds (or a hook set) are the server's or the caller's data: walked too.
   for (const [name, value] of Object.entries(error)) {

@@ -7,7 +7,7 @@
 import { FetchError, createFetchError, type FetchContext, type FetchOptions, type FetchRequest, type FetchResponse } from 'ofetch';
 import { bodyFailureOf } from '../core/call-facts.js';
 import { REDACTED, redactText } from '../core/redact.js';
-import { redactUrlWith } from '../core/request-secrets.js';
+import { composedTextSecrets, redactUrlWith } from '../core/request-secrets.js';
 import { redactData, redactParams } from './redact-data.js';
 import {
   type HeadersLike,
@@ -95,7 +95,8 @@ async function rebuild(error: FetchError): Promise<FetchError> {
   // ofetch quotes the URL as JSON: that quote becomes the redacted URL's, then the rest is redacted.
   let message = error.message;
   if (url !== undefined) message = message.split(JSON.stringify(url)).join(JSON.stringify(redactUrlWith(url, secrets)));
-  message = redactText(message, secrets);
+  // ofetch's own text (the method, the URL, the status): see composedTextSecrets.
+  message = redactText(message, composedTextSecrets(secrets));
   const copy = new FetchError(message, causeOf(error));
   for (const name of CONTEXT_FIELDS) Object.defineProperty(copy, name, { get: () => context[name] });
   for (const [name, field] of RESPONSE_FIELDS) Object.defineProperty(copy, name, { get: () => context.response?.[field] });

@@ -11,8 +11,8 @@ const SECRET_HEADER_PARTS = ['secret', 'token', 'key', 'password', 'passwd', 'cr
 const PUBLIC_HEADERS = new Set(['idempotency-key', 'x-idempotency-key']);
 // Query names are compared lower-case with `-`, `_` and spaces removed: `api_key`, `API-Key` → `apikey`.
 const SECRET_PARAMS = new Set([
-  'key', 'sig', 'pw', 'pwd', 'pass', 'passwd', 'passphrase', 'auth', 'authorization', 'jwt', 'appid', 'sessionid',
-  'credential', 'credentials', 'xamzcredential',
+  'key', 'sig', 'pw', 'pwd', 'pass', 'passwd', 'passphrase', 'passcode', 'auth', 'authorization', 'jwt', 'appid', 'sessionid',
+  'credential', 'credentials', 'xamzcredential', 'otp', 'totp', 'cvc', 'cvv',
 ]);
 const SECRET_PARAM_PARTS = ['token', 'secret', 'password', 'signature', 'apikey'];
 // Any other name ending in `key` is taken for a credential (`hapikey`, `app_key`, `subscription-key`), but these.
@@ -192,8 +192,9 @@ function redactParams(params: string): string {
 
 /**
  * Whether a query (or form) parameter name carries a credential, compared lower-case without
- * `-`, `_` and spaces: `key`, `sig`, `pw`, `pwd`, `pass`, `passwd`, `passphrase`, `auth`,
- * `authorization`, `jwt`, `appid`, `sessionid`, `credential(s)`, `X-Amz-Credential`; any name
+ * `-`, `_` and spaces: `key`, `sig`, `pw`, `pwd`, `pass`, `passwd`, `passphrase`, `passcode`, `auth`,
+ * `authorization`, `jwt`, `appid`, `sessionid`, `credential(s)`, `X-Amz-Credential`, `otp`,
+ * `totp`, `cvc`, `cvv`; any name
  * containing `token`, `secret`, `password`, `signature` or `apikey`; and any other name ending
  * in `key` (`hapikey`, `app_key`, `subscription-key`) but `idempotency_key`, `public_key`,
  * `publishable_key`, `sort_key`, `partition_key`, `primary_key` and `cache_key`.

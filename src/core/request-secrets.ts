@@ -3,17 +3,20 @@ import type { SurefetchEvent } from './events.js';
 import { isSecretParamName, redactText, redactUrl, secretsOf } from './redact.js';
 import type { RequestSpec } from './types.js';
 import { decodeFormOrKeep } from './url-decode.js';
+import { MIN_SECRET_LENGTH } from './secret-forms.js';
 
 // A body larger than this is not parsed for secrets (it is rarely a credential exchange).
 const maxParsedBodyBytes = 64 * 1024;
 // Body fields are many and varied (`key` may be a SKU), so only unmistakable names count there:
 // these anywhere in a name (`card_cvc`, `security_code`), ...
 const BODY_SECRET_PARTS = [
-  'token', 'secret', 'password', 'passwd', 'passphrase', 'passcode', 'signature', 'apikey', 'credential', 'privatekey', 'accesskey',
-  'cvc', 'cvv', 'securitycode',
+  'token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'passcode', 'signature', 'apikey', 'credential', 'privatekey',
+  'accesskey', 'jwt', 'totp', 'cvc', 'cvv', 'securitycode',
 ];
 // ... and these as the whole name only: within others they are common words (`shipping`, `author`, `footprint`).
-const BODY_SECRET_NAMES = new Set(['pw', 'pwd', 'pass', 'pin', 'otp', 'totp', 'mfacode', 'jwt', 'auth', 'authorization', 'sessionid']);
+const BODY_SECRET_NAMES = new Set([
+  'pw', 'pass', 'pin', 'cardpin', 'otp', 'otpcode', 'mfa', 'mfacode', 'verificationcode', 'auth', 'authorization', 'sessionid',
+]);
 // Event fields that are vocabulary, never a value taken from the request.
 const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
 
@@ -24,10 +27,11 @@ const EVENT_WORDS = new Set(['type', 'verdict', 'sent', 'method', 'state']);
  * form or JSON body (up to 64 KiB; a body that starts like JSON counts whatever its content type)
  * or of a multipart form's text fields (a buffered upload of any size: up to `maxReplayBytes`,
  * 10 MiB by default; a larger one is streamed, unread) whose names contain `token`, `secret`, `password`,
- * `passphrase`, `passcode`, `signature`, `apikey`, `credential`, `privatekey`, `accesskey`, `cvc`,
- * `cvv` or `securitycode`, or are `pw`, `pwd`, `pass`, `pin`, `otp`, `totp`, `mfacode`,
- * `jwt`, `auth`, `authorization` or `sessionid` (compared lower-case without `-`, `_` and spaces).
- * A server that echoes one of them back without its name is then still redacted.
+ * `passwd`, `pwd`, `passphrase`, `passcode`, `signature`, `apikey`, `credential`, `privatekey`,
+ * `accesskey`, `jwt`, `totp`, `cvc`, `cvv` or `securitycode`, or are `pw`, `pass`, `pin`,
+ * `cardpin`, `otp`, `otpcode`, `mfa`, `mfacode`, `verificationcode`, `auth`, `authorization` or
+ * `sessionid` (compared lower-case without `-`, `_` and spaces), as strings or numbers. A server
+ * that echoes one of them back without its name is then still redacted.
  *
  * @example
  * ```ts
@@ -96,7 +100,27 @@ export function answeredRequestSecrets(answer: unknown): string[] {
  * ```
  */
 export function redactUrlWith(url: string, secrets: readonly string[]): string {
-  return redactText(redactUrl(url), secrets);
+  return redactText(redactUrl(url), composedTextSecrets(secrets));
+}
+
+/**
+ * The secrets to take out of text surefetch writes itself (a message, an operation, a URL, an
+ * event), as against text a server sent (a body, its message and details, its headers), which
+ * is cleaned of every secret as the error is built. Left out: short numbers (a card code, a PIN,
+ * a one-time code, under 8 digits), which as whole words would also take the status, a year or
+ * an id of the library's own text, and so show which of them the secret was. @internal
+ *
+ * @example
+ * ```ts
+ * composedTextSecrets(['737', 'sk_live_123']); // ['sk_live_123']
+ * ```
+ */
+export function composedTextSecrets(secrets: readonly string[]): readonly string[] {
+  return secrets.some(isShortNumber) ? secrets.filter((secret) => !isShortNumber(secret)) : secrets;
+}
+
+function isShortNumber(secret: string): boolean {
+  return secret.length < MIN_SECRET_LENGTH && /^\d+$/.test(secret);
 }
 
 /**
@@ -157,7 +181,9 @@ function bodySecrets(request: Pick<RequestSpec, 'headers' | 'body'>): string[] {
 function collect(value: unknown, found: string[], depth: number): void {
   if (depth > 8 || value === null || typeof value !== 'object' || found.length > 100) return;
   for (const [name, entry] of Object.entries(value)) {
+    // A PIN, a card code or a one-time code is often sent as a JSON number.
     if (typeof entry === 'string' && isBodySecretName(name)) found.push(entry);
+    else if (typeof entry === 'number' && Number.isFinite(entry) && isBodySecretName(name)) found.push(String(entry));
     else collect(entry, found, depth + 1);
   }
 }

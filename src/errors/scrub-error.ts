@@ -1,5 +1,5 @@
 import { redactText } from '../core/redact.js';
-import { requestSecrets } from '../core/request-secrets.js';
+import { composedTextSecrets, requestSecrets } from '../core/request-secrets.js';
 import type { RequestSpec } from '../core/types.js';
 import { SurefetchError } from './errors.js';
 
@@ -28,7 +28,8 @@ const MAX_DEPTH = 8;
  */
 export function scrubError(error: unknown, request: Pick<RequestSpec, 'url' | 'headers' | 'body'>): unknown {
   if (!(error instanceof SurefetchError)) return error;
-  const known = requestSecrets(request);
+  // The text here is the library's own (what it took from a server was cleaned as it was built).
+  const known = composedTextSecrets(requestSecrets(request));
   const seen = new Set<unknown>();
   for (let current: unknown = error, depth = 0; current instanceof SurefetchError && depth < MAX_DEPTH && !seen.has(current); depth += 1) {
     seen.add(current);

@@ -7,7 +7,7 @@ import { unsetSignal } from '../core/signals.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { defaultRedirectPolicy, type RedirectOptions } from './redirect.js';
 import { buildRequestSpec, plainRequestSpec, urlOf } from './request-spec.js';
-import { redactEvent, requestSecrets } from '../core/request-secrets.js';
+import { composedTextSecrets, redactEvent, requestSecrets } from '../core/request-secrets.js';
 import { isIdempotentMethod, matchRoute } from '../core/routes.js';
 import { classifyResponse } from '../verdict/classify.js';
 import { clientModeFetch } from '../core/call-facts.js';
@@ -178,7 +178,8 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
       onEvent === undefined
         ? noEvents
         : (event: SurefetchEvent): void => {
-            secrets ??= requestSecrets(request);
+            // Events carry the library's text, and server text already cleaned (see composedTextSecrets).
+            secrets ??= composedTextSecrets(requestSecrets(request));
             emit(redactEvent(event, secrets));
           };
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? unsetSignal;

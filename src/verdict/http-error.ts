@@ -2,7 +2,7 @@ import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from '../errors/errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
 import { redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
-import { redactUrlWith, requestSecrets } from '../core/request-secrets.js';
+import { composedTextSecrets, redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import type { CallContext, RequestSpec, SentState, Verdict } from '../core/types.js';
 
 const noHeaders = new Headers();
@@ -165,15 +165,17 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
   const body = truncated ? redactTruncatedText(text, secrets) : redactText(text, secrets);
   const normalized = parseErrorBody({
     status: response.status,
-    statusText: response.statusText,
+    // The server's own text, cleaned of every secret; the fallback message built from the
+    // status is the library's (see composedTextSecrets).
+    statusText: redactText(response.statusText, secrets),
     contentType: response.headers.get('content-type'),
     body,
   });
   const init = {
     status: response.status,
     code: normalized.code,
-    message: redactText(normalized.message, secrets),
-    details: normalized.details.map((detail) => ({ field: detail.field, message: redactText(detail.message, secrets) })),
+    message: redactText(normalized.message, composedTextSecrets(secrets)),
+    details: normalized.details.map((detail) => ({ field: detail.field, message: redactText(detail.message, composedTextSecrets(secrets)) })),
     verdict: facts.verdict,
     sent: facts.sent,
     // Every send of the call counts, a rateLimit re-send of a refusal within one attempt too.
