@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tracked } from './support/child-processes.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFetch, retry, systemClock } from '../src/index.js';
@@ -37,7 +38,7 @@ afterEach(() => {
 
 /** Starts the child worker on one scope; `exit` resolves with what it printed and how it ended. */
 function startWorker(env: Record<string, string>): { signal: (name: NodeJS.Signals) => void; exit: Promise<{ output: string; signal: NodeJS.Signals | null; code: number | null }> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, LEASE_MS: String(leaseMs), ATTEMPT_MS: '60000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = tracked(spawn(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, LEASE_MS: String(leaseMs), ATTEMPT_MS: '60000', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let output = '';

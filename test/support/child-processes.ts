@@ -7,19 +7,27 @@
 import type { ChildProcess } from 'node:child_process';
 
 const live = new Set<ChildProcess>();
+// Children a test sent SIGKILL (not yet reaped, perhaps): not left over. Node's own `killed`
+// is set by any signal, SIGSTOP and SIGCONT too, so it cannot tell.
+const sigkilled = new WeakSet<ChildProcess>();
 
 /** Notes `child` as this file's until it exits; returns it. */
 export function tracked<T extends ChildProcess>(child: T): T {
   live.add(child);
   child.once('exit', () => live.delete(child));
+  const kill = child.kill.bind(child);
+  child.kill = (signal?: NodeJS.Signals | number): boolean => {
+    if (signal === 'SIGKILL' || signal === 9) sigkilled.add(child);
+    return kill(signal);
+  };
   return child;
 }
 
-/** SIGKILLs every noted child still running that no test signalled; returns how many there were. */
+/** SIGKILLs every noted child still running; returns how many no test had SIGKILLed itself. */
 export function killLeftoverChildren(): number {
-  // A child a test killed (`killed`) may not have exited yet: it is not left over.
-  const left = [...live].filter((child) => child.exitCode === null && child.signalCode === null && !child.killed);
-  for (const child of left) child.kill('SIGKILL');
+  const running = [...live].filter((child) => child.exitCode === null && child.signalCode === null);
+  const left = running.filter((child) => !sigkilled.has(child));
+  for (const child of running) child.kill('SIGKILL');
   live.clear();
   return left.length;
 }
