@@ -78,6 +78,12 @@ describe('a create the server stored in its own form', () => {
     expect(posts()).toBe(1);
   });
 
+  it('an e-mail domain stored in its ASCII form: the near match names the forms a server stores keys in', async () => {
+    server = await normalizingApi((sent, id, now) => ({ ...sent, shipTo: { ...(sent.shipTo as Stored), email: 'ada@xn--bcher-kva.de' }, id, createdAt: iso(now) }));
+    const error = (await create(order({ shipTo: { ...order().shipTo, email: 'ada@bücher.de' } }))) as ExistenceCheckError;
+    expect(error.nearMatches?.map((near) => near.differences)).toEqual([['identifying fields (stored in another form: case, spacing, Unicode composition or an e-mail domain in ASCII)']]);
+  });
+
   it('a creation time in epoch seconds: recovered, one POST', async () => {
     server = await normalizingApi((sent, id, now) => ({ ...sent, id, createdAt: Math.floor(now / 1000) }));
     const response = (await create(order())) as Response;

@@ -59,14 +59,21 @@ export function judgeCandidate(candidate: unknown, original: OriginalCall, rules
     const foldedOriginal: OriginalCall = { ...original, body: foldedJson(original.body) };
     if (!rules.identifies(foldedJson(candidate), foldedOriginal)) return { kind: 'other' };
     // Created before the call, it is not ours in any form.
-    return inWindow(candidate, original, rules, now, serverBehindMs) === 'before' ? { kind: 'other' } : { kind: 'near', differences: ['identifying fields (in another case or spacing)'] };
+    const folding = inWindow(candidate, original, rules, now, serverBehindMs);
+    if (folding === 'before') return { kind: 'other' };
+    const stored = 'identifying fields (stored in another form: case, spacing, Unicode composition or an e-mail domain in ASCII)';
+    return { kind: 'near', differences: folding === 'skewed' ? [stored, skewedReason(serverBehindMs)] : [stored] };
   }
   const window = inWindow(candidate, original, rules, now, serverBehindMs);
   if (window === 'before') return { kind: 'other' };
   if (window === 'unknown') return { kind: 'near', differences: ['createdAt (unreadable)'] };
-  if (window === 'skewed') return { kind: 'near', differences: [`createdAt (before this call by our clock, inside it by the server's, which its Date shows at least ${(serverBehindMs / 1000).toFixed(1)} s behind ours)`] };
+  if (window === 'skewed') return { kind: 'near', differences: [skewedReason(serverBehindMs)] };
   const comparison = rules.compare(candidate, original);
   return comparison.equal ? { kind: 'match' } : { kind: 'near', differences: comparison.differences };
+}
+
+function skewedReason(serverBehindMs: number): string {
+  return `createdAt (before this call by our clock, inside it by the server's, which its Date shows at least ${(serverBehindMs / 1000).toFixed(1)} s behind ours)`;
 }
 
 // A text as servers commonly normalize it: Unicode-composed, trimmed, spaces collapsed, lower
