@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError, createFetch, createManualClock, requestSecrets, retry, type SurefetchEvent } from '../src/index.js';
 import { startEchoSecretsServer } from './hostile/echo-secrets.js';
-import type { HostileServer } from './hostile/server.js';
+import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 // Payment and login APIs take card security codes, PINs, one-time codes and session tokens in
 // the body under short names, and some quote the body back in a validation error.
@@ -62,6 +62,21 @@ describe('body fields that carry a secret under a short name', () => {
     const giveUp = events.find((event) => event.type === 'give-up');
     expect(JSON.stringify(giveUp)).toContain('/v1/orders/422/pay');
     expect(JSON.stringify(events)).not.toContain('902211');
+  });
+
+  it('a JSON error body holding a number equal to the card code is cleaned value by value: it still parses, and its message and details are read', async () => {
+    server = await startHostileServer((_seen, response) => {
+      response.writeHead(402, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: 422, message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc 422 does not match' }], echo: { cvc: 422 } }));
+    });
+    const sureFetch = createFetch({ middleware: [retry()], clock: createManualClock() });
+    const body = JSON.stringify({ card_cvc: 422, amount: 1999 });
+    const error = (await sureFetch(`${server.url}/v1/charges`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch((e: unknown) => e)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect(JSON.parse(error.body ?? '')).toEqual({ status: '[redacted]', message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc [redacted] does not match' }], echo: { cvc: '[redacted]' } });
+    expect(error.serverMessage).toBe('Card declined');
+    expect(error.details).toEqual([{ field: 'card_cvc', message: 'cvc [redacted] does not match' }]);
+    expect(error.message).toContain('(HTTP 402, POST ');
   });
 
   it('does not take a name that only contains pin, otp or auth for a secret (shipping, footprint, author)', () => {

@@ -4,7 +4,7 @@
  * `searchParams`), which the client adapters redact.
  */
 import { describe, expect, it } from 'vitest';
-import { redactData, redactParams } from '../src/clients/redact-data.js';
+import { redactData, redactParams } from '../src/core/redact-data.js';
 
 const SECRET = 'sk_live_SECRETSECRET123456';
 const PASSWORD = 'hunter2hunter2';

@@ -6,7 +6,7 @@
 import { HTTPError, type NormalizedOptions } from 'ky';
 import { REDACTED, redactText } from '../core/redact.js';
 import { composedTextSecrets, redactUrlWith } from '../core/request-secrets.js';
-import { redactData, redactParams } from './redact-data.js';
+import { redactData, redactParams } from '../core/redact-data.js';
 import {
   errorBodyTimeoutMs,
   mendedStack,

@@ -8,7 +8,7 @@ import { FetchError, createFetchError, type FetchContext, type FetchOptions, typ
 import { bodyFailureOf } from '../core/call-facts.js';
 import { REDACTED, redactText } from '../core/redact.js';
 import { composedTextSecrets, redactUrlWith } from '../core/request-secrets.js';
-import { redactData, redactParams } from './redact-data.js';
+import { redactData, redactParams } from '../core/redact-data.js';
 import {
   type HeadersLike,
   errorBodyTimeoutMs,

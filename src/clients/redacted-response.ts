@@ -7,7 +7,7 @@ import { systemClock } from '../core/clock.js';
 import { REDACTED, redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
 import { answeredRequestSecrets, redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import { readCappedText } from '../verdict/response-body.js';
-import { isWalkable, redactData } from './redact-data.js';
+import { isWalkable, redactBodyText, redactData } from '../core/redact-data.js';
 
 /** The most of an error body a client's rebuilt error keeps, in bytes. @internal */
 export const maxClientErrorBodyBytes = 1024 * 1024;
@@ -163,7 +163,7 @@ export async function readRedactedText(response: Response, secrets: readonly str
     // fired, and the error still needs a body.
     const limit = { signal: new AbortController().signal, timeoutMs, clock: systemClock, operation: 'error body' };
     const { text, truncated } = await readCappedText(response, maxClientErrorBodyBytes, limit);
-    return truncated ? redactTruncatedText(text, secrets) : redactText(text, secrets);
+    return truncated ? redactTruncatedText(text, secrets) : redactBodyText(text, secrets);
   } catch {
     return '';
   }

@@ -2,6 +2,7 @@ import { parseErrorBody, type FieldDetail } from './error-body.js';
 import { SurefetchError } from '../errors/errors.js';
 import { bodyReadLimit, maxErrorBodyBytes, readCappedText } from './response-body.js';
 import { redactHeaders, redactText, redactTruncatedText } from '../core/redact.js';
+import { redactBodyText } from '../core/redact-data.js';
 import { composedTextSecrets, redactUrlWith, requestSecrets } from '../core/request-secrets.js';
 import type { CallContext, RequestSpec, SentState, Verdict } from '../core/types.js';
 
@@ -162,7 +163,7 @@ export async function toHttpError(response: Response, ctx: CallContext, facts: H
   const hop = response.url !== '' && response.url !== ctx.request.url ? requestSecrets({ url: response.url, headers: noHeaders, body: null }) : [];
   const secrets = [...requestSecrets(ctx.request), ...hop, ...(answering === ctx.request ? [] : requestSecrets(answering))];
   // A cut body may end in the first part of an echoed credential, which a whole-secret search misses.
-  const body = truncated ? redactTruncatedText(text, secrets) : redactText(text, secrets);
+  const body = truncated ? redactTruncatedText(text, secrets) : redactBodyText(text, secrets);
   const normalized = parseErrorBody({
     status: response.status,
     // The server's own text, cleaned of every secret; the fallback message built from the

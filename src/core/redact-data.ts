@@ -1,5 +1,5 @@
-import { REDACTED, isSecretParamName, redactText, redactTruncatedText, redactUrl } from '../core/redact.js';
-import { decodeFormOrKeep } from '../core/url-decode.js';
+import { REDACTED, isSecretParamName, redactText, redactTruncatedText, redactUrl } from './redact.js';
+import { decodeFormOrKeep } from './url-decode.js';
 
 // A parsed error body is the server's text in another shape: it is walked, but not without end
 // (a deep or huge body, a cycle a hook built): past these bounds a branch becomes REDACTED.
@@ -28,12 +28,45 @@ export interface RedactDataOptions {
 }
 
 /**
+ * An answer's body text cleaned of `secrets` (see `redactText`). A JSON body that no longer
+ * parses once so cleaned (a number equal to a short secret: `"status":422` with a card code of
+ * 422 reads `"status":[redacted]`) is cleaned value by value instead ({@link redactData}) and
+ * written back compact, so that the server's message and details can still be read from it.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * redactBodyText('{"status":422,"message":"cvc 422 is wrong"}', ['422']); // '{"status":"[redacted]","message":"cvc [redacted] is wrong"}'
+ * ```
+ */
+export function redactBodyText(text: string, secrets: readonly string[]): string {
+  const clean = redactText(text, secrets);
+  if (clean === text || parsesAsJson(clean)) return clean;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return clean;
+  }
+  return JSON.stringify(redactData(parsed, secrets));
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A copy of `value` with every value of `secrets` (and `Bearer …`, `api_key=…`, `"password":
  * "…"`-style text, see `redactText`) removed from its strings, for data a client parsed from a
  * server's answer (ofetch's `error.data`) or took from the caller (ky's `options.json`, query
  * parameters): strings, the keys and values of arrays and plain objects, and the entries of a
- * `Map` or a `Set` (copied into a new one) are redacted; numbers, booleans, `null` and
- * `undefined` are kept, and so is every other object (a `Date`, an `AbortSignal`, a function)
+ * `Map` or a `Set` (copied into a new one) are redacted; a number equal to a secret becomes
+ * `'[redacted]'`; other numbers, booleans, `null` and `undefined` are kept, and so is every other object (a `Date`, an `AbortSignal`, a function)
  * unless `others` is `'redact'`. Bounded, since it runs at once: 32 levels, 20,000 values
  * (past them, and for a cycle, a branch becomes `'[redacted]'`) and 1 Mi characters of text,
  * keys included (past them a string is cut and ends in `'[truncated]'`, so the entries of an
@@ -126,6 +159,8 @@ function redactString(text: string, secrets: readonly string[], walk: Walk): str
 function redactValue(value: unknown, secrets: readonly string[], depth: number, walk: Walk): unknown {
   walk.nodes += 1;
   if (typeof value === 'string') return redactString(value, secrets, walk);
+  // A PIN or a card code echoed as a JSON number is the secret all the same.
+  if (typeof value === 'number') return Number.isFinite(value) && secrets.includes(String(value)) ? REDACTED : value;
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
   const collection = value instanceof Map || value instanceof Set;
   if (!collection && !isWalkable(value)) return walk.others === 'keep' || value instanceof Date ? value : REDACTED;
