@@ -67,13 +67,13 @@ describe('body fields that carry a secret under a short name', () => {
   it('a JSON error body holding a number equal to the card code is cleaned value by value: it still parses, and its message and details are read', async () => {
     server = await startHostileServer((_seen, response) => {
       response.writeHead(402, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: 422, message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc 422 does not match' }], echo: { cvc: 422 } }));
+      response.end(JSON.stringify({ status: 422, message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc 422 does not match' }], echo: { cvc: 422, password: 'swordfish-9' } }));
     });
     const sureFetch = createFetch({ middleware: [retry()], clock: createManualClock() });
     const body = JSON.stringify({ card_cvc: 422, amount: 1999 });
     const error = (await sureFetch(`${server.url}/v1/charges`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch((e: unknown) => e)) as HttpError;
     expect(error).toBeInstanceOf(HttpError);
-    expect(JSON.parse(error.body ?? '')).toEqual({ status: '[redacted]', message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc [redacted] does not match' }], echo: { cvc: '[redacted]' } });
+    expect(JSON.parse(error.body ?? '')).toEqual({ status: '[redacted]', message: 'Card declined', errors: [{ field: 'card_cvc', message: 'cvc [redacted] does not match' }], echo: { cvc: '[redacted]', password: '[redacted]' } });
     expect(error.serverMessage).toBe('Card declined');
     expect(error.details).toEqual([{ field: 'card_cvc', message: 'cvc [redacted] does not match' }]);
     expect(error.message).toContain('(HTTP 402, POST ');

@@ -48,7 +48,10 @@ export function redactBodyText(text: string, secrets: readonly string[]): string
   } catch {
     return clean;
   }
-  return JSON.stringify(redactData(parsed, secrets));
+  // What redactText finds by name (`"password": "…"`) needs the key beside its value: the
+  // compact text is cleaned once more, and if that breaks it after all, the text form stands.
+  const named = redactText(JSON.stringify(redactData(parsed, secrets)), secrets);
+  return parsesAsJson(named) ? named : clean;
 }
 
 function parsesAsJson(text: string): boolean {
