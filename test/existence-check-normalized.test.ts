@@ -8,7 +8,8 @@
  * ours but for the server's normalizing fails closed: ExistenceCheckError, one POST.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { byRoute, createFetch, ExistenceCheckError, fulfillmentOrders, idempotency, memoryStore, retry } from '../src/index.js';
+import { ExistenceCheckError } from '../src/index.js';
+import { checkedCreate } from './support/checked-create.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 type Stored = Record<string, unknown>;
@@ -46,17 +47,7 @@ async function normalizingApi(normalize: (sent: Stored, id: string, now: number)
   });
 }
 
-async function create(body: Record<string, unknown>): Promise<unknown> {
-  const sureFetch = createFetch({
-    middleware: [idempotency({ store: memoryStore(), existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 20] })) }), retry({ baseDelayMs: 5 })],
-  });
-  return sureFetch(`${server!.url}/v1/orders/create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    surefetch: { idempotencyScope: `order-${Math.random()}`, clientRequestId: 'crid-normalized-1' },
-  }).catch((caught: unknown) => caught);
-}
+const create = (body: Record<string, unknown>): Promise<unknown> => checkedCreate(server!.url, body, 'crid-normalized-1');
 
 const posts = () => server!.requests.filter((seen) => seen.method === 'POST').length;
 const iso = (ms: number) => new Date(ms).toISOString();

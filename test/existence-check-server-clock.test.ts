@@ -9,7 +9,8 @@
  * before the window stays someone else's.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { byRoute, createFetch, ExistenceCheckError, fulfillmentOrders, idempotency, memoryStore, retry } from '../src/index.js';
+import { ExistenceCheckError } from '../src/index.js';
+import { checkedCreate } from './support/checked-create.js';
 import { startHostileServer, type HostileServer } from './hostile/server.js';
 
 type Stored = Record<string, unknown>;
@@ -62,17 +63,7 @@ async function skewedApi({ behindMs, date, earlierOrderAgoMs }: ClockOptions): P
   });
 }
 
-async function create(): Promise<unknown> {
-  const sureFetch = createFetch({
-    middleware: [idempotency({ store: memoryStore(), existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 20] })) }), retry({ baseDelayMs: 5 })],
-  });
-  return sureFetch(`${server!.url}/v1/orders/create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(order),
-    surefetch: { idempotencyScope: `order-${Math.random()}`, clientRequestId: 'crid-clock-1' },
-  }).catch((caught: unknown) => caught);
-}
+const create = (): Promise<unknown> => checkedCreate(server!.url, order, 'crid-clock-1');
 
 const posts = () => server!.requests.filter((seen) => seen.method === 'POST').length;
 

@@ -69,8 +69,8 @@ function parsesAsJson(text: string): boolean {
  * server's answer (ofetch's `error.data`) or took from the caller (ky's `options.json`, query
  * parameters): strings, the keys and values of arrays and plain objects, and the entries of a
  * `Map` or a `Set` (copied into a new one) are redacted; a number equal to a secret becomes
- * `'[redacted]'`; other numbers, booleans, `null` and `undefined` are kept, and so is every other object (a `Date`, an `AbortSignal`, a function)
- * unless `others` is `'redact'`. Bounded, since it runs at once: 32 levels, 20,000 values
+ * `'[redacted]'`; other numbers, booleans, `null` and `undefined` are kept, and so is every
+ * other object (a `Date`, an `AbortSignal`, a function) unless `others` is `'redact'`. Bounded, since it runs at once: 32 levels, 20,000 values
  * (past them, and for a cycle, a branch becomes `'[redacted]'`) and 1 Mi characters of text,
  * keys included (past them a string is cut and ends in `'[truncated]'`, so the entries of an
  * object after the cut become one `'[truncated]'` entry). Never throws: a value it cannot

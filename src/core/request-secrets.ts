@@ -182,8 +182,8 @@ function collect(value: unknown, found: string[], depth: number): void {
   if (depth > 8 || value === null || typeof value !== 'object' || found.length > 100) return;
   for (const [name, entry] of Object.entries(value)) {
     // A PIN, a card code or a one-time code is often sent as a JSON number.
-    if (typeof entry === 'string' && isBodySecretName(name)) found.push(entry);
-    else if (typeof entry === 'number' && Number.isFinite(entry) && isBodySecretName(name)) found.push(String(entry));
+    const scalar = typeof entry === 'string' || (typeof entry === 'number' && Number.isFinite(entry));
+    if (scalar && isBodySecretName(name)) found.push(String(entry));
     else collect(entry, found, depth + 1);
   }
 }
