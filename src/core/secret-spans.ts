@@ -12,7 +12,7 @@ const wordChar = /[A-Za-z0-9]/;
 
 /**
  * Marks in `covered` every occurrence in `text` of each secret: as it is, URL-encoded (upper or
- * lower case), and behind JSON, HTML or percent escapes (see {@link unescapeText}). Secrets of
+ * lower case) or form-encoded, and behind JSON, HTML or percent escapes (see {@link unescapeText}). Secrets of
  * 8 characters or more are marked anywhere, shorter ones only as a whole word, so that a
  * 3-character key does not eat every `401`.
  *
@@ -72,6 +72,9 @@ function candidates(secrets: readonly string[]): string[] {
       const encoded = encodeURIComponent(secret);
       // Lower-case `%c3%a9`: the unescaped view leaves non-ASCII bytes alone.
       out.add(encoded).add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+      // Form-encoded, as a form post or a server quoting one writes it: a space is `+`, and
+      // `~ ! ' ( )` are escaped (the unescaped view reads `%20`, not `+`).
+      out.add(encoded.replaceAll('%20', '+')).add(new URLSearchParams([['', secret]]).toString().slice(1));
     } catch {
       // A lone surrogate has no URL encoding; the raw secret is still covered.
     }
