@@ -6,6 +6,10 @@
  * circuitBreaker(), rateLimit()]` (in memory: idempotency's default store, rateLimit without
  * Redis; a GET passes idempotency straight through, so its store does not matter here).
  *
+ * `raw fetch (control)` is raw fetch once more, as a client of its own: an A/A control. Nothing
+ * sets it apart from raw fetch, so its distance from 1.00x is what this run's noise (and a
+ * client's place among the others) does to any ratio in the same table.
+ *
  * `raw fetch + timeout` is fetch with what a per-attempt timeout needs (an AbortController whose
  * signal fetch gets, a timer): undici does more work per request given a signal (it registers a
  * listener and a finalizer), so this row is the floor for a client whose timeout is an
@@ -85,6 +89,9 @@ export async function overheadClients(): Promise<Array<[string, Client]>> {
   return [
     ...(await baselineClients()),
     ['raw fetch', async (url) => (await fetch(url)).json()],
+    // The same client again, a function of its own: its ratio to raw fetch would be 1.00x on a
+    // quiet machine, so how far it lands from that is this run's noise and bias of position.
+    ['raw fetch (control)', async (url) => (await fetch(url)).json()],
     // What any per-attempt timeout costs over fetch (ky's has one too, surefetch's is 30 s by
     // default): an AbortController, its signal passed to fetch, a timer cleared at the headers.
     ['raw fetch + timeout', async (url) => {
