@@ -47,5 +47,5 @@ export { StoreUnavailableError, isStoreUnavailableError, type StoreOperation, ty
 export { IdempotencyError, type IdempotencyErrorCode, type IdempotencyErrorInit } from './errors/idempotency-error.js';
 export { snapshotResponse, replayResponse } from './idempotency/response-snapshot.js';
 export { bodyReadLimit, type BodyReadLimit } from './verdict/response-body.js';
-export { otelAttributes, type OtelAttributes } from './core/otel-attributes.js';
+export { otelAttributes, type OtelAttributes } from './observability/otel-attributes.js';
 export { queueDecisionOf, type QueueDecision } from './queues/queue-decision.js';

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** The parts, from the ground up: the order a reader meets them in README's architecture section. */
-const layers = ['core', 'errors', 'verdict', 'store', 'pipeline', 'rate-limit', 'retry', 'idempotency', 'recipes', 'clients', 'queues'];
+const layers = ['core', 'errors', 'verdict', 'store', 'pipeline', 'rate-limit', 'retry', 'idempotency', 'observability', 'recipes', 'clients', 'queues'];
 const src = resolve(import.meta.dirname, '../src');
 
 function sources(dir: string): string[] {

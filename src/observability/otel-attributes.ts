@@ -1,4 +1,4 @@
-import type { SurefetchEvent } from './events.js';
+import type { SurefetchEvent } from '../core/events.js';
 
 /** OpenTelemetry-style attributes of one event: a flat record of strings and numbers. */
 export type OtelAttributes = Readonly<Record<string, string | number>>;
@@ -7,7 +7,8 @@ export type OtelAttributes = Readonly<Record<string, string | number>>;
  * Maps an event to attribute names of OpenTelemetry's HTTP semantic conventions where one
  * exists (`http.request.method`, `url.full`, `http.response.status_code`,
  * `http.request.resend_count`, `error.type`) and `surefetch.*` names for the rest, ready for a
- * span event, a log line or a metric's labels. The URL is already redacted.
+ * span event, a log line or a metric's labels. The URL is already redacted. An existence
+ * check's reads carry `surefetch.purpose: 'lookup'`.
  *
  * @example
  * ```ts
@@ -24,6 +25,8 @@ export function otelAttributes(event: SurefetchEvent): OtelAttributes {
     'surefetch.operation': event.operation,
     'surefetch.client_request_id': event.clientRequestId,
   };
+  // A lookup's sends are numbered on their own: without this, its attempt-end reads as the call's.
+  if (event.purpose !== undefined) attributes['surefetch.purpose'] = event.purpose;
   switch (event.type) {
     case 'attempt-end':
       attributes['surefetch.verdict'] = event.verdict;
