@@ -4,6 +4,7 @@ import { main as bullmqWorker } from './bullmq-worker.js';
 import { main as exactlyOnce } from './exactly-once.js';
 import { main as jobWorker } from './job-worker.js';
 import { main as observability } from './observability.js';
+import { main as openTelemetry } from './opentelemetry.js';
 import { main as ownApiLookup } from './own-api-lookup.js';
 import { main as pgBossWorker } from './pg-boss-worker.js';
 import { main as withAxios } from './with-axios.js';
@@ -20,6 +21,7 @@ const examples: Array<[string, () => Promise<void>]> = [
   ['job-worker', jobWorker],
   ['exactly-once', exactlyOnce],
   ['observability', observability],
+  ['opentelemetry', openTelemetry],
   ['own-api-lookup', ownApiLookup],
   ['bullmq-worker', bullmqWorker],
   ['pg-boss-worker', pgBossWorker],
