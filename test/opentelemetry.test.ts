@@ -198,6 +198,22 @@ describe('surefetch/opentelemetry: one span per call', () => {
     expect(server?.requests).toHaveLength(1);
   });
 
+  it("with spanKind 'internal', the call span is INTERNAL and a per-request CLIENT span below it is its child", async () => {
+    const { url } = await scripted([503], [200]);
+    // What undici's instrumentation does for each request fetch sends: a CLIENT span of its own.
+    const perRequest: FetchFunction = (input, init) =>
+      tracer.startActiveSpan('GET', { kind: SpanKind.CLIENT }, (inner: Span) => globalThis.fetch(input, init).finally(() => inner.end()));
+    const sureFetch = createFetch({ fetch: perRequest, middleware: [openTelemetry({ tracer, spanKind: 'internal' }), retry({ baseDelayMs: 1 })] });
+    await (await sureFetch(`${url}/v1/orders/list`)).body?.cancel();
+    const spans = exporter.getFinishedSpans();
+    const call = spans.find((span) => span.kind === SpanKind.INTERNAL);
+    const requests = spans.filter((span) => span.kind === SpanKind.CLIENT);
+    expect(call?.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'http.request.resend_count': 1 });
+    expect(requests).toHaveLength(2);
+    for (const request of requests) expect(request.parentSpanContext?.spanId).toBe(call?.spanContext().spanId);
+    expect(server?.requests).toHaveLength(2);
+  });
+
   it('keeps a call\'s answer when every method of the tracer throws', async () => {
     const { url } = await scripted([200]);
     const broken = new Proxy({}, { get: () => () => { throw new Error('tracer down'); } }) as Tracer;

@@ -18,6 +18,15 @@ export interface OpenTelemetryOptions {
    * @default none: no metrics
    */
   readonly meter?: Meter;
+  /**
+   * The call span's kind. OpenTelemetry's HTTP conventions want one `CLIENT` span per request
+   * sent, and no encompassing `CLIENT` span beside those: where
+   * `@opentelemetry/instrumentation-undici` (part of `auto-instrumentations-node`) already
+   * makes a span per request, `'internal'` keeps the call span the logical operation over them.
+   * Alone, the call span is the client's only HTTP span, and `'client'` shows it as one.
+   * @default 'client'
+   */
+  readonly spanKind?: 'client' | 'internal';
 }
 
 // OpenTelemetry's advice for `http.client.request.duration`, in seconds.
@@ -26,7 +35,8 @@ const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 
 const CALL_BUCKETS = [...REQUEST_BUCKETS, 30, 60, 120, 300];
 
 /**
- * A middleware that gives each call one OpenTelemetry span (`SpanKind.CLIENT`) and, with a
+ * A middleware that gives each call one OpenTelemetry span (`SpanKind.CLIENT`, or `INTERNAL`
+ * with `spanKind: 'internal'`, beside an instrumentation that makes a span per request) and, with a
  * `meter`, the HTTP client duration metrics. Put it first in `middleware`, so that its span
  * covers everything the call does: every attempt, `retry`'s backoffs and server-directed waits,
  * `rateLimit`'s holds, an existence check's lookups, a replay from the request record.
@@ -72,6 +82,7 @@ const CALL_BUCKETS = [...REQUEST_BUCKETS, 30, 60, 120, 300];
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): Middleware {
   const tracer = options.tracer ?? trace.getTracer('surefetch');
+  const kind = options.spanKind === 'internal' ? SpanKind.INTERNAL : SpanKind.CLIENT;
   const instruments = options.meter === undefined ? undefined : instrumentsOf(options.meter);
   return function openTelemetryLayer(ctx: CallContext, next: Next): Promise<Response> {
     let conventions;
@@ -80,7 +91,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Middleware {
     } catch {
       return next(ctx);
     }
-    const span = startSpan(tracer, conventions.spanName, conventions.methodOriginal === undefined ? conventions.attributes : { ...conventions.attributes, 'http.request.method_original': conventions.methodOriginal });
+    const span = startSpan(tracer, kind, conventions.spanName, conventions.methodOriginal === undefined ? conventions.attributes : { ...conventions.attributes, 'http.request.method_original': conventions.methodOriginal });
     const recording = span !== undefined && isRecording(span);
     // A span that records nothing is ended at once; sampled out, it still goes down as the
     // parent, so that the spans below share its decision.
@@ -110,9 +121,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Middleware {
   };
 }
 
-function startSpan(tracer: Tracer, name: string, attributes: Readonly<Record<string, string | number>>): Span | undefined {
+function startSpan(tracer: Tracer, kind: SpanKind, name: string, attributes: Readonly<Record<string, string | number>>): Span | undefined {
   try {
-    return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+    return tracer.startSpan(name, { kind, attributes });
   } catch {
     return undefined;
   }
