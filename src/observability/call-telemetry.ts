@@ -76,10 +76,13 @@ export class CallTelemetry {
   finish(response: Response | undefined, error: unknown): void {
     this.ended = true;
     const failed = response === undefined;
-    const status = response?.status ?? (error instanceof HttpError ? error.status : this.status);
-    const errorType = failed ? errorTypeOf(error) : status !== undefined && status >= 400 ? statusErrorType(status) : undefined;
+    // What the caller got decides the error; the status attribute is the last one a server
+    // sent (a recovered create's answer is made up from the lookup: 201 where the POST got 500).
+    const returned = response?.status ?? (error instanceof HttpError ? error.status : undefined);
+    const errorType = failed ? errorTypeOf(error) : returned !== undefined && returned >= 400 ? statusErrorType(returned) : undefined;
     const outcome = errorType !== undefined ? 'error' : this.recoveredVia === 'stored' ? 'replayed' : this.recoveredVia !== undefined ? 'recovered' : 'success';
     const facts: Attributes = { 'surefetch.outcome': outcome };
+    const status = this.status ?? (this.sends === 0 && error instanceof HttpError ? error.status : undefined);
     if (status !== undefined) facts['http.response.status_code'] = status;
     if (errorType !== undefined) facts['error.type'] = errorType;
     if (this.verdict !== undefined) facts['surefetch.verdict'] = this.verdict;
@@ -91,8 +94,10 @@ export class CallTelemetry {
       if (this.lookups > 0) more['surefetch.lookups'] = this.lookups;
       if (this.recoveredVia !== undefined) more['surefetch.recovered_via'] = this.recoveredVia;
       quietly(() => span.setAttributes(more));
-      // The conventions: no description where the status code says it all (an answer returned).
-      if (errorType !== undefined) quietly(() => span.setStatus(failed ? { code: SpanStatusCode.ERROR, message: this.messageOf(error) } : { code: SpanStatusCode.ERROR }));
+      // The conventions: no description where the status code says it; and an HttpError's
+      // message quotes the server, whose text may name a person.
+      const described = failed && !(error instanceof HttpError);
+      if (errorType !== undefined) quietly(() => span.setStatus(described ? { code: SpanStatusCode.ERROR, message: this.messageOf(error) } : { code: SpanStatusCode.ERROR }));
       quietly(() => span.end());
     }
     const call = this.instruments?.call;
@@ -116,7 +121,8 @@ export class CallTelemetry {
           this.sent = event.sent;
           this.status = event.status;
         }
-        this.measure(event, own);
+        // Apart: an instrument that throws loses its point, not the span's event.
+        quietly(() => this.measure(event, own));
         break;
       case 'recovered':
         this.recoveredVia = event.via;

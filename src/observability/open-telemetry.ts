@@ -20,11 +20,12 @@ export interface OpenTelemetryOptions {
   readonly meter?: Meter;
   /**
    * The call span's kind. OpenTelemetry's HTTP conventions want one `CLIENT` span per request
-   * sent, and no encompassing `CLIENT` span beside those: where
-   * `@opentelemetry/instrumentation-undici` (part of `auto-instrumentations-node`) already
-   * makes a span per request, `'internal'` keeps the call span the logical operation over them.
-   * Alone, the call span is the client's only HTTP span, and `'client'` shows it as one.
-   * @default 'client'
+   * sent, and no encompassing `CLIENT` span beside those: where a fetch instrumentation makes a
+   * span per request (`@opentelemetry/instrumentation-undici`, part of
+   * `auto-instrumentations-node`, does for Node's fetch, which ky, ofetch and openapi-fetch use
+   * too), the call span is the logical operation over them, `INTERNAL`. With no such
+   * instrumentation the call span is the client's only HTTP span: `'client'` shows it as one.
+   * @default 'internal'
    */
   readonly spanKind?: 'client' | 'internal';
 }
@@ -35,16 +36,18 @@ const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 
 const CALL_BUCKETS = [...REQUEST_BUCKETS, 30, 60, 120, 300];
 
 /**
- * A middleware that gives each call one OpenTelemetry span (`SpanKind.CLIENT`, or `INTERNAL`
- * with `spanKind: 'internal'`, beside an instrumentation that makes a span per request) and, with a
+ * A middleware that gives each call one OpenTelemetry span (`SpanKind.INTERNAL`, over the
+ * per-request spans of a fetch instrumentation; `CLIENT` with `spanKind: 'client'`) and, with a
  * `meter`, the HTTP client duration metrics. Put it first in `middleware`, so that its span
  * covers everything the call does: every attempt, `retry`'s backoffs and server-directed waits,
  * `rateLimit`'s holds, an existence check's lookups, a replay from the request record.
  *
  * - The span is named after the HTTP conventions: `GET`, or `GET /v1/orders/:id` when a route
  *   rule matched (its `path` is the `url.template`). Its attributes: `http.request.method`,
- *   `server.address`, `server.port`, `url.full` (redacted like surefetch's events: no
- *   credential of the request in it), `http.response.status_code` of the last answer,
+ *   `server.address`, `server.port`, `url.full` (redacted like surefetch's events: the
+ *   credentials the request carries in its headers, query or body, and secret-looking query
+ *   values; a token that only the path holds is not known as one), `http.response.status_code`
+ *   of the last answer the server sent (none for a replay from the request record),
  *   `http.request.resend_count` (requests after the first), `error.type` when the call failed,
  *   and `surefetch.operation`, `surefetch.client_request_id`, `surefetch.verdict`,
  *   `surefetch.sent` (of the last attempt), `surefetch.attempts` (retry's attempts sent),
@@ -53,13 +56,13 @@ const CALL_BUCKETS = [...REQUEST_BUCKETS, 30, 60, 120, 300];
  * - Every surefetch event of the call becomes a span event named `surefetch.<type>`
  *   (`surefetch.attempt`, `surefetch.retry`, `surefetch.wait`, ...) with `otelAttributes(event)`,
  *   whether or not `createFetch` was given an `onEvent`, which still gets every event.
- * - `error.type` is `HTTP_<status>` for a call that rejects with an `HttpError` or returns an
- *   answer of 400 or more, else the code of the surefetch error it rejects with
- *   (`AMBIGUOUS_OUTCOME`, `RETRY_LATER`, ...), the name of another error, or `_OTHER`. A rejected call's span has status `ERROR` with the
- *   error's message, cleaned of the request's credentials; an answer of 400 or more the chain
- *   returns (client mode, or no `retry`: `createFetch` makes the `HttpError` outside the chain)
- *   gives `ERROR` with no message. The span ends when the call settles: with the final answer's
- *   headers, before its body is read.
+ * - `error.type` is the status (`'503'`, as the conventions have it) for a call that rejects
+ *   with an `HttpError` or returns an answer of 400 or more, else the code of the surefetch
+ *   error it rejects with (`AMBIGUOUS_OUTCOME`, `RETRY_LATER`, ...), the name of another error,
+ *   or `_OTHER`. Such a span has status `ERROR`: with no description for an answer of 400 or
+ *   more (its status says it, and the server's text may hold personal data), else with the
+ *   error's message, cleaned of the request's credentials. The span ends when the call settles:
+ *   with the final answer's headers, before its body is read.
  * - The rest of the chain runs with the span active, so spans started below it (undici's
  *   instrumentation's, one per request sent) are its children. No trace header is added to the
  *   request: the undici instrumentation adds one per request, and one added here would be part
@@ -82,7 +85,7 @@ const CALL_BUCKETS = [...REQUEST_BUCKETS, 30, 60, 120, 300];
  */
 export function openTelemetry(options: OpenTelemetryOptions = {}): Middleware {
   const tracer = options.tracer ?? trace.getTracer('surefetch');
-  const kind = options.spanKind === 'internal' ? SpanKind.INTERNAL : SpanKind.CLIENT;
+  const kind = options.spanKind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL;
   const instruments = options.meter === undefined ? undefined : instrumentsOf(options.meter);
   return function openTelemetryLayer(ctx: CallContext, next: Next): Promise<Response> {
     let conventions;
@@ -160,7 +163,8 @@ function within(span: Span, ctx: CallContext, next: Next): Promise<Response> {
 
 function callNext(next: Next, ctx: CallContext): Promise<Response> {
   try {
-    return next(ctx);
+    // A layer below may answer with a plain Response (createFetch takes one): still a promise here.
+    return Promise.resolve(next(ctx));
   } catch (error) {
     return Promise.reject(error);
   }
