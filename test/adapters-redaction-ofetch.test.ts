@@ -206,4 +206,17 @@ describe('surefetchOfetch: what only the request surefetch sent tells, and what 
     expect(error.status).toBe(400);
     expect(error.data).toBe(`bad key [redacted]${body.slice(8 + SECRET.length, 1024 * 1024)}[truncated]`);
   });
+
+  it('redacts a secret the server names in its parsed data even when the request never carried it, as the body text is', async () => {
+    const issued = 'srv_tok_5f4e3d2c1b0a99887766';
+    server = await startHostileServer((_seen, response) => {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'session expired', refresh_token: issued, detail: { password: 'hunter22' }, token_type: 'bearer' }));
+    });
+    const api = surefetchOfetch(sureFetch(), { baseURL: server.url });
+    const error = (await api('/v1/session').catch((e: unknown) => e)) as FetchError<Record<string, unknown>>;
+    expect(error).toBeInstanceOf(FetchError);
+    expect(error.data).toEqual({ error: 'session expired', refresh_token: '[redacted]', detail: { password: '[redacted]' }, token_type: 'bearer' });
+    expect(JSON.stringify(error.data)).not.toContain(issued);
+  });
 });

@@ -1,4 +1,4 @@
-import { REDACTED, isSecretParamName, redactText, redactTruncatedText, redactUrl } from './redact.js';
+import { REDACTED, isJsonSecretName, isSecretParamName, redactText, redactTruncatedText, redactUrl } from './redact.js';
 import { decodeFormOrKeep } from './url-decode.js';
 
 // A parsed error body is the server's text in another shape: it is walked, but not without end
@@ -65,7 +65,7 @@ function parsesAsJson(text: string): boolean {
 
 /**
  * A copy of `value` with every value of `secrets` (and `Bearer …`, `api_key=…`, `"password":
- * "…"`-style text, see `redactText`) removed from its strings, for data a client parsed from a
+ * "…"`-style text, see `redactText`, and a string member so named) removed from its strings, for data a client parsed from a
  * server's answer (ofetch's `error.data`) or took from the caller (ky's `options.json`, query
  * parameters): strings, the keys and values of arrays and plain objects, and the entries of a
  * `Map` or a `Set` (copied into a new one) are redacted; a number equal to a secret becomes
@@ -178,7 +178,9 @@ function redactValue(value: unknown, secrets: readonly string[], depth: number, 
     for (const [name, entry] of Object.entries(value)) {
       // A key is the server's text too (`{ "<echoed token>": … }`); defined, not assigned, so a
       // parsed `"__proto__"` key stays a key.
-      const clean = next(entry);
+      // A string under a credential's name goes by its name, as the body's text does: the
+      // server may name a secret the request never carried (a refresh token it issued).
+      const clean = typeof entry === 'string' && entry !== '' && isJsonSecretName(name) ? REDACTED : next(entry);
       const key = redactString(name, secrets, walk);
       Object.defineProperty(copy, key, { value: clean, enumerable: true, writable: true, configurable: true });
     }

@@ -25,6 +25,16 @@ const SCHEME_TOKEN = /\b(?:Bearer|Basic|Digest|Token|Api-?Key)\s+([A-Za-z0-9\-._
 // rescanned the rest of it (seconds for 64 KiB).
 const QUERY_VALUE = new RegExp(`\\b(?:${NAMES}|[\\w-]{0,64}key|token|sig|jwt|pwd?|passphrase|appid|authorization)=([^\\s&;#"',<>]+)`, 'dgi');
 const JSON_VALUE = new RegExp(`"(?:${NAMES}|token)"\\s*:\\s*"([^"]+)"`, 'dgi');
+const JSON_SECRET_NAME = new RegExp(`^(?:${NAMES}|token)$`, 'i');
+
+/**
+ * Whether a JSON member of this name holds a credential whatever its value, as the text pattern
+ * reads `"password": "…"`: the same names, for data already parsed (ofetch's `error.data`).
+ * @internal
+ */
+export function isJsonSecretName(name: string): boolean {
+  return JSON_SECRET_NAME.test(name);
+}
 
 /**
  * Whether a header carries a credential: `authorization`, `proxy-authorization`, `cookie`,
