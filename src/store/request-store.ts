@@ -90,7 +90,8 @@ export interface KeyvRequestStore extends RequestStore {
 export interface StoreBaseOptions {
   /**
    * Upper bound of each store operation, connecting included. Past it the operation rejects
-   * with a `StoreUnavailableError`.
+   * with a `StoreUnavailableError`. (`idempotency` waits for an operation no longer than the
+   * call's deadline either.)
    * @default 2000
    */
   readonly operationTimeoutMs?: number;
