@@ -44,25 +44,3 @@ export function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (!canAbort(b)) return a;
   return AbortSignal.any([a, b]);
 }
-
-/**
- * `promise`, or a rejection with `signal`'s reason as soon as it aborts (at once when it has):
- * the wait ends, `promise` itself goes on, and its own rejection is then left unheard.
- *
- * @example
- * ```ts
- * await untilAborted(firstMark, ctx.signal);
- * ```
- */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -6,7 +6,6 @@ import type { AttemptOutcome, CallContext, Next, ResendDecision } from '../core/
 import type { ExistenceCheck } from './existence-check-contract.js';
 import { acquireIdentity, type IdentityLease } from './identity-lease.js';
 import { lookupThrough } from './lookup-through.js';
-import { beforeDeadline } from '../verdict/deadline-bound.js';
 import { claimedByOther, claimResource } from './resource-claims.js';
 
 /** What the existence check of one call needs besides its context: the chain below, its identity hold, its first send. */
@@ -53,23 +52,21 @@ export function createCheckRunner(options: CheckRunnerOptions): CheckRunner {
     const { host, pathname } = new URL(ctx.request.url);
     return `${host}${pathname} ${resourceId}`;
   };
-  const claimFor = (ctx: CallContext, clientRequestId: string, signal?: AbortSignal) => (resourceId: string): Promise<boolean> =>
-    claimResource(store, resourceKey(ctx, resourceId), { clientRequestId, clock: ctx.clock, ttlMs, signal });
+  const claimFor = (ctx: CallContext, clientRequestId: string) => (resourceId: string): Promise<boolean> =>
+    claimResource(store, resourceKey(ctx, resourceId), { clientRequestId, clock: ctx.clock, ttlMs });
 
   return {
     async decide(ctx, previous, record, call) {
       if (keyHeader !== undefined) return { action: 'resend' };
       if (existenceCheck !== undefined) {
-        // The check decides before a send (or as the call gives up): its uses of the store end at the call's deadline.
-        const { lease } = call;
-        const exclusive = lease === undefined ? false : await beforeDeadline(ctx, (signal) => lease.exclusive(signal));
+        const exclusive = (await call.lease?.exclusive()) ?? false;
         const tools = {
           lookup: lookupThrough(call.next, ctx),
           exclusive,
           firstSentAt: call.firstSentAt(),
           unanswered: call.unanswered(),
-          claim: (resourceId: string) => beforeDeadline(ctx, (signal) => claimFor(ctx, ctx.clientRequestId, signal)(resourceId)),
-          takenByOther: (resourceId: string) => beforeDeadline(ctx, (signal) => claimedByOther(store, resourceKey(ctx, resourceId), ctx.clientRequestId, signal)),
+          claim: claimFor(ctx, ctx.clientRequestId),
+          takenByOther: (resourceId: string) => claimedByOther(store, resourceKey(ctx, resourceId), ctx.clientRequestId),
         };
         return existenceCheck(ctx, previous, record, tools).catch((error: unknown) => {
           // "Retry later" from a lookup (a 503 with Retry-After, a wait too long): a call with a
@@ -91,8 +88,7 @@ export function createCheckRunner(options: CheckRunnerOptions): CheckRunner {
       const keys = identity?.of(ctx.request);
       if (identity === undefined || keys === undefined) return undefined;
       const { holdMs } = identity;
-      // Taken before the first send, so within the deadline (a hold given up on is never taken: see acquireIdentity's signal).
-      return beforeDeadline(ctx, (signal) => acquireIdentity(`${new URL(ctx.request.url).host} ${keys}`, { store, clock: ctx.clock, clientRequestId, leaseMs, holdMs, signal }));
+      return acquireIdentity(`${new URL(ctx.request.url).host} ${keys}`, { store, clock: ctx.clock, clientRequestId, leaseMs, holdMs });
     },
     async claimResult(ctx, clientRequestId, response) {
       const resourceOf = existenceCheck?.resourceOf;

@@ -12,10 +12,7 @@ export interface IdempotencyOptions {
    * `StoreUnavailableError` (`backend: 'custom'`, the store's error as `cause`, a URL's password
    * masked). Before the create is sent, the caller's abort is honoured at once whether or not the
    * store listens to its signal, and nothing is sent while the record is in doubt; once it is out,
-   * the call first records how it ended, within this bound. `Infinity` or 0: no bound. The call's
-   * deadline bounds every wait on any store as well: one it cuts short before the send ends the
-   * call in a `DeadlineExceededError`, nothing sent; after the send, the answer (or the call's
-   * error) comes at the deadline, as it would on a failed write, and the write goes on.
+   * the call first records how it ended, within this bound. `Infinity` or 0: no bound.
    * @default 2000
    */
   readonly storeTimeoutMs?: number;

@@ -1,6 +1,6 @@
 import { classifyResponse } from '../verdict/classify.js';
 import { noteCall } from '../core/call-facts.js';
-import { AmbiguousOutcomeError, DeadlineExceededError } from '../errors/errors.js';
+import { AmbiguousOutcomeError } from '../errors/errors.js';
 import { HttpError, toHttpError } from '../verdict/http-error.js';
 import { eventBase } from '../core/events.js';
 import { redactText } from '../core/redact.js';
@@ -26,9 +26,6 @@ import { unscopedCall } from './unscoped-call.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 import { refuseUnusableIdentity } from './usable-identity.js';
-import { beforeDeadline, untilDeadline } from '../verdict/deadline-bound.js';
-import { storeWait } from './store-wait.js';
-import { deriveCall } from './derive-call.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 export type { IdempotencyOptions } from './idempotency-options.js';
@@ -66,6 +63,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     requireScope = false,
   } = options;
   const gatewayTimeouts: ReadonlySet<number> = new Set(options.gatewayTimeoutStatuses ?? defaults.gatewayTimeoutStatuses);
+  const canDecide = keyHeader !== undefined || existenceCheck !== undefined;
   const heartbeat = ownerHeartbeat(store, ownerAliveMs);
 
   const runner = createCheckRunner({ store, ttlMs, leaseMs, keyHeader, existenceCheck });
@@ -75,7 +73,16 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
   const refuse = (ctx: CallContext, record: RequestRecord, code: IdempotencyError['code'], message: string, extra: object = {}): IdempotencyError =>
     new IdempotencyError({ code, scope: record.scope, clientRequestId: record.clientRequestId, operation: ctx.operation, message, ...extra });
 
-  const derive = deriveCall({ keyHeader, existenceCheck });
+  /** Down-stream context: the record's client request id, the key header, the check's rewrite, and the guard. */
+  function derive(ctx: CallContext, clientRequestId: string, guard: ResendGuard | undefined, sends = ctx.sends): CallContext {
+    let request = existenceCheck?.prepare?.(ctx.request, clientRequestId) ?? ctx.request;
+    if (keyHeader !== undefined && !request.headers.has(keyHeader)) {
+      const headers = new Headers(request.headers);
+      headers.set(keyHeader, clientRequestId);
+      request = { ...request, headers };
+    }
+    return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard, sends });
+  }
   const sendUnscoped = unscopedCall({ runner, gatewayTimeouts, derive });
 
   async function claimScope(ctx: CallContext, next: Next, scope: string, owner: string, secrets: readonly string[]): Promise<Response> {
@@ -89,7 +96,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         scope, clientRequestId: ctx.clientRequestId, state: 'pending', operation: redactText(ctx.operation, secrets), fingerprint,
         attempts: 0, owner, leaseUntil: leaseFor(ctx), version: 1, createdAt: now, updatedAt: now,
       };
-      const claim = await readable(storeWait(ctx, (o) => store.claim(fresh, ttlMs, o)));
+      const claim = await readable(store.claim(fresh, ttlMs, { signal: ctx.signal }));
       if (claim.claimed) return sendRecorded(ctx, next, fresh, false, secrets);
       const existing = claim.existing;
       if (existing.fingerprint !== fingerprint) throw refuse(ctx, existing, 'IDEMPOTENCY_CONFLICT', 'the scope was already used for a different request');
@@ -100,14 +107,14 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
         return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
       if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
-      if (existing.leaseUntil > now && !(await storeWait(ctx, (o) => heartbeat.ownerGone(existing, o)))) {
+      if (existing.leaseUntil > now && !(await heartbeat.ownerGone(existing, { signal: ctx.signal }))) {
         await readable(waitForOwner(ctx, existing), existing);
         continue;
       }
       // A send its dead worker never heard back from is unanswered from now on (see inheritedUnanswered).
       const unanswered = inheritedUnanswered(existing, now, ctx.attemptTimeoutMs ?? 0);
       const taken: RequestRecord = { ...existing, error: undefined, inFlight: undefined, unanswered, owner, leaseUntil: leaseFor(ctx), version: existing.version + 1, updatedAt: now };
-      if (!(await readable(storeWait(ctx, (o) => store.update(taken, existing.version, ttlMs, o)), existing))) continue;
+      if (!(await readable(store.update(taken, existing.version, ttlMs, { signal: ctx.signal }), existing))) continue;
       const mayHaveLanded = existing.attempts > 0 && existing.lastSent !== 'not-sent' && existing.lastSent !== 'delivered';
       return sendRecorded(ctx, next, taken, mayHaveLanded, secrets);
     }
@@ -121,16 +128,15 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     // as long as the process lives and every re-run told another worker is running the call.
     const letGo = async (error: unknown, held?: { release(): Promise<void> }): Promise<never> => {
       writer.stop();
-      await untilDeadline(ctx, Promise.all([writer.write({ leaseUntil: ctx.clock.now(), error: recordedFailure(error, false, secrets) }).catch(() => undefined), held?.release()]));
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), error: recordedFailure(error, false, secrets) }).catch(() => undefined), held?.release()]);
       throw error;
     };
     const lease = await holdIdentity(ctx, claimed.clientRequestId).catch(letGo);
     const sends = new SendLog(claimed.unanswered, ctx.clock.now(), gatewayTimeouts);
     const call: CallHandle = { next, lease, firstSentAt: () => writer.current().firstSentAt, unanswered: () => sends.latestUnanswered() };
     let everAmbiguous = mayHaveLanded;
-    // A write a send waits for (its mark, or the end of the one before a re-send) ends at the deadline too: see storeWait.
     const write = async (c: CallContext, changes: Partial<RequestRecord>): Promise<void> => {
-      if (!(await beforeDeadline(c, (signal) => writer.write(changes, signal)))) throw refuse(c, writer.current(), 'LEASE_LOST', 'another worker took the call over');
+      if (!(await writer.write(changes))) throw refuse(c, writer.current(), 'LEASE_LOST', 'another worker took the call over');
     };
     // The record holds this run's next send in flight (a mark that failed to land leaves it false).
     let marked = false;
@@ -143,22 +149,15 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       await write(c, { attempts: record.attempts + 1, firstSentAt: record.firstSentAt ?? now, lastSent: 'ambiguous', inFlight, leaseUntil: leaseFor(c) });
       marked = true;
     };
-    // The final write is best effort: if it fails the record stays pending, and a re-run checks
-    // before sending. So the call, its answer (or error) in hand, waits for it no longer than the
-    // deadline, as for a store that failed: the write goes on under the store's own bound.
-    const settle = async (changes: Partial<RequestRecord>, alongside?: Promise<void>): Promise<void> => {
+    // The final write is best effort: if it fails the record stays pending, and a re-run checks before sending.
+    const settle = async (changes: Partial<RequestRecord>): Promise<void> => {
       writer.stop();
-      await untilDeadline(ctx, Promise.all([writer.write({ leaseUntil: ctx.clock.now(), inFlight: undefined, ...unansweredOf(sends), ...changes }).catch(() => undefined), lease?.release(), alongside]));
+      await Promise.all([writer.write({ leaseUntil: ctx.clock.now(), inFlight: undefined, ...unansweredOf(sends), ...changes }).catch(() => undefined), lease?.release()]);
     };
     const guard: ResendGuard = async (gctx, previous, intent = 'resend') => {
       everAmbiguous = true;
       // A send that timed out is stored at once: a worker taking the scope over after a crash waits for it too.
-      if (sends.ended(previous.error, gctx) || sends.answered(previous.status, gctx)) {
-        // Giving up sends nothing, and the call's last write records the same: the deadline does not stop the last look.
-        await write(gctx, { unanswered: sends.latestUnanswered(), inFlight: undefined }).catch((error: unknown) => {
-          if (intent === 'resend' || !(error instanceof DeadlineExceededError)) throw error;
-        });
-      }
+      if (sends.ended(previous.error, gctx) || sends.answered(previous.status, gctx)) await write(gctx, { unanswered: sends.latestUnanswered(), inFlight: undefined });
       const decision = await decide(gctx, previous, writer.current(), call);
       if (decision.action === 'resend' && intent === 'resend') await markSending(gctx);
       return decision;
@@ -208,7 +207,10 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     }
     if (response.ok) {
       const copy = await replayCopy(response.clone(), maxStoredBodyBytes, bodyReadLimit(ctx), secrets);
-      await settle({ state: 'succeeded', lastSent: 'delivered', ...copy }, claimResult(down, claimed.clientRequestId, copy.response));
+      await Promise.all([
+        settle({ state: 'succeeded', lastSent: 'delivered', ...copy }),
+        claimResult(down, claimed.clientRequestId, copy.response),
+      ]);
       // The caller left while the copy was read: the body it would get is torn down with its
       // signal. It hears its abort, as from any layer; the record keeps that the create landed.
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -233,7 +235,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       const message = 'a non-idempotent call needs an idempotencyScope (requireScope is on); nothing was sent';
       throw new IdempotencyError({ code: 'SCOPE_REQUIRED', scope: '', clientRequestId: ctx.clientRequestId, operation: ctx.operation, message });
     }
-    const held = await storeWait(ctx, (o) => heartbeat.hold(o.signal));
+    const held = await heartbeat.hold(ctx.signal);
     try {
       // What the record keeps (the operation, a failure, the answer's headers) is free of the request's credentials.
       return await claimScope(ctx, next, ctx.idempotencyScope, held.owner, requestSecrets(ctx.request));

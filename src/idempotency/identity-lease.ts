@@ -6,8 +6,8 @@ import type { RequestStore } from '../store/request-store.js';
 
 /** A call's exclusive hold on its identifying keys in the request store. */
 export interface IdentityLease {
-  /** Whether the hold is still this call's, unbroken since it was taken (reads the store; `false` on doubt, an abort of `signal` included). */
-  readonly exclusive: (signal?: AbortSignal) => Promise<boolean>;
+  /** Whether the hold is still this call's, unbroken since it was taken (reads the store; `false` on doubt). */
+  readonly exclusive: () => Promise<boolean>;
   /** Ends the call's hold. The keys stay held for `holdMs` more: the call's resource may still commit. */
   readonly release: () => Promise<void>;
 }
@@ -22,8 +22,6 @@ export interface IdentityLeaseOptions {
   readonly leaseMs: number;
   /** How long after a hold ends (released or lapsed) before another call may take it. */
   readonly holdMs: number;
-  /** Ends the taking of the hold (not the hold once taken): it then resolves `undefined`. */
-  readonly signal?: AbortSignal | undefined;
 }
 
 const CONTENDED = 'contended';
@@ -45,19 +43,18 @@ const CONTENDED = 'contended';
  * ```
  */
 export async function acquireIdentity(identity: string, options: IdentityLeaseOptions): Promise<IdentityLease | undefined> {
-  const { store, clock, clientRequestId, leaseMs, holdMs, signal } = options;
+  const { store, clock, clientRequestId, leaseMs, holdMs } = options;
   const scope = `~identity:${await sha256(identity)}`;
   const ttlMs = Math.max(1, Math.ceil(2 * leaseMs + holdMs));
 
   /** Applies `change` to the stored record with compare-and-set, re-reading on a conflict. */
-  const modify = async (change: (current: RequestRecord | undefined, now: number) => RequestRecord | undefined, within?: AbortSignal): Promise<boolean> => {
-    const options = within === undefined ? undefined : { signal: within };
+  const modify = async (change: (current: RequestRecord | undefined, now: number) => RequestRecord | undefined): Promise<boolean> => {
     for (let round = 0; round < 5; round += 1) {
       const now = clock.now();
-      const current = await store.get(scope, options);
+      const current = await store.get(scope);
       const next = change(current, now);
       if (next === undefined) return true;
-      const ok = current === undefined ? (await store.claim(next, ttlMs, options)).claimed : await store.update(next, current.version, ttlMs, options);
+      const ok = current === undefined ? (await store.claim(next, ttlMs)).claimed : await store.update(next, current.version, ttlMs);
       if (ok) return true;
     }
     return false;
@@ -71,7 +68,7 @@ export async function acquireIdentity(identity: string, options: IdentityLeaseOp
   };
 
   try {
-    if (!(await modify(renew, signal))) return undefined;
+    if (!(await modify(renew))) return undefined;
   } catch {
     return undefined;
   }
@@ -82,8 +79,8 @@ export async function acquireIdentity(identity: string, options: IdentityLeaseOp
     }
   })();
   return {
-    exclusive: async (within) => {
-      const current = await store.get(scope, within === undefined ? undefined : { signal: within }).catch(() => undefined);
+    exclusive: async () => {
+      const current = await store.get(scope).catch(() => undefined);
       return current?.clientRequestId === clientRequestId;
     },
     release: async () => {

@@ -1,5 +1,4 @@
 import { systemClock, unrefTimer } from '../core/clock.js';
-import { untilAborted } from '../core/signals.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore, StoreCallOptions } from '../store/request-store.js';
 import { realDelay } from './record-writer.js';
@@ -19,8 +18,7 @@ export interface OwnerHeartbeat {
   readonly hold: (signal?: AbortSignal) => Promise<{ readonly owner: string; readonly release: () => void }>;
   /**
    * Whether the process named in `record.owner` has certainly stopped: its mark lapsed. `false`
-   * for an owner that names no process, a store without marks, or a store that did not answer;
-   * rejects when `options.signal` ended the read.
+   * for an owner that names no process, a store without marks, or a store that did not answer.
    */
   readonly ownerGone: (record: RequestRecord, options?: StoreCallOptions) => Promise<boolean>;
   /** When to look again at a claim held by a live owner: the lease end, or one renewal interval (a third of `aliveMs`) when its process has a mark. */
@@ -113,11 +111,7 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
       if (owner === undefined || store.isAlive === undefined) return false;
       // A mark seen alive is not read again for half an interval: pollers waiting on a live owner cost little.
       if ((seenAlive.get(owner) ?? 0) > performance.now()) return false;
-      // Doubt reads as alive; a wait the caller (or the deadline) ended is no doubt, and ends the call's wait too.
-      const alive = await store.isAlive(owner, options).catch(() => {
-        if (options?.signal?.aborted === true) throw options.signal.reason;
-        return true;
-      });
+      const alive = await store.isAlive(owner, options).catch(() => true);
       if (alive) seenAlive.set(owner, performance.now() + intervalMs / 2);
       else seenAlive.delete(owner);
       if (seenAlive.size > 1000) seenAlive.clear();
@@ -128,4 +122,15 @@ export function ownerHeartbeat(store: RequestStore, aliveMs: number): OwnerHeart
       return marks && processMark.test(record.owner) ? Math.min(record.leaseUntil, now + intervalMs) : record.leaseUntil;
     },
   };
+}
+
+/** `promise`, or a rejection with `signal`'s reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

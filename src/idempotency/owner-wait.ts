@@ -2,7 +2,6 @@ import { IdempotencyError } from '../errors/idempotency-error.js';
 import type { CallContext } from '../core/types.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
-import { storeWait } from './store-wait.js';
 import { previouslyFailed } from './failure-facts.js';
 import type { OwnerHeartbeat } from './owner-heartbeat.js';
 
@@ -26,8 +25,7 @@ export interface OwnerWaitOptions {
  *   caller claims again, and the store's compare-and-set lets one waiter take over while the
  *   others wait for it in turn);
  * - throws `IDEMPOTENCY_IN_PROGRESS` when the wait would outlast `waitForOwnerMs`, the call's
- *   `maxWaitMs` or its deadline;
- * - rejects with a `DeadlineExceededError` when the deadline cuts a read of the store short.
+ *   `maxWaitMs` or its deadline.
  *
  * @example
  * ```ts
@@ -41,19 +39,17 @@ export function createOwnerWait(options: OwnerWaitOptions): (ctx: CallContext, h
     // The call's one wait bound (maxWaitMs) caps this wait too, like every other layer's.
     const waitMs = Math.min(waitForOwnerMs, ctx.maxWaitMs ?? Number.POSITIVE_INFINITY);
     const giveUpAt = Math.min(ctx.clock.now() + waitMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
-    const inProgress = (record: RequestRecord): IdempotencyError => new IdempotencyError({
-      code: 'IDEMPOTENCY_IN_PROGRESS', scope: record.scope, clientRequestId: record.clientRequestId,
-      operation: ctx.operation, message: 'another worker is running this call', retryAt: heartbeat.retryAt(record, ctx.clock.now()),
-    });
-    const gone = (record: RequestRecord): Promise<boolean> => storeWait(ctx, (options) => heartbeat.ownerGone(record, options));
     let current: RequestRecord | undefined = held;
-    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now() && !(await gone(current))) {
+    while (current?.state === 'pending' && current.leaseUntil > ctx.clock.now() && !(await heartbeat.ownerGone(current, { signal: ctx.signal }))) {
       const remaining = giveUpAt - ctx.clock.now();
-      if (remaining <= 0) throw inProgress(current);
+      if (remaining <= 0) {
+        throw new IdempotencyError({
+          code: 'IDEMPOTENCY_IN_PROGRESS', scope: current.scope, clientRequestId: current.clientRequestId,
+          operation: ctx.operation, message: 'another worker is running this call', retryAt: heartbeat.retryAt(current, ctx.clock.now()),
+        });
+      }
       await ctx.clock.sleep(Math.min(pollMs, remaining), ctx.signal);
-      // A wait that ran to the deadline leaves no time to read: what it knows is that the holder still runs.
-      if (ctx.deadline !== undefined && ctx.clock.now() >= ctx.deadline) throw inProgress(current);
-      current = await storeWait(ctx, (options) => store.get(held.scope, options));
+      current = await store.get(held.scope, { signal: ctx.signal });
     }
     // The run waited for gave up and said why: that is this call's outcome too.
     if (current?.state === 'pending' && current.owner === held.owner && current.error !== undefined) throw previouslyFailed(current, ctx.operation);

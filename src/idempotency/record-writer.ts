@@ -1,5 +1,4 @@
 import type { Clock } from '../core/clock.js';
-import { untilAborted } from '../core/signals.js';
 import type { RequestRecord } from '../store/record.js';
 import type { RequestStore } from '../store/request-store.js';
 
@@ -9,11 +8,9 @@ export interface RecordWriter {
   readonly current: () => RequestRecord;
   /**
    * Compare-and-sets the record with `changes` (version + 1). Resolves `false` when another
-   * worker changed it since (the lease was lost); rejects when the store is unavailable, and
-   * with `signal`'s reason as soon as it aborts, queued behind earlier writes or not (then it is
-   * never made).
+   * worker changed it since (the lease was lost); rejects when the store is unavailable.
    */
-  readonly write: (changes: Partial<RequestRecord>, signal?: AbortSignal) => Promise<boolean>;
+  readonly write: (changes: Partial<RequestRecord>) => Promise<boolean>;
   /** Stops the lease heartbeat; later writes still work. */
   readonly stop: () => void;
 }
@@ -47,17 +44,15 @@ export function createRecordWriter(claimed: RequestRecord, options: RecordWriter
   let chain: Promise<unknown> = Promise.resolve();
   const stopped = new AbortController();
 
-  const write = (changes: Partial<RequestRecord>, signal?: AbortSignal): Promise<boolean> => {
+  const write = (changes: Partial<RequestRecord>): Promise<boolean> => {
     const run = chain.then(async () => {
-      signal?.throwIfAborted();
       const next: RequestRecord = { ...record, ...changes, version: record.version + 1, updatedAt: clock.now() };
-      const ok = await store.update(next, record.version, ttlMs, signal === undefined ? undefined : { signal });
+      const ok = await store.update(next, record.version, ttlMs);
       if (ok) record = next;
       return ok;
     });
     chain = run.catch(() => undefined);
-    // The wait in the queue counts too: a write behind one the store never answers is given up with it.
-    return signal === undefined ? run : untilAborted(run, signal);
+    return run;
   };
 
   void (async function heartbeat(): Promise<void> {

@@ -17,7 +17,7 @@ import type { RequestStore } from '../store/request-store.js';
 export async function claimResource(
   store: RequestStore,
   resource: string,
-  options: { readonly clientRequestId: string; readonly clock: Clock; readonly ttlMs: number; readonly signal?: AbortSignal | undefined },
+  options: { readonly clientRequestId: string; readonly clock: Clock; readonly ttlMs: number },
 ): Promise<boolean> {
   const now = options.clock.now();
   const record: RequestRecord = {
@@ -33,7 +33,7 @@ export async function claimResource(
     createdAt: now,
     updatedAt: now,
   };
-  const claim = await store.claim(record, options.ttlMs, options.signal === undefined ? undefined : { signal: options.signal });
+  const claim = await store.claim(record, options.ttlMs);
   return claim.claimed || claim.existing.clientRequestId === options.clientRequestId;
 }
 
@@ -45,8 +45,8 @@ export async function claimResource(
  * if (await claimedByOther(store, 'api.test ord_000042', clientRequestId)) skip(order);
  * ```
  */
-export async function claimedByOther(store: RequestStore, resource: string, clientRequestId: string, signal?: AbortSignal): Promise<boolean> {
-  const existing = await store.get(`~resource:${await sha256(resource)}`, signal === undefined ? undefined : { signal });
+export async function claimedByOther(store: RequestStore, resource: string, clientRequestId: string): Promise<boolean> {
+  const existing = await store.get(`~resource:${await sha256(resource)}`);
   return existing !== undefined && existing.clientRequestId !== clientRequestId;
 }
 

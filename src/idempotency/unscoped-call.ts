@@ -1,7 +1,6 @@
 import type { CallContext, Next, ResendGuard } from '../core/types.js';
 import type { CallHandle, CheckRunner } from './check-runner.js';
 import { SendLog } from './unanswered-send.js';
-import { untilDeadline } from '../verdict/deadline-bound.js';
 
 /** What a call without a scope needs of its idempotency layer. */
 export interface UnscopedCallOptions {
@@ -37,8 +36,7 @@ export function unscopedCall(options: UnscopedCallOptions): (ctx: CallContext, n
     try {
       return await next(derive(ctx, ctx.clientRequestId, guard));
     } finally {
-      // Ending the hold decides nothing: the call waits for it no longer than its deadline.
-      if (lease !== undefined) await untilDeadline(ctx, lease.release());
+      await lease?.release();
     }
   };
 }

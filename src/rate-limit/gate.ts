@@ -5,7 +5,6 @@ import { refuseLongWait, waitBoundMs, waitBoundReason } from '../verdict/wait-po
 import type { AcquireRequest, AcquireResult, Turn } from './budget.js';
 import type { BudgetStore } from './budget-store.js';
 import { anySignal } from '../core/signals.js';
-import { beforeDeadline } from '../verdict/deadline-bound.js';
 
 export { longWaitReason, refuseLongWait } from '../verdict/wait-policy.js';
 
@@ -63,8 +62,7 @@ export async function takeTurn(store: BudgetStore, ctx: CallContext, request: Ga
     const maxHoldMs = waitBoundMs(ctx, now, options.maxWaitMs);
     const { probeLeaseMs, probeIntervalMs } = options;
     const { scopes, endpoint, softPartitions } = request;
-    // A budget on Redis is read before the send: a frozen one is given up at the deadline too.
-    const result = looked?.result ?? (await beforeDeadline(ctx, () => store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count }), { attempt: true }));
+    const result = looked?.result ?? (await store.acquire(now, { scopes, endpoint, softPartitions, maxHoldMs, probeLeaseMs, probeIntervalMs, count }));
     looked = undefined;
     if (result.go) return result.turn;
     if (result.reason === 'confirmed') refuseLongWait(ctx, result.until, now, options.maxWaitMs);

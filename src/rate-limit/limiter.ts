@@ -33,9 +33,7 @@ export interface LimiterRegistryOptions {
   /**
    * Longest wait for Redis, per operation of the shared budget (connecting included) and when
    * closing. Beyond it the call rejects with `RateLimiterUnavailableError`, having sent nothing:
-   * a Redis that freezes (accepts, never answers) fails calls fast instead of holding them. A
-   * call's deadline ends the wait sooner (`DeadlineExceededError`, nothing sent); an answer in
-   * hand is returned by then, its update of the budget going on within this bound.
+   * a Redis that freezes (accepts, never answers) fails calls fast instead of holding them.
    * @default 2000
    */
   readonly operationTimeoutMs?: number;

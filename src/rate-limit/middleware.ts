@@ -2,6 +2,7 @@ import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
 import type { CallContext, Middleware, Next, RequestSpec, RouteRule } from '../core/types.js';
 import { longWaitReason, maxWaitOf, refuseLongWait } from '../verdict/wait-policy.js';
+import { RateLimiterUnavailableError } from './errors.js';
 import { BodyNotReplayableError } from '../errors/errors.js';
 import { takeTurn, turnNow, type GateOptions, type GateRequest } from './gate.js';
 import { lessonsOf, type AnswerLessons, type LessonOptions } from './lessons.js';
@@ -11,9 +12,7 @@ import { createLimiterRegistry, type ApiLimiter } from './limiter.js';
 import { createPartitionMap } from './partitions.js';
 import type { RateLimitOptions } from './rate-limit-options.js';
 import { scheduleAbortable } from './schedule.js';
-import { canAbort } from '../core/signals.js';
-import { untilDeadline } from '../verdict/deadline-bound.js';
-import { limiterReadiness } from './limiter-ready.js';
+import { anySignal, canAbort } from '../core/signals.js';
 export type { RateLimitOptions } from './rate-limit-options.js';
 
 const ignore = (): undefined => undefined;
@@ -96,7 +95,28 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const { probeTimeoutMs = 5000, probeIntervalMs = 1000, pollMs = 10, readyTimeoutMs = 5000 } = options;
   const registry = createLimiterRegistry(options);
   const partitions = createPartitionMap(options.groups);
-  const readiness = limiterReadiness(registry, readyTimeoutMs);
+  const ready = new WeakSet<ApiLimiter>();
+
+  const limiterReady = async (ctx: CallContext): Promise<ApiLimiter> => {
+    const limiter = await registry.limiterFor(ctx.request);
+    if (ready.has(limiter) || limiter.bottleneck === undefined || limiter.bottleneck.datastore === 'local') return limiter;
+    const timer = new AbortController();
+    const timedOut = ctx.clock.sleep(readyTimeoutMs, anySignal(timer.signal, ctx.signal)).then(() => {
+      throw new RateLimiterUnavailableError({ limiterId: limiter.id, reason: `not ready within ${readyTimeoutMs} ms` });
+    });
+    try {
+      await Promise.race([limiter.bottleneck?.ready(), timedOut]);
+    } catch (error) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (error instanceof RateLimiterUnavailableError) throw error;
+      throw new RateLimiterUnavailableError({ limiterId: limiter.id, reason: 'Redis failed' }, { cause: error });
+    } finally {
+      timer.abort();
+      timedOut.catch(() => undefined);
+    }
+    ready.add(limiter);
+    return limiter;
+  };
 
   // Takes the send's turn and sends it: at once when the budget lets it go (most sends), with no
   // async frame of its own; after a wait otherwise. `then` takes the result.
@@ -120,7 +140,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         return result instanceof Promise ? result.then(then) : then(result);
       },
       async (error: unknown) => {
-        await untilDeadline(ctx, limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }).catch(ignore));
+        await limiter.store.settle(ctx.clock.now(), { turn, endpoint: at.endpoint, lessons: [], probeIntervalMs }).catch(ignore);
         throw error;
       },
     );
@@ -133,11 +153,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     serverClock.noteDate(head === undefined ? response.headers.get('date') : head.date, now);
     const learned = lessonsOf(response.status, response.headers, now, lessonOptionsOf(at.scopes[0] ?? '', ctx.route, serverClock.offsetMs(now)), head?.rateLimitFields);
     partitions.learn(at.endpoint, learned.partitions);
-    // A response in hand is never lost to a failing Redis, nor held past the deadline by a frozen
-    // one (the settle goes on): the refusal still holds this call.
+    // A response in hand is never lost to a failing Redis: the refusal still holds this call.
     const settleInput = { turn, endpoint: at.endpoint, status: response.status, lessons: learned.lessons, probeIntervalMs };
     if (store.settleNow !== undefined) return gatedResult(response, learned, store.settleNow(now, settleInput), now, fallbackWaitMs);
-    return untilDeadline(ctx, store.settle(now, settleInput)).then(
+    return store.settle(now, settleInput).then(
       (settled) => gatedResult(response, learned, settled, now, fallbackWaitMs),
       () => gatedResult(response, learned, undefined, now, fallbackWaitMs),
     );
@@ -186,7 +205,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   // A call's sends until one is not refused (or it may not re-send); `first` is a send already made.
   const gatedCall = async (ctx: CallContext, next: Next, first: GatedResult | undefined): Promise<Response> => {
     const known = registry.createdFor(ctx.request);
-    const limiter = known !== undefined && readiness.usable(known) ? known : await readiness.ready(ctx);
+    const limiter = known !== undefined && (known.bottleneck === undefined || known.bottleneck.datastore === 'local' || ready.has(known)) ? known : await limiterReady(ctx);
     const maxWaitMs = maxWaitOf(ctx, options.maxWaitMs);
     const gate = gateFor(maxWaitMs);
     for (let refusals = 0; ; refusals += 1) {

@@ -28,7 +28,7 @@ export interface RateLimitOptions extends LimiterRegistryOptions {
   readonly probeIntervalMs?: number;
   /** How often sends waiting for a probe's answer look again. @default 10 */
   readonly pollMs?: number;
-  /** Longest wait for the clustered limiter (Redis) to become ready; a call's deadline ends it sooner. @default 5000 */
+  /** Longest wait for the clustered limiter (Redis) to become ready. @default 5000 */
   readonly readyTimeoutMs?: number;
   /**
    * Route groups with limits of their own (first match wins): an answer naming no partition

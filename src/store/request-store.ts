@@ -90,8 +90,7 @@ export interface KeyvRequestStore extends RequestStore {
 export interface StoreBaseOptions {
   /**
    * Upper bound of each store operation, connecting included. Past it the operation rejects
-   * with a `StoreUnavailableError`. (`idempotency` waits for an operation no longer than the
-   * call's deadline either.)
+   * with a `StoreUnavailableError`.
    * @default 2000
    */
   readonly operationTimeoutMs?: number;
