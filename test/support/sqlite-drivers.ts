@@ -1,0 +1,33 @@
+/**
+ * The SQLite drivers that load on this Node.js: better-sqlite3 where its native build matches
+ * (CI's node_modules is built for Node 20, so not on Node 22), `node:sqlite` from Node 22.5 on.
+ * The SQLite tests run once per driver found; on Node 20 and 22 at least one is there.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteFile, type SqliteDatabase, type SqliteDriverName } from '../../src/store/sqlite-driver.js';
+
+/** Why each driver did not load, for the test that requires one. */
+export const driverFailures: Record<string, string> = {};
+
+/** The drivers that open a database here. */
+export const sqliteDrivers: SqliteDriverName[] = (['better-sqlite3', 'node:sqlite'] as const).filter((driver) => {
+  try {
+    openSqliteFile(':memory:', driver).close();
+    return true;
+  } catch (error) {
+    driverFailures[driver] = String(error).split('\n')[0] ?? '';
+    return false;
+  }
+});
+
+/** A handle on `path` opened with `driver`, as a user would open it. */
+export function openHandle(driver: SqliteDriverName, path: string): SqliteDatabase {
+  return openSqliteFile(path, driver);
+}
+
+/** A fresh temporary directory for database files. */
+export function sqliteDir(): string {
+  return mkdtempSync(join(tmpdir(), 'surefetch-sqlite-'));
+}
