@@ -4,13 +4,16 @@
  * lapsed and another worker has taken the scope over. The dead worker never heard back, so its
  * send may still land: the worker taking over must not believe "absent" from reads made before
  * the send's lifetime is over, counted from the takeover (the dead worker may have sent it up to
- * its last moment). Real child processes, SIGKILLed, on Redis and PostgreSQL.
+ * its last moment). Real child processes, SIGKILLed, on Redis, PostgreSQL and SQLite.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetch, idempotency, retry, RetryLaterError } from '../src/index.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';
+import { sqliteStore } from '../src/store/sqlite-store.js';
+import { sqliteDir } from './support/sqlite-drivers.js';
 import { lateItemsCheck, postItem, startLateReader, type LateReader } from './hostile/late-reader.js';
 import { postgresForTests, redisForTests } from './support/services.js';
 import { uniqueNamespace } from './support/store-contract.js';
@@ -23,6 +26,8 @@ if (postgres.skipReason) console.warn(`Crash-in-flight test on PostgreSQL skippe
 const backends = [
   { name: 'Redis', store: 'redis', url: redis.url, open: (url: string, namespace: string) => redisStore({ url, namespace }) },
   { name: 'PostgreSQL', store: 'postgres', url: postgres.url, open: (url: string, namespace: string) => postgresStore({ url, namespace }) },
+  // One file every worker process shares (the driver that loads: better-sqlite3 on Node 20, node:sqlite on 22).
+  { name: 'SQLite', store: 'sqlite', url: join(sqliteDir(), 'jobs.db'), open: (path: string, namespace: string) => sqliteStore({ path, namespace }) },
 ] as const;
 const child = fileURLToPath(new URL('./support/late-create-child.ts', import.meta.url));
 const attemptMs = 1000;

@@ -10,6 +10,8 @@ import { idempotency } from '../src/idempotency/idempotency.js';
 import { byRoute, fulfillmentOrders } from '../src/recipes/index.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { redisStore } from '../src/store/redis-store.js';
+import { sqliteStore } from '../src/store/sqlite-store.js';
+import { sqliteDir } from './support/sqlite-drivers.js';
 import { mulberry32 } from './emulator/fault.js';
 import { startFulfillment, type FulfillmentEmulator } from './emulator/fulfillment.js';
 import { postgresForTests, redisForTests } from './support/services.js';
@@ -22,6 +24,8 @@ if (postgres.skipReason) console.warn(`Idempotency crash test on PostgreSQL skip
 const backends = [
   { name: 'Redis', store: 'redis', url: redis.url, open: (url: string, namespace: string) => redisStore({ url, namespace }) },
   { name: 'PostgreSQL', store: 'postgres', url: postgres.url, open: (url: string, namespace: string) => postgresStore({ url, namespace }) },
+  // One file every worker process shares (the driver that loads: better-sqlite3 on Node 20, node:sqlite on 22).
+  { name: 'SQLite', store: 'sqlite', url: join(sqliteDir(), 'jobs.db'), open: (path: string, namespace: string) => sqliteStore({ path, namespace }) },
 ] as const;
 const child = fileURLToPath(new URL('./support/idempotency-child.ts', import.meta.url));
 const crashFaults = {

@@ -133,7 +133,7 @@ describe('sqliteStore on a file it cannot open', () => {
         ['get', () => store.get('x')],
         ['update', () => store.update(makeRecord('x', { version: 2 }), 1, day)],
         ['delete', () => store.delete('x')],
-        ['markAlive', () => store.markAlive?.('owner', 1000)],
+        ['markAlive', () => store.markAlive!('owner', 1000)],
       ] as const) {
         const started = performance.now();
         const error: unknown = await run().then(() => undefined, (e: unknown) => e);

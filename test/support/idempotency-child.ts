@@ -1,4 +1,4 @@
-// A job worker creating one order through a durable idempotency store (Redis or PostgreSQL);
+// A job worker creating one order through a durable idempotency store (Redis, PostgreSQL or SQLite);
 // the crash test SIGKILLs it at random points and re-runs the same scope in the parent. With
 // BARRIER set, it waits after `ready` until that file exists, so racing workers start together.
 import { existsSync } from 'node:fs';
@@ -8,9 +8,16 @@ import { byRoute, fulfillmentOrders } from '../../src/recipes/index.js';
 import { retry } from '../../src/retry/retry.js';
 import { postgresStore } from '../../src/store/postgres-store.js';
 import { redisStore } from '../../src/store/redis-store.js';
+import { sqliteStore } from '../../src/store/sqlite-store.js';
 
 const env = (name: string): string => process.env[name] ?? '';
-const store = env('STORE') === 'postgres' ? postgresStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }) : redisStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') });
+const stores = {
+  postgres: () => postgresStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }),
+  // STORE_URL is the database file's path.
+  sqlite: () => sqliteStore({ path: env('STORE_URL'), namespace: env('NAMESPACE') }),
+  redis: () => redisStore({ url: env('STORE_URL'), namespace: env('NAMESPACE') }),
+};
+const store = (stores[env('STORE') as keyof typeof stores] ?? stores.redis)();
 const sureFetch = createFetch({
   middleware: [
     idempotency({ store, leaseMs: Number(env('LEASE_MS') || 300), waitForOwnerMs: Number(env('WAIT_MS') || 0), pollMs: 25, existenceCheck: byRoute(fulfillmentOrders({ settleDelaysMs: [0, 100, 200] })) }),
