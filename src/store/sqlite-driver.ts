@@ -12,7 +12,10 @@ import { systemClock } from '../core/clock.js';
  */
 export interface SqliteStatement {
   /** Runs a write; `changes` is the number of rows it changed. */
-  run(...parameters: Array<string | number | null>): { readonly changes: number | bigint };
+  run(...parameters: Array<string | number | null>): {
+    /** How many rows the statement inserted, updated or deleted. */
+    readonly changes: number | bigint;
+  };
   /** The first row, or `undefined`. */
   get(...parameters: Array<string | number | null>): unknown;
   /** Every row. */
