@@ -5,10 +5,12 @@
  * call, and what each client adds to calling that in-memory fetch directly. On a shared machine
  * this is the steadier figure: the network benchmark's ratios also move with what the kernel,
  * undici and the other processes cost at that moment; this one counts only work surefetch does.
- * A last row sends the full pipeline's calls with a bearer token, as most APIs want.
+ * A row sends the full pipeline's calls with a bearer token, as most APIs want, and the last
+ * does the same with an `onEvent` listener (each event built, redacted and handed over).
  * It is not a substitute for the ratios to raw fetch, which are what a caller sees.
  */
-import type { FetchFunction } from '../src/index.js';
+import { pathToFileURL } from 'node:url';
+import type { FetchFunction, Middleware } from '../src/index.js';
 import { surefetchBuild } from './surefetch-build.js';
 import { median, runPool } from './harness.js';
 import { surefetchPipelines } from './overhead.js';
@@ -19,6 +21,23 @@ const url = 'http://127.0.0.1:9/v1/orders/ord_1842';
 const calls = 3000;
 const rounds = 8;
 
+/**
+ * With `BENCH_OVERHEAD_BASELINE` (another build's dist/index.js, as in the overhead benchmark),
+ * that build's last two rows too, measured in the same rounds.
+ */
+async function baselineRows(init: RequestInit): Promise<Array<[string, () => Promise<unknown>]>> {
+  const path = process.env.BENCH_OVERHEAD_BASELINE;
+  if (path === undefined || path === '') return [];
+  const baseline = (await import(pathToFileURL(path).href)) as typeof import('../src/index.js');
+  const full = (): Middleware[] => [baseline.idempotency(), baseline.retry(), baseline.circuitBreaker(), baseline.rateLimit()];
+  const plain = baseline.createFetch({ fetch: inMemory, middleware: full() });
+  const listened = baseline.createFetch({ fetch: inMemory, middleware: full(), onEvent: () => undefined });
+  return [
+    ['baseline full, bearer token', async () => (await plain(url, init)).json()],
+    ['baseline … and an onEvent listener', async () => (await listened(url, init)).json()],
+  ];
+}
+
 /** Runs the in-memory comparison and returns its rows. */
 export async function runOwnCostBench(): Promise<Array<Record<string, string | number>>> {
   const { createFetch } = await surefetchBuild();
@@ -26,6 +45,9 @@ export async function runOwnCostBench(): Promise<Array<Record<string, string | n
   const full = pipelines.find(([name]) => name === 'surefetch full')![1];
   // Most APIs take a credential: every layer keys its state by the API it names (host + hash).
   const withToken = createFetch({ fetch: inMemory, middleware: full() });
+  // An application that logs or meters: every event built, redacted and handed to a listener.
+  let heard = 0;
+  const withEvents = createFetch({ fetch: inMemory, middleware: full(), onEvent: () => void (heard += 1) });
   const token = { headers: { authorization: 'Bearer sk_live_0123456789abcdefghijklmnopqrstuv' } };
   const clients: Array<[string, () => Promise<unknown>]> = [
     ['in-memory fetch alone', async () => (await inMemory(url)).json()],
@@ -34,6 +56,8 @@ export async function runOwnCostBench(): Promise<Array<Record<string, string | n
       return [name, async () => (await sureFetch(url)).json()];
     }),
     ['surefetch full, bearer token', async () => (await withToken(url, token)).json()],
+    ['… and an onEvent listener', async () => (await withEvents(url, token)).json()],
+    ...(await baselineRows(token)),
   ];
   const samples = new Map<string, number[]>(clients.map(([name]) => [name, []]));
   for (let round = 0; round <= rounds; round += 1) {
@@ -45,6 +69,7 @@ export async function runOwnCostBench(): Promise<Array<Record<string, string | n
       if (round > 0) samples.get(name)?.push((user + system) / calls);
     }
   }
+  if (heard === 0) throw new Error('the onEvent listener heard no event');
   const alone = median(samples.get('in-memory fetch alone') ?? []);
   return clients.map(([name]) => {
     const cpuUs = median(samples.get(name) ?? []);

@@ -148,6 +148,16 @@ describe('redactText', () => {
     );
   });
 
+  it('reads the secrets anew on every call: a list the caller changed, a secret given again in another form', () => {
+    const text = 'keys sk_live_first_123456 and sk_live_second%20654321 and sk_live_second+654321';
+    const secrets = ['sk_live_first_123456'];
+    expect(redactText(text, secrets)).toBe('keys [redacted] and sk_live_second%20654321 and sk_live_second+654321');
+    secrets.push('sk_live_second 654321');
+    expect(redactText(text, secrets)).toBe('keys [redacted] and [redacted] and [redacted]');
+    secrets.shift();
+    expect(redactText(text, secrets)).toBe('keys sk_live_first_123456 and [redacted] and [redacted]');
+  });
+
   it('leaves text without secrets or credential patterns unchanged', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[a-z ,.]{0,60}$/), (text) => {

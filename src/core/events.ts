@@ -1,3 +1,4 @@
+import { memoized } from './memo.js';
 import { redactUrl } from './redact.js';
 import type { CallContext, SentState, Verdict } from './types.js';
 
@@ -123,6 +124,14 @@ export type SurefetchEvent =
 /** Receives events. It must not throw; an exception it throws is swallowed. */
 export type EventListener = (event: SurefetchEvent) => void;
 
+// The URL of every event of a call is the same text: redacted once (redactUrl scans it with
+// regular expressions), and the memo emptied when full.
+const redactedUrls = new Map<string, string>();
+const MAX_URLS = 256;
+function redactedUrl(url: string): string {
+  return memoized(redactedUrls, url, MAX_URLS, redactUrl, undefined);
+}
+
 /**
  * The fields every event carries, taken from a call's context.
  *
@@ -132,13 +141,15 @@ export type EventListener = (event: SurefetchEvent) => void;
  * ```
  */
 export function eventBase(ctx: CallContext): EventBase {
-  return {
+  // Built field by field: a conditional spread makes a slow copy, and every event spreads this one.
+  const base: { -readonly [K in keyof EventBase]: EventBase[K] } = {
     operation: ctx.operation,
     clientRequestId: ctx.clientRequestId,
     method: ctx.request.method,
-    url: redactUrl(ctx.request.url),
+    url: redactedUrl(ctx.request.url),
     attempt: ctx.attempt,
     time: ctx.clock.now(),
-    ...(ctx.purpose === undefined ? {} : { purpose: ctx.purpose }),
   };
+  if (ctx.purpose !== undefined) base.purpose = ctx.purpose;
+  return base;
 }

@@ -25,6 +25,7 @@ const SCHEME_TOKEN = /\b(?:Bearer|Basic|Digest|Token|Api-?Key)\s+([A-Za-z0-9\-._
 // rescanned the rest of it (seconds for 64 KiB).
 const QUERY_VALUE = new RegExp(`\\b(?:${NAMES}|[\\w-]{0,64}key|token|sig|jwt|pwd?|passphrase|appid|authorization)=([^\\s&;#"',<>]+)`, 'dgi');
 const JSON_VALUE = new RegExp(`"(?:${NAMES}|token)"\\s*:\\s*"([^"]+)"`, 'dgi');
+const PATTERNS = [SCHEME_TOKEN, QUERY_VALUE, JSON_VALUE];
 const JSON_SECRET_NAME = new RegExp(`^(?:${NAMES}|token)$`, 'i');
 
 /**
@@ -145,7 +146,9 @@ export function redactTruncatedText(text: string, secrets: readonly string[]): s
 }
 
 function redactMarked(text: string, covered: Uint8Array): string {
-  for (const pattern of [SCHEME_TOKEN, QUERY_VALUE, JSON_VALUE]) {
+  for (const pattern of PATTERNS) {
+    // A pattern that cannot match (no `=`, no `"`) costs no scan: most event fields have neither.
+    if ((pattern === QUERY_VALUE && !text.includes('=')) || (pattern === JSON_VALUE && !text.includes('"'))) continue;
     for (const match of text.matchAll(pattern)) {
       const span = match.indices?.[1];
       if (span === undefined || (pattern === SCHEME_TOKEN && !looksLikeCredential(match[1] ?? ''))) continue;

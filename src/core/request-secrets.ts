@@ -125,19 +125,30 @@ function isShortNumber(secret: string): boolean {
 
 /**
  * A copy of an event with every value of `secrets` removed from its text fields (a message
- * quoting a server that echoed a key, a reason, the URL).
+ * quoting a server that echoed a key, a reason, the URL). `seen`, kept for the events of one
+ * call (one list of secrets), spares redacting the same text twice.
  *
  * @example
  * ```ts
  * const safe = redactEvent(event, requestSecrets(ctx.request));
  * ```
  */
-export function redactEvent<E extends SurefetchEvent>(event: E, secrets: readonly string[]): E {
+export function redactEvent<E extends SurefetchEvent>(event: E, secrets: readonly string[], seen?: Map<string, string>): E {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(event)) {
-    out[name] = typeof value === 'string' && !EVENT_WORDS.has(name) ? redactText(value, secrets) : value;
+  for (const name of Object.keys(event)) {
+    const value: unknown = (event as unknown as Record<string, unknown>)[name];
+    out[name] = typeof value === 'string' && !EVENT_WORDS.has(name) ? redactedText(value, secrets, seen) : value;
   }
   return out as E;
+}
+
+// The events of one call repeat most of their text (its operation, id, URL): `seen` keeps what
+// each came to, for that call's secrets.
+function redactedText(text: string, secrets: readonly string[], seen: Map<string, string> | undefined): string {
+  if (seen === undefined) return redactText(text, secrets);
+  let clean = seen.get(text);
+  if (clean === undefined) seen.set(text, (clean = redactText(text, secrets)));
+  return clean;
 }
 
 function urlSecrets(url: string): string[] {

@@ -1,6 +1,7 @@
 /** Where known secrets occur in a text: whole, in an escaped echo, or cut off at its end. */
 import { partialEscapeStart, unescapeText, type UnescapedText } from './escaped-text.js';
 import { MIN_SECRET_LENGTH } from './secret-forms.js';
+import { memoized } from './memo.js';
 
 // The shortest start of a secret removed from the end of a cut text. Over-redacting the last
 // few characters of a body that is already cut costs nothing a reader needs, while each kept
@@ -24,6 +25,8 @@ const wordChar = /[A-Za-z0-9]/;
  */
 export function markSecrets(text: string, secrets: readonly string[], covered: Uint8Array): void {
   const forms = candidates(secrets);
+  // Nothing to look for: no unescaped view to build (an event's every field comes here).
+  if (forms.length === 0) return;
   for (const view of viewsOf(text)) {
     for (const secret of forms) {
       const anywhere = secret.length >= MIN_SECRET_LENGTH;
@@ -48,6 +51,7 @@ export function markSecrets(text: string, secrets: readonly string[], covered: U
  */
 export function markTrailingFragment(text: string, secrets: readonly string[], covered: Uint8Array): void {
   const forms = candidates(secrets);
+  if (forms.length === 0) return;
   const partial = partialEscapeStart(text);
   let from = text.length;
   for (const head of partial < text.length ? [text, text.slice(0, partial)] : [text]) {
@@ -63,23 +67,41 @@ export function markTrailingFragment(text: string, secrets: readonly string[], c
   covered.fill(1, from, text.length);
 }
 
-function candidates(secrets: readonly string[]): string[] {
+const NO_FORMS: readonly string[] = Object.freeze([]);
+
+// Every form of every secret in the list, each once.
+function candidates(secrets: readonly string[]): readonly string[] {
+  if (secrets.length === 0) return NO_FORMS;
+  if (secrets.length === 1 && typeof secrets[0] === 'string') return formsOfSecret(secrets[0]);
   const out = new Set<string>();
-  for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length === 0) continue;
-    out.add(secret);
-    try {
-      const encoded = encodeURIComponent(secret);
-      // Lower-case `%c3%a9`: the unescaped view leaves non-ASCII bytes alone.
-      out.add(encoded).add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
-      // Form-encoded, as a form post or a server quoting one writes it: a space is `+`, and
-      // `~ ! ' ( )` are escaped (the unescaped view reads `%20`, not `+`).
-      out.add(encoded.replaceAll('%20', '+')).add(new URLSearchParams([['', secret]]).toString().slice(1));
-    } catch {
-      // A lone surrogate has no URL encoding; the raw secret is still covered.
-    }
+  for (const secret of secrets) if (typeof secret === 'string') for (const form of formsOfSecret(secret)) out.add(form);
+  return out.size === 0 ? NO_FORMS : Object.freeze([...out]);
+}
+
+// The forms of each secret, made once: the same credential goes with call after call (the
+// process holds it anyway); the memo is emptied when full, and keeps no long value (a body's).
+const formsBySecret = new Map<string, readonly string[]>();
+const MAX_SECRETS = 256;
+const MAX_KEPT_LENGTH = 4096;
+
+function formsOfSecret(secret: string): readonly string[] {
+  if (secret.length === 0) return NO_FORMS;
+  return secret.length > MAX_KEPT_LENGTH ? makeForms(secret) : memoized(formsBySecret, secret, MAX_SECRETS, makeForms, undefined);
+}
+
+function makeForms(secret: string): readonly string[] {
+  const out = new Set<string>([secret]);
+  try {
+    const encoded = encodeURIComponent(secret);
+    // Lower-case `%c3%a9`: the unescaped view leaves non-ASCII bytes alone.
+    out.add(encoded).add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+    // Form-encoded, as a form post or a server quoting one writes it: a space is `+`, and
+    // `~ ! ' ( )` are escaped (the unescaped view reads `%20`, not `+`).
+    out.add(encoded.replaceAll('%20', '+')).add(new URLSearchParams([['', secret]]).toString().slice(1));
+  } catch {
+    // A lone surrogate has no URL encoding; the raw secret is still covered.
   }
-  return [...out];
+  return Object.freeze([...out]);
 }
 
 function viewsOf(text: string): UnescapedText[] {

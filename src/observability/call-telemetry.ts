@@ -40,6 +40,8 @@ export class CallTelemetry {
   private clientRequestId: string;
   private lookupServer: { readonly url: string; readonly server: Attributes } | undefined;
   private ended = false;
+  // The call's events repeat their text (operation, id, URL): each redacted once (see redactEvent).
+  private readonly redacted = new Map<string, string>();
   private readonly ctx: CallContext;
   private readonly span: Span | undefined;
   private readonly instruments: CallInstruments | undefined;
@@ -132,7 +134,7 @@ export class CallTelemetry {
     }
     const span = this.span;
     // An event after the call settled (a layer's late notice) has no span left to go on.
-    if (span !== undefined && !this.ended) span.addEvent(`surefetch.${event.type}`, otelAttributes(redactEvent(event, this.known())));
+    if (span !== undefined && !this.ended) span.addEvent(`surefetch.${event.type}`, otelAttributes(redactEvent(event, this.known(), this.redacted)));
   }
 
   // One point of `http.client.request.duration` per request sent, the call's own or a lookup's.

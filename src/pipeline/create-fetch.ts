@@ -173,6 +173,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
     const url = urlOf(request);
     const route = matchRoute(routes, request.method, url);
     let secrets: readonly string[] | undefined;
+    let seen: Map<string, string> | undefined;
     // Whatever a layer puts in an event, the credentials this request carries are taken out.
     const emitRedacted =
       onEvent === undefined
@@ -180,7 +181,7 @@ export function createFetch(options: CreateFetchOptions = {}): SureFetch {
         : (event: SurefetchEvent): void => {
             // Events carry the library's text, and server text already cleaned (see composedTextSecrets).
             secrets ??= composedTextSecrets(requestSecrets(request));
-            emit(redactEvent(event, secrets));
+            emit(redactEvent(event, secrets, (seen ??= new Map())));
           };
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ?? unsetSignal;
     const ctx: CallContext = Object.freeze({
