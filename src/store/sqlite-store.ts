@@ -114,12 +114,23 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
       ctx,
       operation,
       async () => {
-        // Stops the retries with the bound, the caller's abort or close(); the timer goes with the operation.
+        // Stops the retries with the bound, the caller's abort or close(); the timer goes with the
+        // operation. Listeners, not AbortSignal.any: the store's own signal lives as long as it
+        // does, and Node 20 keeps what AbortSignal.any ties to a long-lived signal.
         const settled = new AbortController();
-        const stop = AbortSignal.any([closing.signal, clock.timeoutSignal(operationTimeoutMs, settled.signal), ...(options?.signal ? [options.signal] : [])]);
+        const stop = new AbortController();
+        const sources = [closing.signal, clock.timeoutSignal(operationTimeoutMs, settled.signal), ...(options?.signal ? [options.signal] : [])];
+        const onAbort = function (this: AbortSignal): void {
+          stop.abort(this.reason);
+        };
+        for (const source of sources) {
+          if (source.aborted) stop.abort(source.reason);
+          else source.addEventListener('abort', onAbort, { once: true });
+        }
         try {
-          return await whileBusy(() => work(ready()), stop);
+          return await whileBusy(() => work(ready()), stop.signal);
         } finally {
+          for (const source of sources) source.removeEventListener('abort', onAbort);
           settled.abort();
         }
       },
