@@ -2,7 +2,7 @@ import { classifyResponse } from '../verdict/classify.js';
 import { noteCall } from '../core/call-facts.js';
 import { AmbiguousOutcomeError } from '../errors/errors.js';
 import { HttpError, toHttpError } from '../verdict/http-error.js';
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import { redactText } from '../core/redact.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';
@@ -103,7 +103,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (existing.state === 'succeeded') {
         const unstored = existing.unstoredResponse;
         if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', unstored === undefined ? 'an earlier run succeeded, but its response was not stored' : `an earlier run succeeded with HTTP ${String(unstored.status)}, but its response was not stored: ${unstored.reason}`);
-        ctx.emit({ ...eventBase({ ...ctx, clientRequestId: existing.clientRequestId }), type: 'recovered', via: 'stored' });
+        ctx.emit(eventOf({ ...ctx, clientRequestId: existing.clientRequestId }, { type: 'recovered', via: 'stored' }));
         return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
       if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);
@@ -181,7 +181,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
     try {
       const decision = mayHaveLanded ? await decide(down, { attempt: claimed.attempts, verdict: 'transient', sent: 'ambiguous' }, claimed, call) : undefined;
       if (decision?.action === 'recovered') {
-        down.emit({ ...eventBase(down), type: 'recovered', via: 'lookup' });
+        down.emit(eventOf(down, { type: 'recovered', via: 'lookup' }));
         response = decision.response;
       } else {
         await markSending(down);

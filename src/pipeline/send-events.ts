@@ -5,7 +5,7 @@
  * check's lookup, and the one send of a pipeline with no `retry` at all.
  */
 import { errorCodeOf } from '../errors/error-code.js';
-import { eventBase, type AttemptEndEvent } from '../core/events.js';
+import { eventOf, type AttemptEndEvent, type EventBase } from '../core/events.js';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
@@ -33,17 +33,17 @@ export function watchSend(ctx: CallContext): WatchedSend {
   const counter: object = ctx.sends ?? ctx;
   const send = (made.get(counter) ?? 0) + 1;
   made.set(counter, send);
-  ctx.emit({ ...eventBase(ctx), type: 'attempt', send });
+  ctx.emit(eventOf(ctx, { type: 'attempt', send }));
   const started = ctx.clock.now();
   let ended = false;
   const end = (classification: Classification, status: number | undefined, error: unknown): void => {
     if (ended) return;
     ended = true;
     // Built field by field: a conditional spread makes a slow copy, on every send.
-    const event: Writable<AttemptEndEvent> = { ...eventBase(ctx), type: 'attempt-end', send, verdict: classification.verdict, sent: classification.sent, durationMs: ctx.clock.now() - started };
-    if (status !== undefined) event.status = status;
-    if (error !== undefined) event.errorCode = errorCodeOf(error) ?? 'UNKNOWN';
-    ctx.emit(event);
+    const fields: Writable<Omit<AttemptEndEvent, keyof EventBase>> = { type: 'attempt-end', send, verdict: classification.verdict, sent: classification.sent, durationMs: ctx.clock.now() - started };
+    if (status !== undefined) fields.status = status;
+    if (error !== undefined) fields.errorCode = errorCodeOf(error) ?? 'UNKNOWN';
+    ctx.emit(eventOf(ctx, fields));
   };
   return {
     answered: (response) => end(classifyResponse(response.status, response.headers, ctx.route, ctx.clock.now()), response.status, undefined),

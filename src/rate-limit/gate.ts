@@ -1,5 +1,5 @@
 import { RetryLaterError } from '../errors/errors.js';
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import type { CallContext } from '../core/types.js';
 import { refuseLongWait, waitBoundMs, waitBoundReason } from '../verdict/wait-policy.js';
 import type { AcquireRequest, AcquireResult, Turn } from './budget.js';
@@ -36,7 +36,7 @@ export async function waitUntil(ctx: CallContext, retryAt: number, source: strin
   const now = ctx.clock.now();
   refuseLongWait(ctx, retryAt, now, maxWaitMs);
   const delayMs = Math.max(0, retryAt - now);
-  ctx.emit({ ...eventBase(ctx), type: 'wait', delayMs, retryAt, source });
+  ctx.emit(eventOf(ctx, { type: 'wait', delayMs, retryAt, source }));
   await ctx.clock.sleep(delayMs, ctx.signal);
 }
 

@@ -1,4 +1,4 @@
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import type { AttemptOutcome, CallContext, ResendDecision } from '../core/types.js';
 import type { Classification } from '../verdict/classify.js';
 
@@ -29,6 +29,6 @@ export async function consultGuard(ctx: CallContext, previous: AttemptOutcome | 
   } catch (error) {
     throw new GuardFailure({ ...previous, classification: { verdict: 'terminal', sent: 'ambiguous', reason: 'the existence check could not decide' }, error }, ctx, undefined);
   }
-  if (decision.action === 'recovered') ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
+  if (decision.action === 'recovered') ctx.emit(eventOf(ctx, { type: 'recovered', via: 'lookup' }));
   return decision;
 }

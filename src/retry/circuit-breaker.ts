@@ -1,7 +1,7 @@
 import { wasUnsent } from '../core/unsent-errors.js';
 import { classifyError, classifyResponse } from '../verdict/classify.js';
 import { CircuitOpenError, RetryLaterError } from '../errors/errors.js';
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { apiKeyOf } from '../rate-limit/api-key.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';
@@ -45,7 +45,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): Middleware 
   const setState = (api: string, state: BreakerState, ctx: CallContext): void => {
     const before = states.get(api)?.kind ?? 'closed';
     states.set(api, state);
-    if (state.kind !== before) ctx.emit({ ...eventBase(ctx), type: 'circuit', state: state.kind, api });
+    if (state.kind !== before) ctx.emit(eventOf(ctx, { type: 'circuit', state: state.kind, api }));
   };
 
   const closed: BreakerState = { kind: 'closed', failures: 0 };

@@ -4,7 +4,7 @@ import { classifyError, classifyResponse, type Classification } from '../verdict
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
 import { attemptContext } from '../core/derive-context.js';
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import type { SendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';
@@ -104,7 +104,7 @@ export class RetryCall {
     const reconciled = decision?.reconcile === undefined ? undefined : await decision.reconcile(response, actx);
     if (reconciled !== undefined) {
       await discardBody(response);
-      actx.emit({ ...eventBase(actx), type: 'recovered', via: 'duplicate' });
+      actx.emit(eventOf(actx, { type: 'recovered', via: 'duplicate' }));
       return reconciled;
     }
     return this.refused(attempt, actx, response, refusal);
@@ -214,7 +214,7 @@ export class RetryCall {
       throw new RetryLaterError(init, { cause: await this.finalError(failure, now + delayMs) });
     }
     if (failure.response !== undefined) await discardBody(failure.response);
-    failure.ctx.emit({ ...eventBase(failure.ctx), type: 'retry', delayMs, reason: classification.reason });
+    failure.ctx.emit(eventOf(failure.ctx, { type: 'retry', delayMs, reason: classification.reason }));
     await ctx.clock.sleep(delayMs, ctx.signal);
     return true;
   }
@@ -235,7 +235,7 @@ export class RetryCall {
       throw new RetryLaterError({ retryAt, delayMs, reason: tooLong, operation: ctx.operation, ...(wait === undefined ? {} : { wait }) }, { cause: await this.finalError(failure, retryAt) });
     }
     if (failure.response !== undefined) await discardBody(failure.response);
-    failure.ctx.emit({ ...eventBase(failure.ctx), type: 'wait', delayMs, retryAt, source: parsed?.source ?? (circuitDelayMs === undefined ? 'fallback' : 'circuit-breaker') });
+    failure.ctx.emit(eventOf(failure.ctx, { type: 'wait', delayMs, retryAt, source: parsed?.source ?? (circuitDelayMs === undefined ? 'fallback' : 'circuit-breaker') }));
     await ctx.clock.sleep(delayMs, ctx.signal);
   }
 

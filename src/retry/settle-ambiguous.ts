@@ -1,6 +1,6 @@
 import { AmbiguousOutcomeError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { AttemptFailure, GuardFailure } from './attempt-failure.js';
-import { eventBase } from '../core/events.js';
+import { eventOf } from '../core/events.js';
 import { NotAppliedError } from '../errors/not-applied-error.js';
 import type { AttemptOutcome, CallContext } from '../core/types.js';
 
@@ -44,7 +44,7 @@ export async function settleAmbiguous(ctx: CallContext, previous: AttemptOutcome
     throw new AmbiguousOutcomeError({ ...facts, ...status, reason: `${reason}, and the last look could not decide: ${why}` }, { cause: lastError });
   }
   if (decision.action === 'recovered') {
-    ctx.emit({ ...eventBase(ctx), type: 'recovered', via: 'lookup' });
+    ctx.emit(eventOf(ctx, { type: 'recovered', via: 'lookup' }));
     return { landed: true, response: decision.response };
   }
   if (decision.absent !== true) return { landed: undefined };
