@@ -15,7 +15,26 @@ import type { SendTally } from './send-tally.js';
  * ```
  */
 export function attemptContext(ctx: CallContext, attempt: number, previous: AttemptOutcome | undefined, maxWaitMs: number | undefined, sends: SendTally): CallContext {
-  const derived: CallContext = {
+  return Object.freeze(copyOf(ctx, attempt, previous, maxWaitMs, sends));
+}
+
+/**
+ * `ctx` with the fields of `changes` replaced (a layer's derived copy for the layers below it),
+ * built as {@link attemptContext} builds its copy, not by a spread: on Node 20,
+ * `{ ...ctx, field }` of a frozen context costs microseconds. @internal
+ *
+ * @example
+ * ```ts
+ * const down = contextWith(ctx, { request, clientRequestId });
+ * ```
+ */
+export function contextWith(ctx: CallContext, changes: Partial<CallContext>): CallContext {
+  return Object.freeze(Object.assign(copyOf(ctx, ctx.attempt, ctx.previous, ctx.maxWaitMs, ctx.sends), changes));
+}
+
+// The fields of a CallContext, as a fast object of fixed shape.
+function copyOf(ctx: CallContext, attempt: number, previous: AttemptOutcome | undefined, maxWaitMs: number | undefined, sends: SendTally | undefined): { -readonly [K in keyof CallContext]: CallContext[K] } {
+  const derived: { -readonly [K in keyof CallContext]: CallContext[K] } = {
     request: ctx.request,
     operation: ctx.operation,
     signal: ctx.signal,
@@ -37,5 +56,6 @@ export function attemptContext(ctx: CallContext, attempt: number, previous: Atte
     emit: ctx.emit,
     sends,
   };
-  return Object.freeze(ctx.purpose === undefined ? derived : { ...derived, purpose: ctx.purpose });
+  if (ctx.purpose !== undefined) derived.purpose = ctx.purpose;
+  return derived;
 }

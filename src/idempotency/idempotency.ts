@@ -26,6 +26,7 @@ import { unscopedCall } from './unscoped-call.js';
 import { createCheckRunner, type CallHandle } from './check-runner.js';
 import { defaults, type IdempotencyOptions } from './idempotency-options.js';
 import { refuseUnusableIdentity } from './usable-identity.js';
+import { contextWith } from '../core/derive-context.js';
 
 export type { ExistenceCheck, ExistenceCheckTools } from './existence-check-contract.js';
 export type { IdempotencyOptions } from './idempotency-options.js';
@@ -81,7 +82,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       headers.set(keyHeader, clientRequestId);
       request = { ...request, headers };
     }
-    return Object.freeze({ ...ctx, request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard, sends });
+    return contextWith(ctx, { request, clientRequestId, resendGuard: canDecide ? guard : ctx.resendGuard, sends });
   }
   const sendUnscoped = unscopedCall({ runner, gatewayTimeouts, derive });
 
@@ -103,7 +104,7 @@ export function idempotency(options: IdempotencyOptions = {}): Middleware {
       if (existing.state === 'succeeded') {
         const unstored = existing.unstoredResponse;
         if (existing.response === undefined) throw refuse(ctx, existing, 'REPLAY_UNAVAILABLE', unstored === undefined ? 'an earlier run succeeded, but its response was not stored' : `an earlier run succeeded with HTTP ${String(unstored.status)}, but its response was not stored: ${unstored.reason}`);
-        ctx.emit(eventOf({ ...ctx, clientRequestId: existing.clientRequestId }, { type: 'recovered', via: 'stored' }));
+        ctx.emit(eventOf(contextWith(ctx, { clientRequestId: existing.clientRequestId }), { type: 'recovered', via: 'stored' }));
         return noteCall(replayResponse(existing.response), { attempts: 0, clientRequestId: existing.clientRequestId });
       }
       if (existing.state === 'failed') throw previouslyFailed(existing, ctx.operation);

@@ -1,5 +1,6 @@
 import { createSendTally } from '../core/send-tally.js';
 import type { CallContext, Next, RequestSpec } from '../core/types.js';
+import { contextWith } from '../core/derive-context.js';
 
 /**
  * A lookup sender for an existence check: each lookup is a GET sent through `next` — the rest
@@ -18,8 +19,7 @@ import type { CallContext, Next, RequestSpec } from '../core/types.js';
 export function lookupThrough(next: Next, ctx: CallContext): (url: URL, headers: Headers) => Promise<Response> {
   return function sendLookup(url: URL, headers: Headers): Promise<Response> {
     const request: RequestSpec = { url: url.href, method: 'GET', headers, body: null, replayable: true, options: ctx.request.options };
-    const lookupCtx: CallContext = Object.freeze({
-      ...ctx,
+    const lookupCtx: CallContext = contextWith(ctx, {
       request,
       operation: `existence check for ${ctx.operation}`,
       attempt: 1,

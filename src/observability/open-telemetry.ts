@@ -3,6 +3,7 @@ import type { CallContext, Middleware, Next } from '../core/types.js';
 import { urlOf } from '../pipeline/request-spec.js';
 import { CallTelemetry, quietly, type CallInstruments } from './call-telemetry.js';
 import { requestConventions } from './http-conventions.js';
+import { contextWith } from '../core/derive-context.js';
 
 /** Options of {@link openTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -105,7 +106,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): Middleware {
     let derived: CallContext;
     try {
       telemetry = new CallTelemetry(ctx, recording ? span : undefined, instruments, conventions.attributes);
-      derived = Object.freeze({ ...ctx, emit: telemetry.emitter(ctx.emit) });
+      derived = contextWith(ctx, { emit: telemetry.emitter(ctx.emit) });
     } catch {
       if (recording) quietly(() => span.end());
       return next(ctx);

@@ -3,7 +3,7 @@ import { backoffDelayMs } from '../verdict/backoff.js';
 import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
-import { attemptContext } from '../core/derive-context.js';
+import { attemptContext, contextWith } from '../core/derive-context.js';
 import { eventOf } from '../core/events.js';
 import type { SendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
@@ -151,7 +151,7 @@ export class RetryCall {
       });
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      const last: CallContext = { ...ctx, attempt: this.previous?.attempt ?? 1 };
+      const last: CallContext = contextWith(ctx, { attempt: this.previous?.attempt ?? 1 });
       const failure = error instanceof AttemptFailure ? error : undefined;
       const keepResponse = failure?.response !== undefined && !ctx.throwHttpErrors;
       // The deadline passed before a later send left: the earlier ambiguous one is what to settle,

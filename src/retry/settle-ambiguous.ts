@@ -3,6 +3,7 @@ import { AttemptFailure, GuardFailure } from './attempt-failure.js';
 import { eventOf } from '../core/events.js';
 import { NotAppliedError } from '../errors/not-applied-error.js';
 import type { AttemptOutcome, CallContext } from '../core/types.js';
+import { contextWith } from '../core/derive-context.js';
 
 /** What a call that is giving up after an ambiguous attempt turns out to be. */
 export type SettledOutcome =
@@ -61,7 +62,7 @@ export async function settleOnGiveUp(ctx: CallContext, last: AttemptOutcome | un
   const settles = unscopedLater || error instanceof DeadlineExceededError || (error instanceof AttemptFailure && !(error instanceof GuardFailure));
   if (!settles || last?.sent !== 'ambiguous' || ctx.idempotent || ctx.resendGuard === undefined) return undefined;
   const failure = error instanceof AttemptFailure ? error : undefined;
-  const sctx: CallContext = failure?.ctx ?? Object.freeze({ ...ctx, attempt: last.attempt, previous: last });
+  const sctx: CallContext = failure?.ctx ?? contextWith(ctx, { attempt: last.attempt, previous: last });
   const why = failure?.outcome.classification.reason ?? 'an ambiguous attempt';
   const reason = error instanceof DeadlineExceededError ? 'the deadline passed' : error instanceof RetryLaterError ? `the wait before a re-send ${error.reason}` : `attempts ran out after ${why}`;
   // The wait not taken is not the create's outcome: an undecided look is ambiguous because of the
