@@ -24,7 +24,9 @@ export interface SqliteStatement {
 
 /**
  * An open SQLite database handle: a better-sqlite3 `Database` (12.x) or a `node:sqlite`
- * `DatabaseSync` (Node.js 22.5 or later). The store uses nothing else of it.
+ * `DatabaseSync` (Node.js 22.13 or later, where it needs no flag). The store uses its `exec`,
+ * `prepare` and `close`, and reads `inTransaction` (better-sqlite3) or `isTransaction`
+ * (`node:sqlite`, 22.16 and later) where the handle has it.
  *
  * @example
  * ```ts
@@ -39,6 +41,10 @@ export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
   /** Closes the handle. */
   close(): unknown;
+  /** better-sqlite3: whether the handle is inside a transaction. */
+  readonly inTransaction?: boolean;
+  /** `node:sqlite` (22.16 and later): whether the handle is inside a transaction. */
+  readonly isTransaction?: boolean;
 }
 
 /** Which driver opens a database file given by path. */
@@ -53,7 +59,7 @@ function openWith(driver: SqliteDriverName, path: string): SqliteDatabase {
     return new Database(path);
   }
   const sqlite = process.getBuiltinModule('node:sqlite') as { DatabaseSync?: new (path: string) => SqliteDatabase } | undefined;
-  if (sqlite?.DatabaseSync === undefined) throw new Error(`node:sqlite is not available on Node.js ${process.version} (it needs 22.5 or later)`);
+  if (sqlite?.DatabaseSync === undefined) throw new Error(`node:sqlite is not available on Node.js ${process.version} (it needs 22.13 or later, or 22.5 with --experimental-sqlite)`);
   return new sqlite.DatabaseSync(path);
 }
 
@@ -88,8 +94,8 @@ export function isBusy(error: unknown): boolean {
 }
 
 /**
- * Runs `work` (synchronous SQL, which blocks the event loop at most the connection's short
- * `busy_timeout`) until it does not fail with SQLITE_BUSY, pausing between tries on real timers so
+ * Runs `work` (synchronous SQL, which blocks the event loop for one wait of the connection's
+ * short `busy_timeout` at most, plus the file system's own time: fsync, checkpoints) until it does not fail with SQLITE_BUSY, pausing between tries on real timers so
  * the event loop runs meanwhile. Stops with `stop`'s reason once it aborts (the operation's bound,
  * the caller's abort, `close()`). The pauses grow from 1 ms to 25 ms. @internal
  */
@@ -107,12 +113,33 @@ export async function whileBusy<T>(work: () => T, stop: AbortSignal): Promise<T>
 }
 
 /**
+ * Whether the handle is inside a transaction, where the drivers tell (better-sqlite3's
+ * `inTransaction`, `node:sqlite`'s `isTransaction` from 22.16): a write of the store would join
+ * it and go with its `ROLLBACK`. `false` where the driver does not tell. @internal
+ */
+export function inOpenTransaction(db: SqliteDatabase): boolean {
+  return db.inTransaction === true || db.isTransaction === true;
+}
+
+/** Why the store refuses a handle inside a transaction of its caller. @internal */
+export const inTransactionReason =
+  "the database handle is inside a transaction of its own: the store's writes would join it and be lost with its ROLLBACK (give the store a connection of its own, or call it outside the transaction)";
+
+/**
  * Runs `work` in a `BEGIN IMMEDIATE` transaction (the write lock first, so the read inside sees
  * what no other connection can change before the write), committing when it returns and rolling
- * back when it throws. Synchronous: nothing of this process interleaves. @internal
+ * back when it throws. Synchronous: nothing of this process interleaves. Every write of the store
+ * goes through here, so none joins a transaction the handle's owner left open: `BEGIN` fails
+ * inside one, and that failure says why. @internal
  */
 export function immediateTransaction<T>(db: SqliteDatabase, work: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
+  if (inOpenTransaction(db)) throw new Error(inTransactionReason);
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (error) {
+    if (/within a transaction/i.test(error instanceof Error ? error.message : '')) throw new Error(inTransactionReason, { cause: error });
+    throw error;
+  }
   try {
     const result = work();
     db.exec('COMMIT');
@@ -124,5 +151,63 @@ export function immediateTransaction<T>(db: SqliteDatabase, work: () => T): T {
       // No transaction left to roll back (SQLite ended it itself).
     }
     throw error;
+  }
+}
+
+/**
+ * One operation of a store inside SQLite at a time: the drivers are synchronous, so two operations
+ * that each waited out a `busy_timeout` would block the event loop twice as long, and 50 of them
+ * fifty times. The others wait here, on promises, each until its turn or its `stop` (its bound,
+ * the caller's abort, `close()`), which takes it out of the line at once. The gate is handed on
+ * from a `setImmediate`, so the event loop turns between two operations. @internal
+ */
+export class SqliteGate {
+  #held = false;
+  readonly #line: Array<{ readonly enter: () => void }> = [];
+
+  /** Runs `work` once the gate is free and this operation's turn has come; rejects with `stop`'s reason if it aborts first. */
+  async run<T>(work: () => Promise<T>, stop: AbortSignal): Promise<T> {
+    await this.#enter(stop);
+    try {
+      return await work();
+    } finally {
+      this.#leave();
+    }
+  }
+
+  #enter(stop: AbortSignal): Promise<void> {
+    stop.throwIfAborted();
+    if (!this.#held) {
+      this.#held = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        enter: (): void => {
+          stop.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        const at = this.#line.indexOf(waiter);
+        if (at >= 0) this.#line.splice(at, 1);
+        reject(stop.reason);
+      };
+      this.#line.push(waiter);
+      stop.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #leave(): void {
+    if (this.#line.length === 0) {
+      this.#held = false;
+      return;
+    }
+    // Still held while the event loop turns; a waiter that stops meanwhile has left the line.
+    setImmediate(() => {
+      const next = this.#line.shift();
+      if (next) next.enter();
+      else this.#held = false;
+    });
   }
 }

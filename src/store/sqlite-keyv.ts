@@ -1,9 +1,14 @@
 import type { StoreOperation } from './store-unavailable-error.js';
+import { immediateTransaction, type SqliteDatabase } from './sqlite-driver.js';
 
 /** The prepared statements of a store's table that the keyv adapter uses. @internal */
 export interface SqliteTableStatements {
+  /** The handle, for the transaction every write runs in. */
+  readonly db: SqliteDatabase;
   /** `SELECT value … WHERE key = ?` */
   readonly select: { get(key: string): unknown };
+  /** `SELECT value … WHERE key = ?` unless the value is keyv JSON whose `expires` is at or before the second parameter. */
+  readonly selectUnexpired: { get(key: string, now: number): unknown };
   /** Insert or replace `(key, value)`. */
   readonly upsert: { run(key: string, value: string): unknown };
   /** `DELETE … WHERE key = ?` */
@@ -18,8 +23,13 @@ export type SqliteRun = <T>(operation: StoreOperation, work: (statements: Sqlite
 /**
  * The keyv storage adapter of `sqliteStore`: keyv's `get`/`set`/`delete`/`clear` on the store's
  * own table and connection, so `store.keyv.get(scope)` reads the records `claim` and `update`
- * wrote. Values are keyv's serialized `{ value, expires }` text; keyv judges `expires` on its
- * reads, and the table's rows expire lazily (nothing sweeps them). @internal
+ * wrote. Values are keyv's serialized `{ value, expires }` text; the table's rows expire lazily
+ * (nothing sweeps them).
+ *
+ * `get` hides a row past its `expires` itself, on the later of the store's clock and
+ * `Date.now()` (keyv's): keyv, handed an expired value, deletes its key unconditionally, which
+ * would erase a takeover claim another worker committed since the read (two winners of a scope).
+ * Every write runs in a `BEGIN IMMEDIATE` transaction of its own. @internal
  */
 export class SqliteKeyvAdapter {
   /** keyv reads `opts`; this adapter has none to give. */
@@ -27,32 +37,37 @@ export class SqliteKeyvAdapter {
   /** Set by keyv to its namespace; `clear()` deletes only the rows under it. */
   namespace: string | undefined;
   readonly #run: SqliteRun;
+  readonly #now: () => number;
 
-  /** @param run - the store's bounded way to run work on its table */
-  constructor(run: SqliteRun) {
+  /**
+   * @param run - the store's bounded way to run work on its table
+   * @param now - the store's clock, in epoch ms
+   */
+  constructor(run: SqliteRun, now: () => number) {
     this.#run = run;
+    this.#now = now;
   }
 
-  /** The stored text at `key`, or `undefined`. */
+  /** The stored text at `key`, or `undefined`, also for a row past its `expires` (on the store's clock or keyv's). */
   async get(key: string): Promise<string | undefined> {
-    const row = await this.#run('get', (s) => s.select.get(key) as { value?: unknown } | undefined);
+    const row = await this.#run('get', (s) => s.selectUnexpired.get(key, Math.max(this.#now(), Date.now())) as { value?: unknown } | undefined);
     return typeof row?.value === 'string' ? row.value : undefined;
   }
 
   /** Writes keyv's serialized text at `key` (its expiry is inside the text). */
   async set(key: string, value: unknown): Promise<void> {
     if (typeof value !== 'string') throw new TypeError('surefetch: the SQLite keyv adapter stores serialized text only');
-    await this.#run('update', (s) => s.upsert.run(key, value));
+    await this.#run('update', (s) => immediateTransaction(s.db, () => s.upsert.run(key, value)));
   }
 
   /** Deletes `key`; whether a row was there. */
   async delete(key: string): Promise<boolean> {
-    return this.#run('delete', (s) => Number(s.remove.run(key).changes) > 0);
+    return this.#run('delete', (s) => immediateTransaction(s.db, () => Number(s.remove.run(key).changes) > 0));
   }
 
   /** Deletes every row of keyv's namespace (every row of the table when there is none). */
   async clear(): Promise<void> {
     const prefix = this.namespace === undefined || this.namespace === '' ? '' : `${this.namespace}:`;
-    await this.#run('delete', (s) => s.removePrefix.run(prefix, prefix));
+    await this.#run('delete', (s) => immediateTransaction(s.db, () => s.removePrefix.run(prefix, prefix)));
   }
 }

@@ -2,11 +2,11 @@ import { Keyv } from 'keyv';
 import { systemClock } from '../core/clock.js';
 import { callBackend, type BackendContext } from './backend-call.js';
 import type { RequestRecord } from './record.js';
-import { checkDecoded, deserializeStored, encodeRecord, keyvKey } from './record-codec.js';
+import { checkDecoded, deserializeStored, encodeRecord, keyvKey, UnreadableRecordError } from './record-codec.js';
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
-import { immediateTransaction, openSqliteFile, whileBusy, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
+import { immediateTransaction, inOpenTransaction, inTransactionReason, openSqliteFile, SqliteGate, whileBusy, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { SqliteKeyvAdapter, type SqliteTableStatements } from './sqlite-keyv.js';
 
 /**
@@ -22,7 +22,8 @@ export type SqliteStoreOptions = StoreBaseOptions & {
   /**
    * SQLite's `busy_timeout` of the connection: how long one try of an operation may block the
    * event loop waiting for another connection's lock before the store lets the loop run and tries
-   * again (until `operationTimeoutMs`).
+   * again (until `operationTimeoutMs`). One operation of the store is inside SQLite at a time; the
+   * others wait on promises, within their own bound.
    * @default 20
    */
   readonly busyTimeoutMs?: number;
@@ -34,7 +35,14 @@ export type SqliteStoreOptions = StoreBaseOptions & {
         readonly driver?: SqliteDriverName;
       }
     | {
-        /** A handle you opened; the store sets its `busy_timeout` and leaves it open on `close()`. */
+        /**
+         * A handle you opened; the store sets its `busy_timeout`, raises its `synchronous` to
+         * `FULL` if it is lower (better-sqlite3 compiles in `NORMAL`, under which a claim
+         * committed in WAL mode can be lost in a power cut), keeps its journal mode, and leaves it
+         * open on `close()`. Give the store a connection of its own: an operation while the handle
+         * is inside a transaction of yours is refused with a `StoreUnavailableError`, since the
+         * store's writes would join it and be lost with its `ROLLBACK`.
+         */
         readonly database: SqliteDatabase;
       }
   );
@@ -57,13 +65,16 @@ interface Statements extends SqliteTableStatements {
  * SQLite's `'now'`, the one clock of the machine. The rows are keyv's (`key` = `namespace:scope`,
  * `value` = keyv's JSON text), so `store.keyv.get(scope)` reads the records.
  *
- * The drivers are synchronous, so the store never waits inside SQLite longer than `busyTimeoutMs`:
- * while another connection holds the lock it retries on timers, letting the event loop run, and
- * rejects with a `StoreUnavailableError` after `operationTimeoutMs`. An owned file is put in WAL
- * mode (readers never wait for the writer) with `synchronous = FULL` (a claim survives a power
- * cut). WAL needs every process on one machine and a local file system: not NFS or SMB, whose
- * locks and shared memory SQLite cannot rely on. Rows expire lazily, as in `postgresStore`; sweep
- * them with e.g. `DELETE FROM surefetch_requests WHERE json_extract(value, '$.expires') < unixepoch() * 1000`.
+ * The drivers are synchronous, and one operation of the store is inside SQLite at a time (the
+ * others wait on promises, each within its own bound): while another connection holds the lock,
+ * one try waits at most `busyTimeoutMs` for it, then the store lets the event loop run and tries
+ * again on timers, and rejects with a `StoreUnavailableError` after `operationTimeoutMs`. (A try
+ * that gets the lock still takes the file system's time, an fsync or a checkpoint, while it
+ * blocks.) An owned file is put in WAL mode (readers never wait for the writer); every connection
+ * of the store, yours too, gets `synchronous = FULL` (a committed claim survives a power cut). WAL
+ * needs every process on one machine and a local file system: not NFS or SMB, whose locks and
+ * shared memory SQLite cannot rely on. Rows expire lazily, as in `postgresStore`; sweep them with
+ * e.g. `DELETE FROM surefetch_requests WHERE json_valid(value) AND json_extract(value, '$.expires') < unixepoch() * 1000`.
  *
  * @example
  * ```ts
@@ -82,6 +93,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
   const owned = 'path' in options;
   const ctx: BackendContext = { backend: 'sqlite', target: owned ? options.path : undefined, secrets: [], timeoutMs: operationTimeoutMs, clock };
   const closing = new AbortController();
+  const gate = new SqliteGate();
   let handle: SqliteDatabase | undefined = owned ? undefined : options.database;
   let statements: Statements | undefined;
 
@@ -93,11 +105,16 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     const db = handle;
     db.exec(`PRAGMA busy_timeout = ${String(busyTimeoutMs)}`);
     if (owned) db.exec('PRAGMA journal_mode = WAL');
-    if (owned) db.exec('PRAGMA synchronous = FULL');
+    // FULL (2), or EXTRA (3) if the caller chose it: a claim this store committed must survive a power cut.
+    const synchronous = Number((db.prepare('PRAGMA synchronous').get() as { synchronous?: unknown } | undefined)?.synchronous);
+    if (!(synchronous >= 2)) db.exec('PRAGMA synchronous = FULL');
     db.exec(`CREATE TABLE IF NOT EXISTS "${table}" (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)`);
     statements = {
       db,
       select: db.prepare(`SELECT value FROM "${table}" WHERE key = ?`),
+      // CASE, not AND: SQLite does not promise to skip json_extract on a value that is no JSON.
+      selectUnexpired: db.prepare(`SELECT value FROM "${table}" WHERE key = ? AND coalesce(CASE WHEN json_valid(value) THEN
+        CASE WHEN json_type(value, '$.expires') IN ('integer', 'real') THEN json_extract(value, '$.expires') > ? END END, 1)`),
       upsert: db.prepare(`INSERT INTO "${table}" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       remove: db.prepare(`DELETE FROM "${table}" WHERE key = ?`),
       removePrefix: db.prepare(`DELETE FROM "${table}" WHERE substr(key, 1, length(?)) = ?`),
@@ -108,42 +125,66 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     return statements;
   }
 
+  /** The statements, on a handle that is not inside a transaction of its caller's. */
+  function statementsOutsideTransaction(): Statements {
+    const s = ready();
+    if (inOpenTransaction(s.db)) throw new Error(inTransactionReason);
+    return s;
+  }
+
   function call<T>(operation: StoreOperation, work: (s: Statements) => T, options?: StoreCallOptions): Promise<T> {
     if (closing.signal.aborted) return Promise.reject(new StoreUnavailableError({ backend: 'sqlite', operation, target: ctx.target, reason: 'the store is closed' }));
+    // Stops the operation, waiting for its turn at the gate or between tries, with its bound, the
+    // caller's abort or close(). Made before callBackend's own timer of the same length, so it
+    // fires first: no try starts after the caller was told the operation failed. Listeners, not
+    // AbortSignal.any: the store's own signal lives as long as it does, and Node 20 keeps what
+    // AbortSignal.any ties to a long-lived signal.
+    const settled = new AbortController();
+    const stop = new AbortController();
+    const bound = clock.timeoutSignal(operationTimeoutMs, settled.signal);
+    const sources = [closing.signal, bound, ...(options?.signal ? [options.signal] : [])];
+    const onAbort = function (this: AbortSignal): void {
+      stop.abort(this === bound ? new Error(`no answer within ${String(operationTimeoutMs)} ms (operationTimeoutMs)`) : this.reason);
+    };
+    for (const source of sources) {
+      if (source.aborted) onAbort.call(source);
+      else source.addEventListener('abort', onAbort, { once: true });
+    }
+    const release = (): void => {
+      for (const source of sources) source.removeEventListener('abort', onAbort);
+      settled.abort();
+    };
+    if (options?.signal?.aborted === true) release(); // callBackend rejects without running it
     return callBackend(
       ctx,
       operation,
       async () => {
-        // Stops the retries with the bound, the caller's abort or close(); the timer goes with the
-        // operation. Listeners, not AbortSignal.any: the store's own signal lives as long as it
-        // does, and Node 20 keeps what AbortSignal.any ties to a long-lived signal.
-        const settled = new AbortController();
-        const stop = new AbortController();
-        const sources = [closing.signal, clock.timeoutSignal(operationTimeoutMs, settled.signal), ...(options?.signal ? [options.signal] : [])];
-        const onAbort = function (this: AbortSignal): void {
-          stop.abort(this.reason);
-        };
-        for (const source of sources) {
-          if (source.aborted) stop.abort(source.reason);
-          else source.addEventListener('abort', onAbort, { once: true });
-        }
         try {
-          return await whileBusy(() => work(ready()), stop.signal);
+          return await gate.run(() => whileBusy(() => work(statementsOutsideTransaction()), stop.signal), stop.signal);
         } finally {
-          for (const source of sources) source.removeEventListener('abort', onAbort);
-          settled.abort();
+          release();
         }
       },
       options?.signal,
     );
   }
 
-  const keyv = new Keyv({ store: new SqliteKeyvAdapter((operation, work) => call(operation, work)), namespace: options.namespace ?? storeDefaults.namespace, throwOnErrors: true });
+  const keyv = new Keyv({
+    store: new SqliteKeyvAdapter((operation, work) => call(operation, work), () => clock.now()),
+    namespace: options.namespace ?? storeDefaults.namespace,
+    throwOnErrors: true,
+  });
 
-  /** The live record in a row's value; an UnreadableRecordError (never quoting the value) for a foreign one. */
-  function decodeRow(row: unknown): RequestRecord | undefined {
+  /**
+   * The live record of `scope` in a row's value; an UnreadableRecordError (never quoting the
+   * value) for a foreign one, or for another scope's record (a table whose key compares without
+   * case, say, would hand one over).
+   */
+  function decodeRow(row: unknown, scope: string): RequestRecord | undefined {
     const value = (row as { value?: unknown } | undefined)?.value;
-    return checkDecoded(deserializeStored(keyv, value), clock.now())?.record;
+    const record = checkDecoded(deserializeStored(keyv, value), clock.now())?.record;
+    if (record !== undefined && record.scope !== scope) throw new UnreadableRecordError("the stored value is another scope's record (does the table's key compare without case?)");
+    return record;
   }
 
   return boundedByItself({
@@ -154,7 +195,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
       const raw = await encodeRecord(keyv, record, clock.now() + ttlMs);
       const key = keyvKey(keyv, record.scope);
       return call('claim', (s) => immediateTransaction(s.db, (): ClaimResult => {
-        const existing = decodeRow(s.select.get(key));
+        const existing = decodeRow(s.select.get(key), record.scope);
         if (existing !== undefined) return { claimed: false, existing };
         s.upsert.run(key, raw);
         return { claimed: true };
@@ -162,7 +203,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     },
     async get(scope: string, options?: StoreCallOptions): Promise<RequestRecord | undefined> {
       const key = keyvKey(keyv, scope);
-      return call('get', (s) => decodeRow(s.select.get(key)), options);
+      return call('get', (s) => decodeRow(s.select.get(key), scope), options);
     },
     async update(next: RequestRecord, expectedVersion: number, ttlMs: number, options?: StoreCallOptions): Promise<boolean> {
       assertTtl(ttlMs);
@@ -170,20 +211,20 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
       const raw = await encodeRecord(keyv, next, clock.now() + ttlMs);
       const key = keyvKey(keyv, next.scope);
       return call('update', (s) => immediateTransaction(s.db, () => {
-        if (decodeRow(s.select.get(key))?.version !== expectedVersion) return false;
+        if (decodeRow(s.select.get(key), next.scope)?.version !== expectedVersion) return false;
         s.upsert.run(key, raw);
         return true;
       }), options);
     },
     async delete(scope: string, options?: StoreCallOptions): Promise<void> {
       const key = keyvKey(keyv, scope);
-      await call('delete', (s) => s.remove.run(key), options);
+      await call('delete', (s) => immediateTransaction(s.db, () => s.remove.run(key)), options);
     },
     // A keyv-shaped row whose expiry SQLite computes and judges, on its own clock.
     async markAlive(owner: string, ttlMs: number, options?: StoreCallOptions): Promise<void> {
       assertTtl(ttlMs);
       const key = keyvKey(keyv, aliveScope(owner));
-      await call('markAlive', (s) => s.markAlive.run(key, ttlMs), options);
+      await call('markAlive', (s) => immediateTransaction(s.db, () => s.markAlive.run(key, ttlMs)), options);
     },
     async isAlive(owner: string, options?: StoreCallOptions): Promise<boolean> {
       const key = keyvKey(keyv, aliveScope(owner));
@@ -191,7 +232,7 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     },
     async close(): Promise<void> {
       if (closing.signal.aborted) return;
-      // Pending operations wait only on timers between tries: they stop now, with a StoreUnavailableError.
+      // Pending operations wait only on promises (at the gate, or on timers between tries): they stop now, with a StoreUnavailableError.
       closing.abort(new Error('the store is closed'));
       if (owned && handle) {
         const db = handle;

@@ -1,11 +1,13 @@
 /**
  * The SQLite drivers that load on this Node.js: better-sqlite3 where its native build matches
- * (CI's node_modules is built for Node 20, so not on Node 22), `node:sqlite` from Node 22.5 on.
- * The SQLite tests run once per driver found; on Node 20 and 22 at least one is there.
+ * (CI's node_modules is built for Node 20, so not on Node 22), `node:sqlite` from Node 22.13 on
+ * (22.5 behind a flag). The SQLite tests run once per driver found; on Node 20 and 22 at least
+ * one is there.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { openSqliteFile, type SqliteDatabase, type SqliteDriverName } from '../../src/store/sqlite-driver.js';
 
 /** Why each driver did not load, for the test that requires one. */
@@ -27,7 +29,9 @@ export function openHandle(driver: SqliteDriverName, path: string): SqliteDataba
   return openSqliteFile(path, driver);
 }
 
-/** A fresh temporary directory for database files. */
+/** A fresh temporary directory for database files, removed after the test file's last test (call it at the top of a test file). */
 export function sqliteDir(): string {
-  return mkdtempSync(join(tmpdir(), 'surefetch-sqlite-'));
+  const dir = mkdtempSync(join(tmpdir(), 'surefetch-sqlite-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
