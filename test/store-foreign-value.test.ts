@@ -5,11 +5,13 @@
  * `RECORD_UNREADABLE` with its scope and client request id, which a job queue fails (a re-run
  * meets the same value), and the foreign text is not quoted. Met by the claim, by the polls of a
  * call waiting for the scope's owner, by a takeover's update, or after the create went out (then
- * the call is ambiguous, `AMBIGUOUS_OUTCOME`, and is not sent again). In memory, on Redis and on
- * PostgreSQL; the value is written beside the store, with the backend's own client (raw SET, raw SQL).
+ * the call is ambiguous, `AMBIGUOUS_OUTCOME`, and is not sent again). In memory, on Redis, on
+ * PostgreSQL and on SQLite; the value is written beside the store, with the backend's own client
+ * (raw SET, raw SQL, a second SQLite connection).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmbiguousOutcomeError, createFetch, IdempotencyError, idempotency, queueDecisionOf, retry, StoreUnavailableError, type RequestStore } from '../src/index.js';
@@ -18,13 +20,17 @@ import { memoryStore } from '../src/store/memory-store.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { keyvKey, UnreadableRecordError } from '../src/store/record-codec.js';
 import { redisStore } from '../src/store/redis-store.js';
+import { sqliteStore } from '../src/store/sqlite-store.js';
 import { postgresForTests, redisForTests } from './support/services.js';
+import { openHandle, sqliteDir, sqliteDrivers } from './support/sqlite-drivers.js';
 import { makeRecord, uniqueNamespace } from './support/store-contract.js';
 
 const redis = await redisForTests();
 if (redis.skipReason) console.warn(`Foreign-value tests on Redis skipped: ${redis.skipReason}`);
 const postgres = await postgresForTests();
 if (postgres.skipReason) console.warn(`Foreign-value tests on PostgreSQL skipped: ${postgres.skipReason}`);
+// One file, opened with the driver that loads (better-sqlite3 on Node 20, node:sqlite on 22).
+const sqliteFile = join(sqliteDir(), 'foreign.db');
 
 // What another program might have left at the key: text that is not JSON (with a credential in
 // it, which no error may quote), JSON that is not keyv's, and keyv's JSON of something else.
@@ -105,6 +111,28 @@ const backends: Backend[] = [
         expect(updated).toHaveLength(1);
       };
       return { store, overwrite, close: () => store.close() };
+    },
+  },
+  {
+    name: 'SQLite',
+    available: sqliteDrivers.length > 0,
+    async open() {
+      const driver = sqliteDrivers[0]!;
+      const store = sqliteStore({ path: sqliteFile, driver, namespace: uniqueNamespace() });
+      const admin = openHandle(driver, sqliteFile);
+      const overwrite = async (scope: string, raw: string): Promise<void> => {
+        await store.claim(makeRecord(scope), 60_000);
+        const updated = admin.prepare('UPDATE surefetch_requests SET value = ? WHERE key = ?').run(raw, keyvKey(store.keyv, scope));
+        expect(Number(updated.changes)).toBe(1);
+      };
+      return {
+        store,
+        overwrite,
+        close: async () => {
+          await store.close();
+          admin.close();
+        },
+      };
     },
   },
 ];
