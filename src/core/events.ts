@@ -132,23 +132,6 @@ function redactedUrl(url: string): string {
   return memoized(redactedUrls, url, MAX_URLS, redactUrl, undefined);
 }
 
-/** The fields of one kind of event besides those of {@link EventBase}. @internal */
-export type EventFields = SurefetchEvent extends infer E ? (E extends SurefetchEvent ? Omit<E, keyof EventBase> : never) : never;
-
-/**
- * An event of `ctx`: the fields of {@link eventBase}, then `fields`. Built by assignment, not as
- * `{ ...eventBase(ctx), ...fields }`: on Node 20 an object spread followed by more fields costs
- * about a microsecond per field, and every send emits two events. @internal
- *
- * @example
- * ```ts
- * ctx.emit(eventOf(ctx, { type: 'retry', delayMs: 300, reason: 'HTTP 503' }));
- * ```
- */
-export function eventOf(ctx: CallContext, fields: EventFields): SurefetchEvent {
-  return Object.assign(eventBase(ctx), fields) as SurefetchEvent;
-}
-
 /**
  * The fields every event carries, taken from a call's context.
  *

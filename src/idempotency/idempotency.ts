@@ -2,7 +2,7 @@ import { classifyResponse } from '../verdict/classify.js';
 import { noteCall } from '../core/call-facts.js';
 import { AmbiguousOutcomeError } from '../errors/errors.js';
 import { HttpError, toHttpError } from '../verdict/http-error.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import { redactText } from '../core/redact.js';
 import { requestSecrets } from '../core/request-secrets.js';
 import { IdempotencyError } from '../errors/idempotency-error.js';

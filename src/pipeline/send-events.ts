@@ -5,7 +5,8 @@
  * check's lookup, and the one send of a pipeline with no `retry` at all.
  */
 import { errorCodeOf } from '../errors/error-code.js';
-import { eventOf, type AttemptEndEvent, type EventBase } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
+import type { AttemptEndEvent, EventBase } from '../core/events.js';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 import { classifyError, classifyResponse, type Classification } from '../verdict/classify.js';

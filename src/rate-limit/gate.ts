@@ -1,5 +1,5 @@
 import { RetryLaterError } from '../errors/errors.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import type { CallContext } from '../core/types.js';
 import { refuseLongWait, waitBoundMs, waitBoundReason } from '../verdict/wait-policy.js';
 import type { AcquireRequest, AcquireResult, Turn } from './budget.js';

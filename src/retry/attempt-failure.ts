@@ -1,4 +1,4 @@
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import type { AttemptOutcome, CallContext, ResendDecision } from '../core/types.js';
 import type { Classification } from '../verdict/classify.js';
 

@@ -1,7 +1,7 @@
 import { wasUnsent } from '../core/unsent-errors.js';
 import { classifyError, classifyResponse } from '../verdict/classify.js';
 import { CircuitOpenError, RetryLaterError } from '../errors/errors.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { apiKeyOf } from '../rate-limit/api-key.js';
 import type { CallContext, Middleware, Next, RequestSpec } from '../core/types.js';

@@ -4,7 +4,7 @@ import { classifyError, classifyResponse, type Classification } from '../verdict
 import { AmbiguousOutcomeError, AttemptTimeoutError, BodyNotReplayableError, CircuitOpenError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { noteCall } from '../core/call-facts.js';
 import { attemptContext, contextWith } from '../core/derive-context.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import type { SendTally } from '../core/send-tally.js';
 import { toHttpError } from '../verdict/http-error.js';
 import { discardBody } from '../verdict/response-body.js';

@@ -1,5 +1,5 @@
 import { errorCodeOf } from '../errors/error-code.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import type { CallContext } from '../core/types.js';
 
 /** Emits the `give-up` event and returns `error` for the caller to throw. */

@@ -1,6 +1,6 @@
 import { AmbiguousOutcomeError, DeadlineExceededError, RetryLaterError } from '../errors/errors.js';
 import { AttemptFailure, GuardFailure } from './attempt-failure.js';
-import { eventOf } from '../core/events.js';
+import { eventOf } from '../core/event-of.js';
 import { NotAppliedError } from '../errors/not-applied-error.js';
 import type { AttemptOutcome, CallContext } from '../core/types.js';
 import { contextWith } from '../core/derive-context.js';
