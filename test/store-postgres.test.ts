@@ -3,6 +3,7 @@ import KeyvPostgres from '@keyv/postgres';
 import { Keyv } from 'keyv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createManualClock, systemClock } from '../src/core/clock.js';
+import { keyvReadMarginMs } from '../src/store/keyv-read-guard.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { postgresForTests } from './support/services.js';
@@ -23,6 +24,8 @@ const urlWithPassword = url === '' ? '' : (() => {
 
 type Query = (sql: string, values?: unknown[]) => Promise<Array<Record<string, unknown>>>;
 const rawQuery = (store: { keyv: Keyv }): Query => (store.keyv.store as { query: Query }).query;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A port nothing listens on. */
 const closedPort = async (): Promise<number> => Number(new URL(await closedPortUrl()).port);
@@ -108,6 +111,98 @@ describe.skipIf(!postgres.url)('postgresStore', () => {
     } finally {
       await second.close();
     }
+  });
+
+  describe('store.keyv reads never delete (keyv deletes every expired value an adapter hands it, unconditionally)', () => {
+    const rowsAt = (store: { keyv: Keyv }, namespace: string, scopes: string[]): Promise<unknown[]> =>
+      rawQuery(store)(`SELECT key FROM ${table} WHERE key = ANY($1)`, [scopes.map((scope) => `${namespace}:${scope}`)]);
+
+    it('keyv.get, getMany, getRaw and the iterator return nothing for a row past its expiry and leave the row; keyv.delete still deletes it', async () => {
+      const namespace = uniqueNamespace();
+      const store = postgresStore({ url, table, namespace });
+      try {
+        for (const scope of ['job-6:a', 'job-6:b', 'job-6:c', 'job-6:d']) await store.claim(makeRecord(scope), 50);
+        await sleep(100);
+        expect(await store.keyv.get('job-6:a')).toBeUndefined();
+        expect(await rowsAt(store, namespace, ['job-6:a'])).toHaveLength(1);
+        expect(await store.keyv.getMany(['job-6:b'])).toEqual([undefined]);
+        expect(await rowsAt(store, namespace, ['job-6:b'])).toHaveLength(1);
+        expect(await store.keyv.getRaw('job-6:c')).toBeUndefined();
+        expect(await rowsAt(store, namespace, ['job-6:c'])).toHaveLength(1);
+        const listed: string[] = [];
+        expect(store.keyv.iterator).toBeTypeOf('function'); // keyv made one for this adapter: the loop below runs it
+        for await (const [key] of store.keyv.iterator?.(namespace) ?? []) listed.push(String(key));
+        expect(listed).toEqual([]);
+        expect(await rowsAt(store, namespace, ['job-6:a', 'job-6:b', 'job-6:c', 'job-6:d'])).toHaveLength(4);
+        expect(await store.keyv.delete('job-6:a')).toBe(true);
+        expect(await rowsAt(store, namespace, ['job-6:a'])).toHaveLength(0);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a keyv.get that read an expired row before a takeover claim committed leaves the new claim standing: a third claim loses', async () => {
+      const namespace = uniqueNamespace();
+      const reader = postgresStore({ url, table, namespace }); // e.g. a dashboard reading records through store.keyv
+      const b = postgresStore({ url, table, namespace });
+      const c = postgresStore({ url, table, namespace });
+      const adapter = reader.keyv.store as { query: Query };
+      const query = adapter.query;
+      // keyv's own read (`SELECT * …`, not the store's `SELECT value …`) is held after it got the
+      // expired row, until B's takeover has committed.
+      let readHeld!: () => void;
+      const held = new Promise<void>((resolve) => (readHeld = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holds = 1;
+      adapter.query = async (sql, values) => {
+        const rows = await query(sql, values);
+        if (holds > 0 && sql.startsWith('SELECT * FROM') && values?.[0] === `${namespace}:job-7:create`) {
+          holds -= 1;
+          readHeld();
+          await released;
+        }
+        return rows;
+      };
+      try {
+        await reader.claim(makeRecord('job-7:create', { owner: 'dead' }), 50);
+        await sleep(100);
+        const read = reader.keyv.get('job-7:create');
+        await held;
+        expect(await b.claim(makeRecord('job-7:create', { owner: 'B' }), day)).toEqual({ claimed: true });
+        release();
+        expect(await read).toBeUndefined();
+        expect((await b.get('job-7:create'))?.owner).toBe('B');
+        expect(await c.claim(makeRecord('job-7:create', { owner: 'C' }), day)).toMatchObject({ claimed: false, existing: { owner: 'B' } });
+      } finally {
+        release();
+        adapter.query = query;
+        await Promise.all([reader.close(), b.close(), c.close()]);
+      }
+    });
+
+    it("keyv.get hides a row past its expiry on the store's clock, and one with less than keyvReadMarginMs left on Date.now(), deleting neither; the store's own get keeps to its clock", async () => {
+      const namespace = uniqueNamespace();
+      const clock = createManualClock(Date.now());
+      const fast = postgresStore({ url, table, namespace, clock });
+      const store = postgresStore({ url, table, namespace });
+      try {
+        // Live for Date.now(), past on the fast store's clock.
+        await fast.claim(makeRecord('job-8:create', { owner: 'fast' }), 60_000);
+        expect((await fast.keyv.get('job-8:create'))?.owner).toBe('fast');
+        clock.advance(60_000);
+        expect(await fast.get('job-8:create')).toBeUndefined();
+        expect(await fast.keyv.get('job-8:create')).toBeUndefined();
+        expect(await rowsAt(store, namespace, ['job-8:create'])).toHaveLength(1);
+        // Live on every clock, but for less than the margin.
+        await store.claim(makeRecord('job-9:create', { owner: 'short' }), keyvReadMarginMs / 2);
+        expect((await store.get('job-9:create'))?.owner).toBe('short');
+        expect(await store.keyv.get('job-9:create')).toBeUndefined();
+        expect(await rowsAt(store, namespace, ['job-9:create'])).toHaveLength(1);
+      } finally {
+        await Promise.all([fast.close(), store.close()]);
+      }
+    });
   });
 
   it("works on a caller's keyv and leaves it open on close", async () => {

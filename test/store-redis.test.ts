@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import KeyvRedis, { createClient, createKeyv } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { createManualClock, systemClock } from '../src/core/clock.js';
+import { keyvReadMarginMs } from '../src/store/keyv-read-guard.js';
 import { redisStore } from '../src/store/redis-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { redisForTests } from './support/services.js';
@@ -92,6 +93,64 @@ describe.skipIf(!redis.url)('redisStore', () => {
     } finally {
       await keyv.disconnect();
     }
+  });
+
+  describe('store.keyv reads never delete a record Redis still holds (keyv judges expires on Date.now() and deletes)', () => {
+    const hour = 3_600_000;
+    const key = (namespace: string, scope: string): string => `${namespace}::${namespace}:${scope}`;
+
+    it("a reader whose clock is ahead of the writer's gets undefined from keyv.get, and the record stays: the store still reads it and a second claim loses", async () => {
+      const namespace = uniqueNamespace();
+      const writer = redisStore({ url, namespace, clock: createManualClock(Date.now() - hour) }); // an hour behind
+      const reader = redisStore({ url, namespace });
+      try {
+        // expires = writer's now + 60 s: an hour minus a minute ago on Date.now(); Redis keeps it 60 s (PX).
+        await writer.claim(makeRecord('job-4:create', { owner: 'writer' }), 60_000);
+        expect(JSON.parse((await raw.get(key(namespace, 'job-4:create'))) ?? 'null').expires).toBeLessThan(Date.now());
+        expect(await reader.keyv.get('job-4:create')).toBeUndefined();
+        expect(await raw.exists(key(namespace, 'job-4:create'))).toBe(1);
+        expect((await reader.get('job-4:create'))?.owner).toBe('writer');
+        expect(await reader.claim(makeRecord('job-4:create', { owner: 'reader' }), 60_000)).toMatchObject({ claimed: false, existing: { owner: 'writer' } });
+      } finally {
+        await Promise.all([writer.close(), reader.close()]);
+      }
+    });
+
+    it("keyv.getMany, getRaw and the iterator return nothing for a record past expires on Date.now() and leave it; keyv.delete still deletes it", async () => {
+      const namespace = uniqueNamespace();
+      const writer = redisStore({ url, namespace, clock: createManualClock(Date.now() - hour) });
+      const reader = redisStore({ url, namespace });
+      const scopes = ['job-5:a', 'job-5:b', 'job-5:c'];
+      const present = async (scope: string): Promise<number> => raw.exists(key(namespace, scope));
+      try {
+        for (const scope of scopes) await writer.claim(makeRecord(scope), 60_000);
+        expect(await reader.keyv.getMany(['job-5:a'])).toEqual([undefined]);
+        expect(await present('job-5:a')).toBe(1);
+        expect(await reader.keyv.getRaw('job-5:b')).toBeUndefined();
+        expect(await present('job-5:b')).toBe(1);
+        const listed: string[] = [];
+        expect(reader.keyv.iterator).toBeTypeOf('function'); // keyv made one for this adapter: the loop below runs it
+        for await (const [k] of reader.keyv.iterator?.(namespace) ?? []) listed.push(String(k));
+        expect(listed).toEqual([]);
+        expect(await Promise.all(scopes.map(present))).toEqual([1, 1, 1]);
+        expect(await reader.keyv.delete('job-5:a')).toBe(true);
+        expect(await present('job-5:a')).toBe(0);
+      } finally {
+        await Promise.all([writer.close(), reader.close()]);
+      }
+    });
+
+    it('keyv.get hides a record with less than keyvReadMarginMs left on Date.now(), which the store still reads', async () => {
+      const namespace = uniqueNamespace();
+      const store = redisStore({ url, namespace });
+      try {
+        await store.claim(makeRecord('job-6:create', { owner: 'short' }), keyvReadMarginMs / 2);
+        expect(await store.keyv.get('job-6:create')).toBeUndefined();
+        expect((await store.get('job-6:create'))?.owner).toBe('short');
+      } finally {
+        await store.close();
+      }
+    });
   });
 
   it("refuses a caller's keyv that would swallow errors", () => {

@@ -7,6 +7,7 @@ import { assertCompatibleKeyv, decodeRecord, encodeRecord, keyvKey, UnreadableRe
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
+import { guardKeyvReads } from './keyv-read-guard.js';
 
 /**
  * Options of {@link postgresStore}: a PostgreSQL URL (the store creates and owns its pool), or a
@@ -61,9 +62,10 @@ function isPostgresAdapter(value: unknown): value is PostgresAdapterLike {
  * as absent) and `update` an `UPDATE … WHERE key = $1 AND <version matches>`, both through the
  * adapter's `query`, so `keyv.get(scope)` reads the records.
  *
- * SQL rows expire lazily: a row past its TTL is ignored by every operation and deleted when keyv
- * itself reads it (`keyv.get`), but **nothing sweeps the table**. Rows that expire and are never
- * read again stay; delete them from a periodic job if the table grows, e.g.
+ * SQL rows expire lazily: a row past its TTL is ignored by every operation and by `store.keyv`'s
+ * reads (which also hide one within a second of it on `Date.now()`), but **nothing deletes it**, not
+ * even a read through keyv (its delete could erase a takeover claim committed since the read; on a keyv
+ * you pass in too). Expired rows stay; delete them from a periodic job if the table grows, e.g.
  * `DELETE FROM surefetch_requests WHERE (value::jsonb->>'expires')::bigint < extract(epoch from now()) * 1000`.
  *
  * Each store from a `url` gets its own connection pool (`@keyv/postgres` otherwise shares one per
@@ -80,7 +82,7 @@ function isPostgresAdapter(value: unknown): value is PostgresAdapterLike {
 export function postgresStore(options: PostgresStoreOptions): KeyvRequestStore {
   const { operationTimeoutMs = storeDefaults.operationTimeoutMs, clock = systemClock } = options;
   let ownPool: PoolLike | undefined;
-  const keyv = 'url' in options ? ownedKeyv(options, operationTimeoutMs, (pool) => (ownPool = pool)) : checkedKeyv(options.keyv);
+  const keyv = guardKeyvReads('url' in options ? ownedKeyv(options, operationTimeoutMs, (pool) => (ownPool = pool)) : checkedKeyv(options.keyv), () => clock.now());
   const owned = 'url' in options;
   const adapter = keyv.store as PostgresAdapterLike;
   const { schema = 'public', table = 'keyv', keySize = 255, useUnloggedTable = false } = adapter.opts;

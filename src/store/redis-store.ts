@@ -7,6 +7,7 @@ import { assertCompatibleKeyv, decodeRecord, encodeRecord, keyvKey, UnreadableRe
 import { aliveScope, assertTtl, assertVersionAdvances, storeDefaults, type ClaimResult, type KeyvRequestStore, type StoreBaseOptions, type StoreCallOptions } from './request-store.js';
 import { StoreUnavailableError, type StoreOperation } from './store-unavailable-error.js';
 import { boundedByItself } from './guarded-store.js';
+import { guardKeyvReads } from './keyv-read-guard.js';
 
 /**
  * Options of {@link redisStore}: a Redis URL (the store creates and owns its client), or a keyv
@@ -82,7 +83,9 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
  * that uses the same Redis and namespace. `claim` is `SET key value NX PX ttl` and `update` a Lua
  * compare-and-set on the record's version, both on the adapter's node-redis client and on the
  * exact key keyv uses (`namespace::namespace:scope` with keyv's defaults), so `keyv.get(scope)`
- * reads the records. Redis expires records itself (`PX`).
+ * reads the records. Redis expires records itself (`PX`); a read through keyv (`get`, `getMany`, the
+ * iterator; on a keyv you pass in too) never deletes: a record past its `expires` on `Date.now()`, or
+ * within a second of it, reads as absent, though Redis may still hold it (a writer's clock behind).
  *
  * An owned client (from `url`) never queues commands while disconnected: while Redis is down
  * every operation rejects at once with a `StoreUnavailableError`, and the client reconnects in
@@ -104,7 +107,7 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
 export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
   const { operationTimeoutMs = storeDefaults.operationTimeoutMs, clock = systemClock } = options;
   const owned = 'url' in options;
-  const keyv = owned ? ownedKeyv(options.url, options.namespace ?? storeDefaults.namespace, operationTimeoutMs) : checkedKeyv(options.keyv);
+  const keyv = guardKeyvReads(owned ? ownedKeyv(options.url, options.namespace ?? storeDefaults.namespace, operationTimeoutMs) : checkedKeyv(options.keyv));
   const adapter = keyv.store as RedisAdapterLike;
   const url = owned ? options.url : adapter.opts?.url;
   const ctx: BackendContext = {
@@ -125,9 +128,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
     if (options?.signal?.aborted === true) return Promise.reject(options.signal.reason);
     const work = (async (): Promise<T> => run(await ready()))();
     inFlight.add(work);
-    const forget = (): void => {
-      inFlight.delete(work);
-    };
+    const forget = (): boolean => inFlight.delete(work);
     work.then(forget, forget);
     return callBackend(ctx, operation, () => work, options?.signal);
   }
@@ -181,9 +182,7 @@ export function redisStore(options: RedisStoreOptions): KeyvRequestStore {
       // node-redis' graceful close() waits for every pending reply, which a frozen Redis never
       // sends, and cannot be cut short once begun. So wait for this store's own commands up to
       // operationTimeoutMs, then destroy the client: its socket is gone, whatever the backend does.
-      if (adapter.client.isReady === true && inFlight.size > 0) {
-        await callBackend(ctx, 'close', () => Promise.allSettled([...inFlight])).catch(() => undefined);
-      }
+      if (adapter.client.isReady === true && inFlight.size > 0) await callBackend(ctx, 'close', () => Promise.allSettled([...inFlight])).catch(() => undefined);
       adapter.client.destroy();
     },
   });
