@@ -8,6 +8,7 @@ import { sqliteStore } from '../src/store/sqlite-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
 import { driverFailures, openHandle, sqliteDir, sqliteDrivers } from './support/sqlite-drivers.js';
+import { keyvReadMarginMs } from '../src/store/keyv-read-guard.js';
 
 const day = 86_400_000;
 const dir = sqliteDir();
@@ -175,6 +176,21 @@ describe.each(sqliteDrivers)('sqliteStore on %s', (driver) => {
     } finally {
       db.close();
       await Promise.all([slow.close(), fast.close()]);
+    }
+  });
+
+  it('store.keyv.get hides a row with less than keyvReadMarginMs left on Date.now(), which the store still reads, deleting nothing', async () => {
+    const namespace = uniqueNamespace();
+    const store = open(namespace);
+    const db = openHandle(driver, file);
+    try {
+      await store.claim(makeRecord('job-9:create', { owner: 'short' }), keyvReadMarginMs / 2);
+      expect((await store.get('job-9:create'))?.owner).toBe('short');
+      expect(await store.keyv.get('job-9:create')).toBeUndefined();
+      expect(db.prepare('SELECT key FROM surefetch_requests WHERE key = ?').all(`${namespace}:job-9:create`)).toHaveLength(1);
+    } finally {
+      db.close();
+      await store.close();
     }
   });
 

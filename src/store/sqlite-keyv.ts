@@ -1,5 +1,6 @@
 import type { StoreOperation } from './store-unavailable-error.js';
 import { immediateTransaction, type SqliteDatabase } from './sqlite-driver.js';
+import { keyvReadMarginMs } from './keyv-read-guard.js';
 
 /** The prepared statements of a store's table that the keyv adapter uses. @internal */
 export interface SqliteTableStatements {
@@ -27,7 +28,8 @@ export type SqliteRun = <T>(operation: StoreOperation, work: (statements: Sqlite
  * (nothing sweeps them).
  *
  * `get` hides a row past its `expires` itself, on the later of the store's clock and
- * `Date.now()` (keyv's): keyv, handed an expired value, deletes its key unconditionally, which
+ * `Date.now()` (keyv's) with `keyvReadMarginMs` added, as the other stores' keyv reads do (see
+ * `guardKeyvReads`): keyv, handed an expired value, deletes its key unconditionally, which
  * would erase a takeover claim another worker committed since the read (two winners of a scope).
  * Every write runs in a `BEGIN IMMEDIATE` transaction of its own. @internal
  */
@@ -48,9 +50,9 @@ export class SqliteKeyvAdapter {
     this.#now = now;
   }
 
-  /** The stored text at `key`, or `undefined`, also for a row past its `expires` (on the store's clock or keyv's). */
+  /** The stored text at `key`, or `undefined`, also for a row past its `expires` (on the store's clock, or within the margin on keyv's). */
   async get(key: string): Promise<string | undefined> {
-    const row = await this.#run('get', (s) => s.selectUnexpired.get(key, Math.max(this.#now(), Date.now())) as { value?: unknown } | undefined);
+    const row = await this.#run('get', (s) => s.selectUnexpired.get(key, Math.max(this.#now(), Date.now() + keyvReadMarginMs)) as { value?: unknown } | undefined);
     return typeof row?.value === 'string' ? row.value : undefined;
   }
 
