@@ -7,7 +7,7 @@ import { keyvReadMarginMs } from '../src/store/keyv-read-guard.js';
 import { postgresStore } from '../src/store/postgres-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
 import { postgresForTests } from './support/services.js';
-import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+import { describeStoreContract, makeRecord, storeOperations, uniqueNamespace } from './support/store-contract.js';
 import { closedPortUrl } from './emulator/closed-port.js';
 
 const day = 86_400_000;
@@ -236,12 +236,7 @@ describe.skipIf(!postgres.url)('postgresStore', () => {
     const port = await closedPort();
     const store = postgresStore({ url: `postgresql://postgres:s3cret-pw@127.0.0.1:${port}/test`, table });
     try {
-      for (const [operation, run] of [
-        ['claim', () => store.claim(makeRecord('x'), day)],
-        ['get', () => store.get('x')],
-        ['update', () => store.update(makeRecord('x', { version: 2 }), 1, day)],
-        ['delete', () => store.delete('x')],
-      ] as const) {
+      for (const [operation, run] of storeOperations(store)) {
         const started = Date.now();
         const error: unknown = await run().then(
           () => undefined,

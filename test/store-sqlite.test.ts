@@ -6,7 +6,7 @@ import { UnreadableRecordError } from '../src/store/record-codec.js';
 import type { SqliteDatabase } from '../src/store/sqlite-driver.js';
 import { sqliteStore } from '../src/store/sqlite-store.js';
 import { StoreUnavailableError } from '../src/store/store-unavailable-error.js';
-import { describeStoreContract, makeRecord, uniqueNamespace } from './support/store-contract.js';
+import { describeStoreContract, makeRecord, storeOperations, uniqueNamespace } from './support/store-contract.js';
 import { driverFailures, openHandle, sqliteDir, sqliteDrivers } from './support/sqlite-drivers.js';
 import { keyvReadMarginMs } from '../src/store/keyv-read-guard.js';
 
@@ -347,13 +347,7 @@ describe('sqliteStore on a file it cannot open', () => {
     const path = join(dir, 'no-such-directory', 'jobs.db');
     const store = sqliteStore({ path });
     try {
-      for (const [operation, run] of [
-        ['claim', () => store.claim(makeRecord('x'), day)],
-        ['get', () => store.get('x')],
-        ['update', () => store.update(makeRecord('x', { version: 2 }), 1, day)],
-        ['delete', () => store.delete('x')],
-        ['markAlive', () => store.markAlive!('owner', 1000)],
-      ] as const) {
+      for (const [operation, run] of storeOperations(store)) {
         const started = performance.now();
         const error: unknown = await run().then(() => undefined, (e: unknown) => e);
         expect(performance.now() - started).toBeLessThan(1000);

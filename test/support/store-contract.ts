@@ -34,6 +34,18 @@ export function makeRecord(scope: string, overrides: Partial<RequestRecord> = {}
   };
 }
 
+/** Each record operation of `store` with its name, for tests that try them all (markAlive too, where the store has it). */
+export function storeOperations(store: KeyvRequestStore): Array<readonly [string, () => Promise<unknown>]> {
+  const operations: Array<readonly [string, () => Promise<unknown>]> = [
+    ['claim', () => store.claim(makeRecord('x'), day)],
+    ['get', () => store.get('x')],
+    ['update', () => store.update(makeRecord('x', { version: 2 }), 1, day)],
+    ['delete', () => store.delete('x')],
+  ];
+  if (store.markAlive !== undefined) operations.push(['markAlive', () => store.markAlive!('owner', 1000)]);
+  return operations;
+}
+
 /** A unique namespace per test, so runs and tests never see each other's records. */
 export function uniqueNamespace(): string {
   return `sf-test-${randomUUID().slice(0, 12)}`;
