@@ -1,6 +1,5 @@
 import type { StoreOperation } from './store-unavailable-error.js';
 import { immediateTransaction, type SqliteDatabase } from './sqlite-driver.js';
-import { keyvReadMarginMs } from './keyv-read-guard.js';
 
 /** The prepared statements of a store's table that the keyv adapter uses. @internal */
 export interface SqliteTableStatements {
@@ -8,8 +7,6 @@ export interface SqliteTableStatements {
   readonly db: SqliteDatabase;
   /** `SELECT value … WHERE key = ?` */
   readonly select: { get(key: string): unknown };
-  /** `SELECT value … WHERE key = ?` unless the value is keyv JSON whose `expires` is at or before the second parameter. */
-  readonly selectUnexpired: { get(key: string, now: number): unknown };
   /** Insert or replace `(key, value)`. */
   readonly upsert: { run(key: string, value: string): unknown };
   /** `DELETE … WHERE key = ?` */
@@ -26,12 +23,8 @@ export type SqliteRun = <T>(operation: StoreOperation, work: (statements: Sqlite
  * own table and connection, so `store.keyv.get(scope)` reads the records `claim` and `update`
  * wrote. Values are keyv's serialized `{ value, expires }` text; the table's rows expire lazily
  * (nothing sweeps them).
- *
- * `get` hides a row past its `expires` itself, on the later of the store's clock and
- * `Date.now()` (keyv's) with `keyvReadMarginMs` added, as the other stores' keyv reads do (see
- * `guardKeyvReads`): keyv, handed an expired value, deletes its key unconditionally, which
- * would erase a takeover claim another worker committed since the read (two winners of a scope).
- * Every write runs in a `BEGIN IMMEDIATE` transaction of its own. @internal
+ * `sqliteStore` wraps its reads with `guardKeyvReads`, as the other stores' are, so keyv never
+ * deletes a row it finds expired. Every write runs in a `BEGIN IMMEDIATE` transaction of its own. @internal
  */
 export class SqliteKeyvAdapter {
   /** keyv reads `opts`; this adapter has none to give. */
@@ -39,20 +32,15 @@ export class SqliteKeyvAdapter {
   /** Set by keyv to its namespace; `clear()` deletes only the rows under it. */
   namespace: string | undefined;
   readonly #run: SqliteRun;
-  readonly #now: () => number;
 
-  /**
-   * @param run - the store's bounded way to run work on its table
-   * @param now - the store's clock, in epoch ms
-   */
-  constructor(run: SqliteRun, now: () => number) {
+  /** @param run - the store's bounded way to run work on its table */
+  constructor(run: SqliteRun) {
     this.#run = run;
-    this.#now = now;
   }
 
-  /** The stored text at `key`, or `undefined`, also for a row past its `expires` (on the store's clock, or within the margin on keyv's). */
+  /** The stored text at `key`, or `undefined`. */
   async get(key: string): Promise<string | undefined> {
-    const row = await this.#run('get', (s) => s.selectUnexpired.get(key, Math.max(this.#now(), Date.now() + keyvReadMarginMs)) as { value?: unknown } | undefined);
+    const row = await this.#run('get', (s) => s.select.get(key) as { value?: unknown } | undefined);
     return typeof row?.value === 'string' ? row.value : undefined;
   }
 

@@ -8,6 +8,7 @@ import { StoreUnavailableError, type StoreOperation } from './store-unavailable-
 import { boundedByItself } from './guarded-store.js';
 import { immediateTransaction, inOpenTransaction, inTransactionReason, openSqliteFile, SqliteGate, whileBusy, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { SqliteKeyvAdapter, type SqliteTableStatements } from './sqlite-keyv.js';
+import { guardKeyvReads } from './keyv-read-guard.js';
 
 /**
  * Options of {@link sqliteStore}: a database file (the store opens and owns its connection), or
@@ -112,9 +113,6 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     statements = {
       db,
       select: db.prepare(`SELECT value FROM "${table}" WHERE key = ?`),
-      // CASE, not AND: SQLite does not promise to skip json_extract on a value that is no JSON.
-      selectUnexpired: db.prepare(`SELECT value FROM "${table}" WHERE key = ? AND coalesce(CASE WHEN json_valid(value) THEN
-        CASE WHEN json_type(value, '$.expires') IN ('integer', 'real') THEN json_extract(value, '$.expires') > ? END END, 1)`),
       upsert: db.prepare(`INSERT INTO "${table}" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       remove: db.prepare(`DELETE FROM "${table}" WHERE key = ?`),
       removePrefix: db.prepare(`DELETE FROM "${table}" WHERE substr(key, 1, length(?)) = ?`),
@@ -169,11 +167,8 @@ export function sqliteStore(options: SqliteStoreOptions): KeyvRequestStore {
     );
   }
 
-  const keyv = new Keyv({
-    store: new SqliteKeyvAdapter((operation, work) => call(operation, work), () => clock.now()),
-    namespace: options.namespace ?? storeDefaults.namespace,
-    throwOnErrors: true,
-  });
+  // Its reads never delete: keyv would delete a row it finds expired, a takeover claim committed since the read included.
+  const keyv = guardKeyvReads(new Keyv({ store: new SqliteKeyvAdapter((operation, work) => call(operation, work)), namespace: options.namespace ?? storeDefaults.namespace, throwOnErrors: true }), () => clock.now());
 
   /**
    * The live record of `scope` in a row's value; an UnreadableRecordError (never quoting the
