@@ -89,6 +89,22 @@ describe('rateLimit: pacing from the learned budget', () => {
     expect(id).not.toContain('secret');
   });
 
+  it('names each API anew when consecutive requests change host, port or credential, and the same name when they do not', () => {
+    const nameOf = (url: string, headers?: Record<string, string>): string => apiKeyOf(contextFor(url, headers === undefined ? undefined : { headers }).request);
+    const a = nameOf('http://api.test/x', { 'x-api-key': 'key-a' });
+    const sequence = [
+      nameOf('http://api.test/y', { 'x-api-key': 'key-a' }),
+      nameOf('http://api.test/x', { 'x-api-key': 'key-b' }),
+      nameOf('http://api.test/x', { 'x-api-key': 'key-a' }),
+      nameOf('http://api.test/x'),
+      nameOf('http://api.test:8080/x', { 'x-api-key': 'key-a' }),
+      nameOf('http://other.test/x', { 'x-api-key': 'key-a' }),
+      nameOf('http://api.test/x', { 'x-api-key': 'key-a' }),
+    ];
+    expect(sequence).toEqual([a, expect.not.stringMatching(a), a, 'api.test:anonymous', expect.stringMatching(/^api\.test:8080:/), expect.stringMatching(/^other\.test:/), a]);
+    expect(new Set(sequence).size).toBe(5);
+  });
+
   it('keys a request by the credential a middleware swapped in (a spread of the spec), not the one named before the swap', async () => {
     const { api, limit } = await setup({ limit: 1, windowMs: 1000 });
     // retry, outermost, names the API of the spec createFetch built (key-a) before the swap.

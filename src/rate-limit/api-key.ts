@@ -64,8 +64,18 @@ export function apiKeyOf(request: RequestSpec, credential: (request: RequestSpec
 
 function nameApi(request: RequestSpec, credential: (request: RequestSpec) => string | undefined): string {
   const secret = credential(request);
-  return `${urlOf(request).host}:${secret === undefined ? 'anonymous' : credentialHash(secret)}`;
+  const host = urlOf(request).host;
+  const last = lastName;
+  if (last !== undefined && last.host === host && last.secret === secret) return last.name;
+  const name = `${host}:${secret === undefined ? 'anonymous' : credentialHash(secret)}`;
+  lastName = { host, secret, name };
+  return name;
 }
+
+// The last name made and what it was made of. Most calls of a process go to the API of the call
+// before: they get that very string back, instead of a new one that every layer's lookup by API
+// (limiter, breaker, retry budget) would hash again. Holds one credential, as the hashes do.
+let lastName: { readonly host: string; readonly secret: string | undefined; readonly name: string } | undefined;
 
 // The hash of each credential, computed once: SHA-256 in JavaScript costs several microseconds,
 // which every call carrying a credential paid. The credentials are this process's own (the
