@@ -141,6 +141,22 @@ describe.skipIf(!postgres.url)('postgresStore', () => {
       }
     });
 
+    it('keyv.has and hasMany answer as keyv.get does: false for a row past its expiry (still there), true for a live one', async () => {
+      const namespace = uniqueNamespace();
+      const store = postgresStore({ url, table, namespace });
+      try {
+        await store.claim(makeRecord('job-6:gone'), 50);
+        await store.claim(makeRecord('job-6:live'), day);
+        await sleep(100);
+        expect(await store.keyv.has('job-6:gone')).toBe(false);
+        expect(await store.keyv.has('job-6:live')).toBe(true);
+        expect(await store.keyv.hasMany(['job-6:gone', 'job-6:live', 'job-6:never'])).toEqual([false, true, false]);
+        expect(await rowsAt(store, namespace, ['job-6:gone'])).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('a keyv.get that read an expired row before a takeover claim committed leaves the new claim standing: a third claim loses', async () => {
       const namespace = uniqueNamespace();
       const reader = postgresStore({ url, table, namespace }); // e.g. a dashboard reading records through store.keyv

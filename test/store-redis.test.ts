@@ -140,6 +140,22 @@ describe.skipIf(!redis.url)('redisStore', () => {
       }
     });
 
+    it('keyv.has and hasMany answer as keyv.get does: false for a record past expires on Date.now() that Redis still holds, true for a live one', async () => {
+      const namespace = uniqueNamespace();
+      const writer = redisStore({ url, namespace, clock: createManualClock(Date.now() - hour) });
+      const reader = redisStore({ url, namespace });
+      try {
+        await writer.claim(makeRecord('job-7:past'), 60_000);
+        await reader.claim(makeRecord('job-7:live'), 60_000);
+        expect(await reader.keyv.has('job-7:past')).toBe(false);
+        expect(await reader.keyv.has('job-7:live')).toBe(true);
+        expect(await reader.keyv.hasMany(['job-7:past', 'job-7:live', 'job-7:never'])).toEqual([false, true, false]);
+        expect(await raw.exists(key(namespace, 'job-7:past'))).toBe(1);
+      } finally {
+        await Promise.all([writer.close(), reader.close()]);
+      }
+    });
+
     it('keyv.get hides a record with less than keyvReadMarginMs left on Date.now(), which the store still reads', async () => {
       const namespace = uniqueNamespace();
       const store = redisStore({ url, namespace });

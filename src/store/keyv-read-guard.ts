@@ -13,6 +13,8 @@ export const keyvReadMarginMs = 1000;
 interface ReadingAdapter {
   get(key: string): Promise<unknown>;
   getMany?(keys: string[]): Promise<unknown[]>;
+  has?(key: string): Promise<boolean>;
+  hasMany?(keys: string[]): Promise<boolean[]>;
   iterator?(namespace?: string): AsyncGenerator<[string, unknown], void>;
 }
 
@@ -24,8 +26,9 @@ const guarded = new WeakSet<object>();
  * handed an expired value, deletes its key unconditionally: that delete could erase a record
  * written since the read (a takeover claim) or one the backend still holds (a writer whose clock is
  * behind the reader's). Hidden, the value never reaches keyv's delete; `keyv.delete` still deletes.
- * `has` is the adapter's own and deletes nothing. Patches the adapter and `keyv.iterator` in place,
- * once per adapter, and returns the keyv instance. @internal
+ * `has` and `hasMany` answer as `get` does (an adapter's own `has` may count a row past its expiry:
+ * `@keyv/postgres` does). Patches the adapter and `keyv.iterator` in place, once per adapter, and
+ * returns the keyv instance. @internal
  *
  * @param keyv - the store's keyv instance
  * @param storeNow - the store's clock, when it judges expiry too (a value past it is hidden as well)
@@ -60,6 +63,13 @@ export function guardKeyvReads(keyv: Keyv, storeNow?: () => number): Keyv {
   };
   const getMany = adapter.getMany?.bind(adapter);
   if (getMany) adapter.getMany = async (keys) => Promise.all((await getMany(keys)).map(async (raw) => ((await hidden(raw)) ? undefined : raw)));
+  // keyv asks the adapter's own `has` where there is one, else reads through `get` (guarded above).
+  const present = async (key: string): Promise<boolean> => {
+    const raw = await adapter.get(key);
+    return raw !== undefined && raw !== null;
+  };
+  if (adapter.has) adapter.has = present;
+  if (adapter.hasMany) adapter.hasMany = async (keys) => Promise.all(keys.map(present));
   const iterator = adapter.iterator?.bind(adapter);
   if (iterator) {
     adapter.iterator = async function* (namespace) {

@@ -85,7 +85,8 @@ function isRedisAdapter(value: unknown): value is RedisAdapterLike {
  * exact key keyv uses (`namespace::namespace:scope` with keyv's defaults), so `keyv.get(scope)`
  * reads the records. Redis expires records itself (`PX`); a read through keyv (`get`, `getMany`, the
  * iterator; on a keyv you pass in too) never deletes: a record past its `expires` on `Date.now()`, or
- * within a second of it, reads as absent, though Redis may still hold it (a writer's clock behind).
+ * within a second of it, reads as absent (and `has` says `false`), though Redis may still hold it
+ * (a writer's clock behind).
  *
  * An owned client (from `url`) never queues commands while disconnected: while Redis is down
  * every operation rejects at once with a `StoreUnavailableError`, and the client reconnects in
