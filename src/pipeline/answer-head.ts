@@ -32,8 +32,8 @@ export function readAnswerHead(raw: unknown): AnswerHead | undefined {
     const value: unknown = raw[index + 1];
     if (!(name instanceof Uint8Array) || !(value instanceof Uint8Array)) return undefined;
     if (sameName(name, DATE)) {
-      // As undici's fetch keeps it (its parser has taken the whitespace around it off);
-      // several are joined, as Headers.get joins them.
+      // As a Headers holds it (undici's parser takes the leading whitespace off, the Headers
+      // the trailing); several are joined, as Headers.get joins them.
       const text = dateText(value);
       if (text === undefined) return undefined;
       date = date === null ? text : `${date}, ${text}`;
@@ -61,8 +61,8 @@ function dateText(value: Uint8Array): string | undefined {
   const last = lastDate;
   if (last !== undefined && last.bytes.length === value.length && sameBytes(last.bytes, value)) return last.text;
   if (value.length > MAX_DATE_BYTES) return undefined;
-  // Latin-1, byte for byte, as undici decodes a value.
-  const text = String.fromCharCode(...value);
+  // Latin-1, byte for byte, as undici decodes a value; trailing spaces and tabs off.
+  const text = String.fromCharCode(...value).replace(/[ \t]+$/, '');
   lastDate = { bytes: value.slice(), text };
   return text;
 }

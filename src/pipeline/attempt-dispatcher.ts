@@ -14,6 +14,7 @@
  */
 
 import { readAnswerHead } from './answer-head.js';
+import { noteFetchDefaults } from './fetch-defaults.js';
 import type { AnswerHead } from '../core/send-tally.js';
 
 // Where undici (Node's own and the npm package alike) keeps the dispatcher fetch uses by default.
@@ -226,8 +227,9 @@ async function probe(fetchFunction: typeof fetch): Promise<boolean> {
   const reason = new Error('surefetch: dispatcher probe');
   let handled = false;
   const probeDispatcher: Dispatcher = {
-    dispatch(_options, handler) {
+    dispatch(options, handler) {
       handled = ['onConnect', 'onError', 'onHeaders', 'onData', 'onComplete'].every((name) => typeof (handler as unknown as Record<string, unknown>)[name] === 'function');
+      noteFetchDefaults(options);
       handler.onError(reason);
       return true;
     },
@@ -240,3 +242,4 @@ async function probe(fetchFunction: typeof fetch): Promise<boolean> {
     return handled && (error === reason || (error as { cause?: unknown } | null)?.cause === reason);
   }
 }
+

@@ -6,6 +6,7 @@ import { noEvents } from '../core/no-events.js';
 import { watchSend } from './send-events.js';
 import { OutgoingSend } from './outgoing-send.js';
 import { AttemptDispatcher, attemptDispatchersWork, isDispatcher, type Dispatcher } from './attempt-dispatcher.js';
+import { dispatchFetch, dispatchFetchFits } from './dispatch-fetch.js';
 import type { CallContext, FetchFunction, Next, RequestSpec } from '../core/types.js';
 
 /** Options of {@link sendWith}. */
@@ -77,9 +78,11 @@ export function sendWith(fetchFunction: FetchFunction, { nativeFetch }: SendOpti
       const failed = (error: unknown): never => {
         throw send.failure(error);
       };
-      return Promise.resolve(fetchFunction(ctx.request.url, initOf(ctx.request, signal, dispatcher, follow))).then((response) => {
+      // A plain GET on Node's own fetch goes past it, to the dispatcher fetch would use (see dispatchFetch).
+      const hop = (request: RequestSpec): Promise<Response> =>
+        dispatcher !== undefined && dispatchFetchFits(request) ? dispatchFetch(request, dispatcher) : Promise.resolve(fetchFunction(request.url, initOf(request, signal, dispatcher, follow)));
+      return hop(ctx.request).then((response) => {
         if (!follow || !mayRedirect(response)) return send.answered(response);
-        const hop = (request: RequestSpec): Promise<Response> => fetchFunction(request.url, initOf(request, signal, dispatcher, follow));
         return followRedirects(response, ctx, hop, (status) => send.end(status)).then((last) => send.answered(last), failed);
       }, failed);
     } catch (error) {
