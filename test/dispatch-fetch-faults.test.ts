@@ -7,7 +7,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AttemptDispatcher, probeAttemptDispatchers } from '../src/pipeline/attempt-dispatcher.js';
 import { dispatchFetch, dispatchFetchFits } from '../src/pipeline/dispatch-fetch.js';
 import { buildRequestSpec, plainRequestSpec } from '../src/pipeline/request-spec.js';
@@ -95,7 +96,7 @@ describe('beyond the list: what fetch does that a dispatched request may not', (
   // identity with a Range, drops a Host of the caller's and forces sec-fetch-mode: cors. Such
   // requests are left to fetch (dispatchFetchFits says no); a plain GET is not.
   it('a request with a field fetch rewrites (If-None-Match, If-Modified-Since, Range, Host, Sec-Fetch-Mode, Accept-Encoding) does not fit dispatchFetch; a plain one does', async () => {
-    const url = 'http://127.0.0.1:1/special';
+    const url = 'http://127.0.0.1:8080/special';
     const cases: Array<Record<string, string>> = [{ 'if-none-match': '"v1"' }, { 'If-Modified-Since': 'Mon, 01 Jan 2024 00:00:00 GMT', 'cache-control': 'max-age=0' }, { 'if-match': '"v1"' }, { 'if-unmodified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' }, { 'if-range': '"v1"' }, { range: 'bytes=0-1' }, { host: 'example.com' }, { 'sec-fetch-mode': 'navigate' }, { 'accept-encoding': 'br' }];
     expect(cases.map((headers) => dispatchFetchFits(plainRequestSpec(url, { headers })!))).toEqual(cases.map(() => false));
     expect(dispatchFetchFits(plainRequestSpec(url, { headers: { authorization: 'Bearer x', accept: 'application/json' } })!)).toBe(true);
@@ -152,7 +153,7 @@ describe('beyond the list: what fetch does that a dispatched request may not', (
     expect(dispatched).toEqual(fetched);
   });
 
-  it('a 32 MiB body nobody reads: once its Response is collected, its exchange ends, as with fetch (a clone read meanwhile is whole)', async () => {
+  it('a 32 MiB body nobody reads: once its Response (or a clone and its original) is collected, its exchange ends, as with fetch; a clone read meanwhile is whole', async () => {
     // More than the socket buffers hold: the server finishes only if the client reads to the end.
     const mebibyte = Buffer.alloc(1024 * 1024);
     const server = await startHttpServer((response) => {
@@ -173,16 +174,49 @@ describe('beyond the list: what fetch does that a dispatched request may not', (
     const cloned = async (): Promise<Response> => (await dispatchFetch(plainRequestSpec(url, undefined)!, new AttemptDispatcher(undefined))).clone();
     await ignored(() => fetch(url));
     await ignored(() => dispatchFetch(plainRequestSpec(url, undefined)!, new AttemptDispatcher(undefined)));
+    await ignored(cloned);
     const copy = await cloned();
-    const ends = server.requests.slice(0, 2).map((request) => request.end);
+    const ends = server.requests.slice(0, 3).map((request) => request.end);
     const settled: string[] = [];
     for (const end of ends) void end.then((how) => settled.push(how));
-    for (let round = 0; round < 100 && settled.length < 2; round += 1) {
+    for (let round = 0; round < 100 && settled.length < 3; round += 1) {
       collectGarbage();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(await Promise.all(ends)).toEqual(['hung up', 'hung up']);
+    expect(await Promise.all(ends)).toEqual(['hung up', 'hung up', 'hung up']);
     expect((await copy.arrayBuffer()).byteLength).toBe(32 * 1024 * 1024);
+  });
+
+  it('over https, the request leaves with the headers fetch gives it there (accept-encoding offers br)', async () => {
+    const seen: unknown[] = [];
+    const capture = { dispatch: (options: unknown, handler: { onError(error: unknown): void }): boolean => (seen.push((options as { headers: unknown }).headers), handler.onError(new Error('captured')), true) };
+    const url = 'https://127.0.0.1:8443/v1/x';
+    await fetch(url, { dispatcher: capture } as RequestInit).catch(() => undefined);
+    await dispatchFetch(plainRequestSpec(url, undefined)!, new AttemptDispatcher(capture)).catch(() => undefined);
+    expect(seen).toHaveLength(2);
+    expect(Object.entries(seen[0] as object)).toContainEqual(['accept-encoding', 'br, gzip, deflate']);
+    expect(seen[1]).toEqual(seen[0]);
+  });
+});
+
+describe('what fetch refuses stays refused', () => {
+  it('a GET to a port on fetch\'s blocked list, or a redirect to one, or a data: URL, is left to fetch: refused unsent, or answered as fetch answers it', async () => {
+    // Servers on the blocked ports themselves, to see that nothing reaches them.
+    const hits: string[] = [];
+    const listeners = await Promise.all([6000, 6667].map((port) => new Promise<Server>((resolve, reject) => {
+      const server = createServer((request, response) => void (hits.push(`${port} ${request.url}`), response.end('reached')));
+      server.once('error', reject).listen(port, '127.0.0.1', () => resolve(server));
+    })));
+    onTestFinished(() => Promise.all(listeners.map((server) => new Promise((resolve) => server.close(resolve)))).then(() => undefined));
+    const { createFetch } = await import('../src/pipeline/create-fetch.js');
+    const sureFetch = createFetch();
+    expect(dispatchFetchFits(plainRequestSpec('http://127.0.0.1:6000/x', undefined)!)).toBe(false);
+    expect(dispatchFetchFits(plainRequestSpec('data:text/plain,hello', undefined)!)).toBe(false);
+    await expect(sureFetch('http://127.0.0.1:6000/x')).rejects.toMatchObject({ code: 'NETWORK_ERROR', sent: 'not-sent' });
+    const redirecting = await startHttpServer((response) => response.writeHead(302, { location: 'http://127.0.0.1:6667/irc' }).end());
+    await expect(sureFetch(`${redirecting.url}/go`)).rejects.toMatchObject({ sent: 'not-sent' });
+    expect(await (await sureFetch('data:text/plain,hello')).text()).toBe('hello');
+    expect(hits).toEqual([]);
   });
 });
 
@@ -191,4 +225,3 @@ function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
 }
-

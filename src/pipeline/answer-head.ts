@@ -32,8 +32,9 @@ export function readAnswerHead(raw: unknown): AnswerHead | undefined {
     const value: unknown = raw[index + 1];
     if (!(name instanceof Uint8Array) || !(value instanceof Uint8Array)) return undefined;
     if (sameName(name, DATE)) {
-      // As a Headers holds it (undici's parser takes the leading whitespace off, the Headers
-      // the trailing); several are joined, as Headers.get joins them.
+      // As a Headers made with its public API holds it (undici's parser takes the leading
+      // whitespace off, `append` the trailing: dispatchFetch's answers; fetch's own keep the
+      // trailing, which parseHttpDate ignores); several are joined, as Headers.get joins them.
       const text = dateText(value);
       if (text === undefined) return undefined;
       date = date === null ? text : `${date}, ${text}`;

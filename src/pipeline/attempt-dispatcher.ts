@@ -234,12 +234,16 @@ async function probe(fetchFunction: typeof fetch): Promise<boolean> {
       return true;
     },
   };
-  try {
-    // A port fetch does not refuse (9 is on its list of blocked ports); the dispatcher answers.
-    await fetchFunction('http://127.0.0.1:2/surefetch-probe', { dispatcher: probeDispatcher } as RequestInit);
-    return false;
-  } catch (error) {
-    return handled && (error === reason || (error as { cause?: unknown } | null)?.cause === reason);
-  }
+  // A port fetch does not refuse (9 is on its list of blocked ports); the dispatcher answers.
+  // Over https too: fetch offers another accept-encoding there (see fetchDefaultHeaders).
+  const works = await Promise.all(['http', 'https'].map(async (scheme) => {
+    try {
+      await fetchFunction(`${scheme}://127.0.0.1:2/surefetch-probe`, { dispatcher: probeDispatcher } as RequestInit);
+      return false;
+    } catch (error) {
+      return handled && (error === reason || (error as { cause?: unknown } | null)?.cause === reason);
+    }
+  }));
+  return works.every(Boolean);
 }
 

@@ -9,22 +9,11 @@
  */
 import type { RequestSpec } from '../core/types.js';
 import type { AttemptDispatcher, DispatchHandler } from './attempt-dispatcher.js';
-import { fetchDefaultHeaders } from './fetch-defaults.js';
+import { fetchDefaultHeaders, isBlockedPort } from './fetch-defaults.js';
 import { latin1Text } from './latin1-text.js';
 import { chainDecoders, decodersOf, nodeCodecs } from './body-decoding.js';
-import { dispatchedResponse, type DispatchedResponse } from './dispatched-response.js';
+import { cancelWhenCollected, dispatchedResponse, type DispatchedResponse } from './dispatched-response.js';
 import { urlOf } from './request-spec.js';
-
-// As fetch does: the body of a Response collected before anyone read it is cancelled, which ends
-// its exchange. The body is held here, not through a WeakRef as fetch holds its own: nothing else
-// holds a paused exchange (undici's socket, stopped, is not a root), and a body collected with its
-// Response would leave the server's answer hanging.
-const collectedUnread = new FinalizationRegistry<ReadableStream<Uint8Array>>((body) => {
-  // node:stream's tests of a web stream (the types know only Node's streams).
-  const stream = nodeCodecs()?.stream as { isDisturbed(body: unknown): boolean; isErrored(body: unknown): boolean } | undefined;
-  if (stream === undefined || body.locked || stream.isDisturbed(body) || stream.isErrored(body)) return;
-  body.cancel('Response object has been garbage collected').catch(() => undefined);
-});
 
 // Statuses whose answer has no body, as fetch builds them.
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -32,18 +21,22 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 const BODY_BUFFER_BYTES = 65_536;
 // Request fields fetch rewrites or adds to on its own (conditional and range requests, the
 // host, the fetch mode): such a request goes through fetch.
-const FETCH_SHAPED = ['accept-encoding', 'host', 'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'range', 'sec-fetch-mode'];
+const FETCH_SHAPED = new Set(['accept-encoding', 'host', 'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since', 'range', 'sec-fetch-mode']);
 
 /**
- * Whether `request` may go through {@link dispatchFetch}: a GET or HEAD with no body, no fetch
- * option of its own (`redirect`, `keepalive`, ...) but a `dispatcher`, none of the fields fetch
- * rewrites, fetch's default headers known and Node's zlib at hand. @internal
+ * Whether `request` may go through {@link dispatchFetch}: a GET or HEAD with no body to an
+ * http(s) URL on a port fetch sends to, with no fetch option of its own (`redirect`,
+ * `keepalive`, ...) but a `dispatcher`, none of the fields fetch rewrites, fetch's default
+ * headers known and Node's zlib at hand. Anything else (a `data:` URL, a blocked port) is
+ * fetch's to send or refuse. @internal
  */
 export function dispatchFetchFits(request: RequestSpec): boolean {
   if (request.body !== null || (request.method !== 'GET' && request.method !== 'HEAD')) return false;
-  if (fetchDefaultHeaders() === undefined || nodeCodecs() === undefined) return false;
+  const url = urlOf(request);
+  const scheme = url.protocol === 'https:' ? 'https' : url.protocol === 'http:' ? 'http' : undefined;
+  if (scheme === undefined || isBlockedPort(url.port) || fetchDefaultHeaders(scheme) === undefined || nodeCodecs() === undefined) return false;
   for (const key in request.options) if (key !== 'dispatcher' && (request.options as Record<string, unknown>)[key] !== undefined) return false;
-  for (const _name of request.headers.keys()) return !FETCH_SHAPED.some((name) => request.headers.has(name));
+  for (const name of request.headers.keys()) if (FETCH_SHAPED.has(name)) return false;
   return true;
 }
 
@@ -59,7 +52,7 @@ export function dispatchFetch(request: RequestSpec, dispatcher: AttemptDispatche
   return new Promise<Response>((resolve, reject) => {
     const handler = new DispatchedAnswer(request, url, resolve, reject);
     try {
-      dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: request.method, body: null, headers: wireHeaders(request), maxRedirections: 0 }, handler);
+      dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: request.method, body: null, headers: wireHeaders(request, url), maxRedirections: 0 }, handler);
     } catch (error) {
       handler.onError(error);
     }
@@ -67,10 +60,10 @@ export function dispatchFetch(request: RequestSpec, dispatcher: AttemptDispatche
 }
 
 // The request's own headers, then fetch's defaults for the names it does not set, in fetch's order.
-function wireHeaders(request: RequestSpec): Record<string, string> {
+function wireHeaders(request: RequestSpec, url: URL): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers) headers[name] = value;
-  for (const [name, value] of fetchDefaultHeaders() ?? []) if (!(name in headers)) headers[name] = value;
+  for (const [name, value] of fetchDefaultHeaders(url.protocol === 'https:' ? 'https' : 'http') ?? []) if (!(name in headers)) headers[name] = value;
   return headers;
 }
 
@@ -117,7 +110,9 @@ class DispatchedAnswer implements DispatchHandler {
       if (decoders.length > 0) this.decoding = chainDecoders(decoders, this.sink());
     }
     const body = empty ? null : new ReadableStream({ type: 'bytes', start: (controller) => void (this.stream = controller), pull: () => this.pull(), cancel: (reason) => this.cancel(reason) }, { highWaterMark: BODY_BUFFER_BYTES });
-    const href = this.url.hash === '' ? this.request.url : this.url.href.slice(0, -this.url.hash.length);
+    // fetch's url has no fragment, an empty one (`#`) included.
+    const cut = this.request.url.indexOf('#');
+    const href = cut === -1 ? this.request.url : this.request.url.slice(0, cut);
     let response: DispatchedResponse;
     try {
       response = dispatchedResponse(body, status, statusText, headers, href);
@@ -125,7 +120,7 @@ class DispatchedAnswer implements DispatchHandler {
       return this.refuse(error);
     }
     if (empty) this.done = true;
-    else collectedUnread.register(response, body!);
+    else cancelWhenCollected(response, body!);
     this.settle().resolve(response);
     return true;
   }

@@ -1,3 +1,5 @@
+import { nodeCodecs } from './body-decoding.js';
+
 /**
  * The `Response` of an exchange sent past Node's fetch (see `dispatchFetch`), reading as fetch's
  * own: its `url` (the request's, without a fragment), `type` `'basic'`, `redirected` `false`, a
@@ -36,7 +38,10 @@ export class DispatchedResponse extends Response {
       clone: {
         value: function (this: DispatchedResponse): Response {
           const copy = clone.call(this);
-          return new DispatchedResponse(heldBody(copy.body), { status: status.call(copy) as number, statusText: statusText.call(copy) as string, headers: this.headers }, this.#url, this.#status, this.#statusText);
+          const body = heldBody(copy.body);
+          const twin = new DispatchedResponse(body, { status: status.call(copy) as number, statusText: statusText.call(copy) as string, headers: this.headers }, this.#url, this.#status, this.#statusText);
+          if (body !== null) cancelWhenCollected(twin, body);
+          return twin;
         },
         configurable: true,
         writable: true,
@@ -51,14 +56,32 @@ export class DispatchedResponse extends Response {
 function heldBody(body: ReadableStream<Uint8Array> | null): ReadableStream<Uint8Array> | null {
   if (body === null) return null;
   const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream({
+    type: 'bytes',
     pull: async (controller) => {
       const { done, value } = await reader.read();
       if (done) controller.close();
-      else controller.enqueue(value);
+      // A byte stream refuses an empty chunk.
+      else if (value.byteLength > 0) controller.enqueue(value);
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+// As fetch does: the body of a Response collected before anyone read it is cancelled, which ends
+// its exchange. The body is held here, not through a WeakRef as fetch holds its own: nothing else
+// holds a paused exchange (undici's socket, stopped, is not a root), and a body collected with its
+// Response would leave the server's answer hanging.
+const collectedUnread = new FinalizationRegistry<ReadableStream<Uint8Array>>((body) => {
+  // node:stream's tests of a web stream (the types know only Node's streams).
+  const stream = nodeCodecs()?.stream as { isDisturbed(body: unknown): boolean; isErrored(body: unknown): boolean } | undefined;
+  if (stream === undefined || body.locked || stream.isDisturbed(body) || stream.isErrored(body)) return;
+  body.cancel('Response object has been garbage collected').catch(() => undefined);
+});
+
+/** Cancels `body` once `response` is collected, unless someone has read, locked or failed it. @internal */
+export function cancelWhenCollected(response: Response, body: ReadableStream<Uint8Array>): void {
+  collectedUnread.register(response, body);
 }
 
 /** The answer as a {@link DispatchedResponse}; throws only where fetch itself would fail. @internal */
