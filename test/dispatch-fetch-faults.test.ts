@@ -12,18 +12,11 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AttemptDispatcher, probeAttemptDispatchers } from '../src/pipeline/attempt-dispatcher.js';
 import { dispatchFetch, dispatchFetchFits } from '../src/pipeline/dispatch-fetch.js';
 import { buildRequestSpec, plainRequestSpec } from '../src/pipeline/request-spec.js';
-import { closedPort, differential, digest, startHttpServer, startRawServer, wire, type DifferentialServer } from './support/differential-server.js';
+import { closedPort, differential, digest, expectSameWire, startHttpServer, startRawServer } from './support/differential-server.js';
 
 beforeAll(async () => {
   expect(await probeAttemptDispatchers()).toBe(true);
 });
-
-function expectSameWire(server: DifferentialServer, pairs: number): void {
-  const seen = wire(server);
-  expect(seen).toHaveLength(pairs * 2);
-  // One assertion for all pairs, so that a failure shows every difference.
-  expect(seen.filter((_, index) => index % 2 === 1)).toEqual(seen.filter((_, index) => index % 2 === 0));
-}
 
 describe('dispatchFetch fails and reads as Node\'s fetch does', () => {
   it('11. 103 Early Hints before a 200 (raw socket): the 200 comes back alike, hints dropped alike', async () => {

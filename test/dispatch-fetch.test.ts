@@ -9,20 +9,12 @@
 import { deflateRawSync, deflateSync, brotliCompressSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { probeAttemptDispatchers } from '../src/pipeline/attempt-dispatcher.js';
-import { differential, startHttpServer, wire, type DifferentialServer } from './support/differential-server.js';
+import { differential, expectSameWire, startHttpServer, wire } from './support/differential-server.js';
 
 beforeAll(async () => {
   // The probe also notes the headers fetch adds, which dispatchFetch needs.
   expect(await probeAttemptDispatchers()).toBe(true);
 });
-
-// Requests come in pairs (fetch's, then dispatchFetch's): each pair was the same on the wire.
-function expectSameWire(server: DifferentialServer, pairs: number): void {
-  const seen = wire(server);
-  expect(seen).toHaveLength(pairs * 2);
-  // One assertion for all pairs, so that a failure shows every difference.
-  expect(seen.filter((_, index) => index % 2 === 1)).toEqual(seen.filter((_, index) => index % 2 === 0));
-}
 
 const json = JSON.stringify({ orders: [{ id: 1, note: 'café ☕' }] });
 

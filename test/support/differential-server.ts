@@ -141,3 +141,11 @@ export async function differential(url: string, init: RequestInit = {}, read = r
 export function wire(server: DifferentialServer): Array<{ line: string; headers: ReadonlyArray<readonly [string, string]> }> {
   return server.requests.map(({ line, headers }) => ({ line, headers }));
 }
+
+/** Asserts that requests came in pairs (fetch's, then dispatchFetch's), each pair the same on the wire. */
+export function expectSameWire(server: DifferentialServer, pairs: number): void {
+  const seen = wire(server);
+  expect(seen).toHaveLength(pairs * 2);
+  // One assertion for all pairs, so that a failure shows every difference.
+  expect(seen.filter((_, index) => index % 2 === 1)).toEqual(seen.filter((_, index) => index % 2 === 0));
+}
