@@ -2,8 +2,9 @@
  * A GET or HEAD sent past Node's fetch, straight to the undici dispatcher fetch would have used,
  * with the same request on the wire and the answer built as the `Response` fetch would give.
  * fetch's own machinery (its `Request`, its fetch controller, the stream plumbing around the
- * body) costs about as much as everything else a small keep-alive GET costs: the same exchange
- * through the dispatcher took half the CPU (scratch measure, see the stop 31 note). Used only
+ * body) costs about as much as everything else a small keep-alive GET costs: with it skipped,
+ * `createFetch()` went from about 0.9x raw fetch's calls/s to about 1.4x (`BENCH_ONLY=overhead
+ * npm run bench`, Node 20). Used only
  * where an attempt already goes through an `AttemptDispatcher` (Node's own fetch, no caller's
  * signal), for a request with nothing fetch would treat specially (see {@link dispatchFetchFits}).
  */
@@ -50,7 +51,7 @@ export function dispatchFetchFits(request: RequestSpec): boolean {
 export function dispatchFetch(request: RequestSpec, dispatcher: AttemptDispatcher): Promise<Response> {
   const url = urlOf(request);
   return new Promise<Response>((resolve, reject) => {
-    const handler = new DispatchedAnswer(request, url, resolve, reject);
+    const handler = new DispatchedAnswer(request, resolve, reject);
     try {
       dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: request.method, body: null, headers: wireHeaders(request, url), maxRedirections: 0 }, handler);
     } catch (error) {
@@ -80,15 +81,13 @@ class DispatchedAnswer implements DispatchHandler {
   private answered = false;
   private done = false;
   private readonly request: RequestSpec;
-  private readonly url: URL;
   // Let go once settled: the promise holds the Response, and undici holds this handler while the
   // body is read, which would keep a Response nobody reads from being collected.
   private resolve: (response: Response) => void;
   private reject: (error: unknown) => void;
 
-  constructor(request: RequestSpec, url: URL, resolve: (response: Response) => void, reject: (error: unknown) => void) {
+  constructor(request: RequestSpec, resolve: (response: Response) => void, reject: (error: unknown) => void) {
     this.request = request;
-    this.url = url;
     this.resolve = resolve;
     this.reject = reject;
   }
