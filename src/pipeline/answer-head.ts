@@ -5,6 +5,7 @@
  * each pass over undici's `Headers` sorts a fresh copy of the list, and each `get` validates
  * its name. The raw list is a few short byte strings, told apart by length and a few bytes.
  */
+import { latin1Text } from './latin1-text.js';
 import { RATE_LIMIT_FIELD_NAMES } from '../verdict/rate-limit-headers.js';
 import type { AnswerHead } from '../core/send-tally.js';
 
@@ -63,7 +64,7 @@ function dateText(value: Uint8Array): string | undefined {
   if (last !== undefined && last.bytes.length === value.length && sameBytes(last.bytes, value)) return last.text;
   if (value.length > MAX_DATE_BYTES) return undefined;
   // Latin-1, byte for byte, as undici decodes a value; trailing spaces and tabs off.
-  const text = String.fromCharCode(...value).replace(/[ \t]+$/, '');
+  const text = latin1Text(value).replace(/[ \t]+$/, '');
   lastDate = { bytes: value.slice(), text };
   return text;
 }

@@ -246,4 +246,3 @@ async function probe(fetchFunction: typeof fetch): Promise<boolean> {
   }));
   return works.every(Boolean);
 }
-
